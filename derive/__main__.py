@@ -1,0 +1,5 @@
+import sys
+
+from derive.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,67 @@
+"""The ``derive`` command line: one module per verb, each with ``add_parser`` and ``run``.
+
+Exit codes: 0 success, 1 a mistake found (or a formula not equivalent), 2 unusable
+input (a one-line message on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from derive.errors import DeriveError
+
+#: Verb name -> module in derive.cli that implements it.
+VERBS = {
+    "list": "derive.cli.list_rules",
+    "show": "derive.cli.show",
+    "grad": "derive.cli.grad",
+    "check": "derive.cli.check",
+    "equiv": "derive.cli.equiv",
+    "run": "derive.cli.run",
+    "docs": "derive.cli.docs",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with 2 and one line (it already does; keep the usage short)."""
+
+    def error(self, message):
+        self.exit(2, f"derive: {message}\n(see 'derive --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description=(
+        "Derive the backpropagation rules of deep learning symbolically, check hand "
+        "calculations against them, and generate pure-NumPy gradient functions."))
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    for verb, module_name in VERBS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as missing:
+            if missing.name != module_name:
+                raise
+            continue  # a verb still being built
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "verb", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except DeriveError as error:
+        print(f"derive {args.verb}: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Batched NumPy source from SymPy array expressions.
+
+How it works
+------------
+Generated code holds every array with a leading batch axis: a scalar quantity is
+(N,), a vector (N, K), a matrix (N, H, D). Element-wise SymPy arithmetic becomes
+NumPy arithmetic; where a lower-rank operand meets a higher-rank one, its
+trailing axes are padded (``s[..., None] * v``), matching the leading-axis
+broadcasting of :mod:`derive.symbolic.arrays`. Array operations print as
+``derive.numpy._kernels`` calls or NumPy reductions, and the ML functions as
+their stable kernels. Example::
+
+    >>> numpy_code((y_hat - y) * x)        # y_hat, y scalar; x a vector
+    '(-y + y_hat)[..., None]*x'
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.functions.elementary.piecewise import ExprCondPair
+from sympy.printing.numpy import NumPyPrinter
+
+from derive import naming
+from derive.symbolic.arrays import ArrayOp, ArraySymbol, shape_of
+
+
+class Pad(sp.Function):
+    """An operand whose trailing axes are padded for broadcasting."""
+
+    nargs = 2
+
+
+class BatchedNumPyPrinter(NumPyPrinter):
+    def __init__(self):
+        super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
+
+    def _print_ArraySymbol(self, expr):
+        return naming.python_name(expr.name)
+
+    def _print_Symbol(self, expr):
+        return naming.python_name(expr.name) if naming.is_valid_name(expr.name) else super()._print_Symbol(expr)
+
+    def _print_Pad(self, expr):
+        inner, count = expr.args
+        return f"({self._print(inner)})[..., {', '.join(['None'] * int(count))}]"
+
+    # -- array operations --------------------------------------------------
+    def _print_MatVec(self, expr):
+        a, v = expr.args
+        if isinstance(a, sp.Function) and type(a).__name__ == "Transpose":
+            return f"_k.matvec_t({self._print(a.args[0])}, {self._print(v)})"
+        return f"_k.matvec({self._print(a)}, {self._print(v)})"
+
+    def _print_Transpose(self, expr):
+        return f"numpy.swapaxes({self._print(expr.args[0])}, -1, -2)"
+
+    def _print_Outer(self, expr):
+        return f"_k.outer({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Total(self, expr):
+        return f"numpy.sum({self._print(expr.args[0])}, axis=-1)"
+
+    def _print_Concat(self, expr):
+        return f"numpy.concatenate(({self._print(expr.args[0])}, {self._print(expr.args[1])}), axis=-1)"
+
+    def _print_Part(self, expr):
+        v, start, stop = expr.args
+        return f"{self._print(v)}[..., {self._print(start)}:{self._print(stop)}]"
+
+    def _print_Softmax(self, expr):
+        return f"_k.softmax({self._print(expr.args[0])})"
+
+    def _print_LogSumExp(self, expr):
+        return f"_k.logsumexp({self._print(expr.args[0])})"
+
+    def _print_MaxOf(self, expr):
+        return f"numpy.max({self._print(expr.args[0])}, axis=-1)"
+
+    # -- functions ---------------------------------------------------------
+    def _print_sigmoid(self, expr):
+        return f"_k.sigmoid({self._print(expr.args[0])})"
+
+    def _print_softplus(self, expr):
+        return f"_k.softplus({self._print(expr.args[0])})"
+
+    def _print_relu(self, expr):
+        return f"numpy.maximum({self._print(expr.args[0])}, 0.0)"
+
+    def _print_Heaviside(self, expr):
+        value = expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2)
+        return f"numpy.heaviside({self._print(expr.args[0])}, {float(value)!r})"
+
+    def _print_Piecewise(self, expr):
+        if len(expr.args) == 2 and expr.args[1].cond == sp.true:
+            (then, condition), (otherwise, _) = expr.args
+            return f"numpy.where({self._print(condition)}, {self._print(then)}, {self._print(otherwise)})"
+        return super()._print_Piecewise(expr)
+
+    def _print_Add(self, expr, order=None):
+        terms = sorted(expr.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())
+        out = self._print(terms[0])
+        for term in terms[1:]:
+            out += f" - {self.parenthesize(-term, 40)}" if term.could_extract_minus_sign() \
+                else f" + {self._print(term)}"
+        return out
+
+    def _print_Max(self, expr):
+        first, *rest = expr.args
+        out = self._print(first)
+        for arg in rest:
+            out = f"numpy.maximum({out}, {self._print(arg)})"
+        return out
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp == -1:
+            return f"1.0/{self.parenthesize(expr.base, 60)}"
+        return super()._print_Pow(expr, rational)
+
+    def _print_Relational(self, expr):
+        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+    def _print_Half(self, expr):
+        return "0.5"
+
+
+def pad_ranks(expr: sp.Basic) -> sp.Basic:
+    """Wrap each lower-rank operand of an element-wise node in :class:`Pad`."""
+    if not expr.args or isinstance(expr, (ArraySymbol, sp.Indexed)):
+        return expr
+    args = [pad_ranks(a) for a in expr.args]
+    if isinstance(expr, ArrayOp) or isinstance(expr, (sp.Piecewise, ExprCondPair)):
+        return expr.func(*args)
+    rank = len(shape_of(expr))
+    padded = []
+    for original, new in zip(expr.args, args):
+        missing = rank - len(shape_of(original))
+        if not (missing and original.free_symbols):
+            padded.append(new)
+        elif isinstance(new, sp.Pow) and new.exp == -1:  # keep a / b readable: pad b
+            padded.append(sp.Pow(Pad(new.base, missing), -1, evaluate=False))
+        else:
+            padded.append(Pad(new, missing))
+    return expr.func(*padded, evaluate=False) if isinstance(expr, (sp.Add, sp.Mul)) else expr.func(*padded)
+
+
+_PRINTER = BatchedNumPyPrinter()
+
+
+def numpy_code(expr: sp.Basic) -> str:
+    """Batched NumPy source of one expression."""
+    return _PRINTER.doprint(pad_ranks(sp.sympify(expr)))

@@ -1,0 +1,171 @@
+"""The vocabulary a rule module is written in: inputs, quantities, steps, derivations.
+
+A rule reads like the lecture::
+
+    rule = Rule("sigmoid_bce", "Sigmoid output with binary cross-entropy", ...)
+    s = rule.input("s")                                   # the logit
+    y = rule.input("y", domain=Unit())                    # the target
+    y_hat = rule.quantity("y_hat", sigmoid(s))            # forward quantities ...
+    L = rule.quantity("L", -(y*log(y_hat) + (1 - y)*log(1 - y_hat)))
+    dL_ds = rule.quantity("dL/ds", y_hat - y)             # ... and results
+    rule.derive("dL/ds",
+        Step(Derivative(L, s), ..., why="chain rule through ŷ"),
+        Step(y_hat - y, why="algebra"))
+
+Every quantity is a SymPy expression of the inputs and earlier quantities (its
+*definition*; the checker recomputes a student's step from it). A quantity may
+also carry a *stable* form, proven equal, that the generated NumPy code uses.
+The engine (:mod:`derive.engine.verify`) proves every step, every stable form
+and every gradient quantity ``dA/dB`` against SymPy's own ``diff``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derive import naming
+from derive.engine.domains import Real
+from derive.symbolic.arrays import ArraySymbol, shape_of
+
+
+class Step:
+    """One equality of a derivation with its one-line reason.
+
+    ``Step(lhs, rhs, why=...)`` states lhs = rhs; ``Step(rhs, why=...)`` continues
+    the chain: the previous right-hand side = rhs.
+    """
+
+    def __init__(self, *sides: sp.Expr, why: str):
+        if len(sides) not in (1, 2):
+            raise TypeError("Step takes (rhs) or (lhs, rhs)")
+        self.lhs = sides[0] if len(sides) == 2 else None
+        self.rhs = sp.sympify(sides[-1])
+        self.why = why
+
+    def __repr__(self):
+        return f"Step({self.lhs!r}, {self.rhs!r}, why={self.why!r})"
+
+
+@dataclass
+class Input:
+    name: str
+    symbol: ArraySymbol
+    domain: object
+    default: float | None = None
+    note: str = ""
+
+    @property
+    def shape(self):
+        return self.symbol.shape
+
+
+@dataclass
+class Quantity:
+    name: str
+    symbol: ArraySymbol
+    definition: sp.Expr
+    stable: sp.Expr | None = None
+    note: str = ""
+
+    @property
+    def shape(self):
+        return self.symbol.shape
+
+    @property
+    def hidden(self) -> bool:
+        """Helpers that only serve numerical stability (``_m``, ``_e``) are not reported."""
+        return self.name.startswith("_")
+
+    @property
+    def code_form(self) -> sp.Expr:
+        return self.stable if self.stable is not None else self.definition
+
+
+@dataclass
+class Derivation:
+    """A chain of equalities that arrives at one quantity.
+
+    ``index`` names the free component indices (1-based, as in the lectures) when
+    the chain is written component-wise, e.g. (j,) for ∂L/∂o_j; the last right-hand
+    side must then equal component j of the quantity.
+    """
+
+    target: str
+    steps: list[Step]
+    index: tuple = ()
+    title: str = ""
+
+
+@dataclass
+class Rule:
+    name: str
+    title: str
+    headline: str = ""
+    source: str = ""
+    proof_sizes: list[dict] = field(default_factory=lambda: [{}])
+    #: Sizes for the batched tests (NumPy against SymPy, finite differences) and their tolerance.
+    test_sizes: dict = field(default_factory=dict)
+    rtol: float = 1e-6
+    inputs: dict[str, Input] = field(default_factory=dict)
+    quantities: dict[str, Quantity] = field(default_factory=dict)
+    derivations: list[Derivation] = field(default_factory=list)
+
+    # -- declaring ---------------------------------------------------------
+    def input(self, name: str, shape=(), domain=Real(), *, default=None, note="") -> ArraySymbol:
+        symbol = ArraySymbol(name, shape)
+        self.inputs[name] = Input(name, symbol, domain, default, note)
+        return symbol
+
+    def quantity(self, name: str, definition, *, stable=None, note="") -> ArraySymbol:
+        if name in self.quantities or name in self.inputs:
+            raise ValueError(f"{self.name}: {name} is defined twice")
+        definition = sp.sympify(definition)
+        symbol = ArraySymbol(name, shape_of(definition))
+        self.quantities[name] = Quantity(name, symbol, definition, stable, note)
+        return symbol
+
+    def derive(self, target: str, *steps: Step, index=(), title="") -> Derivation:
+        if target not in self.quantities:
+            raise ValueError(f"{self.name}: derivation of unknown quantity {target}")
+        derivation = Derivation(target, list(steps), tuple(index), title)
+        self.derivations.append(derivation)
+        return derivation
+
+    # -- reading -----------------------------------------------------------
+    def symbol(self, name: str) -> ArraySymbol:
+        if name in self.inputs:
+            return self.inputs[name].symbol
+        return self.quantities[name].symbol
+
+    @property
+    def public_quantities(self) -> list[Quantity]:
+        return [q for q in self.quantities.values() if not q.hidden]
+
+    @property
+    def quantity_names(self) -> list[str]:
+        return [q.name for q in self.public_quantities]
+
+    def dependencies(self, name: str) -> list[str]:
+        """Inputs and quantities the definition of ``name`` uses directly, in declaration order."""
+        free = {s.name for s in self.quantities[name].definition.free_symbols}
+        order = list(self.inputs) + list(self.quantities)
+        return [n for n in order if n in free]
+
+    def gradient_quantities(self) -> list[tuple[Quantity, str, str]]:
+        """The quantities named dA/dB whose A and B both belong to the rule."""
+        found = []
+        for q in self.public_quantities:
+            if naming.is_gradient(q.name):
+                of, wrt = naming.gradient_parts(q.name)
+                if of in self.quantities and (wrt in self.inputs or wrt in self.quantities):
+                    found.append((q, of, wrt))
+        return found
+
+    def size_symbols(self) -> set:
+        dims = set()
+        for item in list(self.inputs.values()) + list(self.quantities.values()):
+            for d in item.shape:
+                dims |= sp.sympify(d).free_symbols
+        return dims

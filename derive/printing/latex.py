@@ -1,0 +1,161 @@
+"""LaTeX from SymPy objects, in the lectures' notation.
+
+:class:`DeriveLatexPrinter` is SymPy's ``LatexPrinter`` with a ``_print_<Class>``
+method for each thing derive adds: quantity names (ŷ, C̃, ∂L/∂W_f), the ML
+functions (σ, softplus, ReLU), the array operations (W^⊤ v, a b^⊤, Σ_k,
+softmax), element-wise products as ⊙, and sums written with the positive terms
+first (ŷ_j − y_j rather than −y_j + ŷ_j).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
+
+from derive import naming
+from derive.symbolic.arrays import ArraySymbol, is_array
+
+
+class DeriveLatexPrinter(LatexPrinter):
+    def __init__(self, settings=None):
+        super().__init__({"mul_symbol": None, **(settings or {})})
+
+    # -- names -------------------------------------------------------------
+    def _print_ArraySymbol(self, expr):
+        return naming.latex_name(expr.name)
+
+    def _print_Symbol(self, expr, style="plain"):
+        if "[" in expr.name:  # a realized component such as o[2] or W_f[1,3]
+            base, _, index = expr.name.partition("[")
+            return f"{naming.latex_name(base)}_{{{index.rstrip(']')}}}"
+        if naming.is_valid_name(expr.name):
+            return naming.latex_name(expr.name)
+        return super()._print_Symbol(expr)
+
+    def _print_Indexed(self, expr):
+        base = naming.latex_name(str(expr.base.label))
+        index = ",".join(self._print(i) for i in expr.indices)
+        if "_" in base and not base.startswith("\\frac"):
+            base = f"\\left({base}\\right)"
+        return f"{base}_{{{index}}}"
+
+    def _print_KroneckerDelta(self, expr, exp=None):
+        i, j = (self._print(a) for a in expr.args)
+        return rf"\delta_{{{i}{j}}}"
+
+    # -- calculus ----------------------------------------------------------
+    def _print_Derivative(self, expr):
+        (variable, count), = expr.variable_count if len(expr.variable_count) == 1 else [(None, 0)]
+        if variable is None:
+            return super()._print_Derivative(expr)
+        order = f"^{{{count}}}" if count > 1 else ""
+        wrt = self._print(variable) + (f"^{{{count}}}" if count > 1 else "")
+        function = expr.expr
+        if isinstance(function, (sp.Symbol, sp.Indexed)):
+            return rf"\frac{{\partial{order} {self._print(function)}}}{{\partial {wrt}}}"
+        return rf"\frac{{\partial{order}}}{{\partial {wrt}}}\left({self._print(function)}\right)"
+
+    # -- the ML functions --------------------------------------------------
+    def _print_sigmoid(self, expr, exp=None):
+        return self._function(r"\sigma", expr, exp)
+
+    def _print_softplus(self, expr, exp=None):
+        return self._function(r"\operatorname{softplus}", expr, exp)
+
+    def _print_relu(self, expr, exp=None):
+        return self._function(r"\operatorname{ReLU}", expr, exp)
+
+    def _print_log1p(self, expr, exp=None):
+        return self._print(sp.log(1 + expr.args[0], evaluate=False))
+
+    def _print_Heaviside(self, expr, exp=None):
+        return self._function(r"H", sp.Function("H")(expr.args[0]), exp)
+
+    def _print_sign(self, expr, exp=None):
+        return self._function(r"\operatorname{sign}", expr, exp)
+
+    def _function(self, name, expr, exp):
+        head = f"{name}^{{{exp}}}" if exp else name
+        return rf"{head}\left({self._print(expr.args[0])}\right)"
+
+    # -- array operations --------------------------------------------------
+    def _print_MatVec(self, expr):
+        a, v = expr.args
+        return f"{self._operand(a)} {self._operand(v)}"
+
+    def _print_Transpose(self, expr):
+        return f"{self._operand(expr.args[0])}^{{\\top}}"
+
+    def _print_Outer(self, expr):
+        a, b = expr.args
+        return f"{self._operand(a)} {self._operand(b)}^{{\\top}}"
+
+    def _print_Total(self, expr):
+        body = expr.args[0]
+        arrays = {s for s in body.free_symbols if isinstance(s, ArraySymbol) and s.shape}
+        index = sp.Symbol("k")
+        indexed = body.xreplace({s: s[index] for s in arrays})
+        return rf"\sum_{{k}} {self._operand(indexed, PRECEDENCE['Mul'])}"
+
+    def _print_Concat(self, expr):
+        a, b = expr.args
+        return rf"\begin{{bmatrix}} {self._print(a)} \\ {self._print(b)} \end{{bmatrix}}"
+
+    def _print_Part(self, expr):
+        v, start, stop = expr.args
+        return rf"\left[{self._print(v)}\right]_{{{self._print(start + 1)}:{self._print(stop)}}}"
+
+    def _print_Softmax(self, expr):
+        return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_LogSumExp(self, expr):
+        return rf"\log \sum_{{k}} e^{{{self._print(expr.args[0])}_{{k}}}}"
+
+    def _print_MaxOf(self, expr):
+        return rf"\max_{{k}} {self._print(expr.args[0])}_{{k}}"
+
+    def _operand(self, expr, level=None):
+        level = PRECEDENCE["Mul"] if level is None else level
+        return self.parenthesize(expr, level, strict=False) if precedence(expr) < level else self._print(expr)
+
+    # -- products and sums -------------------------------------------------
+    def _print_Mul(self, expr):
+        arrays = [a for a in expr.args if is_array(a)]
+        if len(arrays) < 2:
+            return super()._print_Mul(expr)
+        scalars = [a for a in expr.args if not is_array(a)]
+        coefficient = sp.Mul(*scalars)
+        body = r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in arrays)
+        if coefficient == 1:
+            return body
+        if coefficient == -1:
+            return "- " + body
+        return f"{self._operand(coefficient)} \\left({body}\\right)"
+
+    def _print_Add(self, expr, order=None):
+        terms = list(expr.as_ordered_terms())
+        positive = [t for t in terms if not _looks_negative(t)]
+        negative = [t for t in terms if _looks_negative(t)]
+        out = ""
+        for number, term in enumerate(positive + negative):
+            if _looks_negative(term):
+                text = self._print(-term)
+                text = f"\\left({text}\\right)" if precedence(-term) < PRECEDENCE["Add"] + 1 and isinstance(-term, sp.Add) else text
+                out += f" - {text}" if number else f"- {text}"
+            else:
+                text = self._print(term)
+                out += f" + {text}" if number else text
+        return out
+
+
+def _looks_negative(term: sp.Expr) -> bool:
+    return term.could_extract_minus_sign()
+
+
+_PRINTER = DeriveLatexPrinter()
+
+
+def latex(expr) -> str:
+    """LaTeX of a SymPy expression in derive's notation."""
+    return _PRINTER.doprint(expr)

@@ -1,0 +1,65 @@
+"""Plain-text formulas, for terminals and for comments in generated code."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from derive.symbolic.arrays import is_array
+
+
+class DeriveTextPrinter(StrPrinter):
+    def _print_ArraySymbol(self, expr):
+        return expr.name
+
+    def _print_Indexed(self, expr):
+        return f"{expr.base.label}_{','.join(self._print(i) for i in expr.indices)}"
+
+    def _print_KroneckerDelta(self, expr):
+        return f"delta_{''.join(self._print(a) for a in expr.args)}"
+
+    def _print_Derivative(self, expr):
+        variables = ", ".join(self._print(v) for v in expr.variables)
+        function = expr.expr
+        if isinstance(function, (sp.Symbol, sp.Indexed)):
+            return f"d{self._print(function)}/d{variables}"
+        return f"d/d{variables} ({self._print(function)})"
+
+    def _print_Sum(self, expr):
+        limits = ", ".join(f"{v}={self._print(a)}..{self._print(b)}" for v, a, b in expr.limits)
+        return f"sum_{{{limits}}} ({self._print(expr.function)})"
+
+    def _print_MatVec(self, expr):
+        return f"{self.parenthesize(expr.args[0], 50)} {self.parenthesize(expr.args[1], 50)}"
+
+    def _print_Transpose(self, expr):
+        return f"{self.parenthesize(expr.args[0], 100)}^T"
+
+    def _print_Outer(self, expr):
+        return f"{self.parenthesize(expr.args[0], 50)} {self.parenthesize(expr.args[1], 100)}^T"
+
+    def _print_Total(self, expr):
+        return f"sum_k({self._print(expr.args[0])})"
+
+    def _print_Concat(self, expr):
+        return f"[{self._print(expr.args[0])}; {self._print(expr.args[1])}]"
+
+    def _print_Part(self, expr):
+        v, start, stop = expr.args
+        return f"{self.parenthesize(v, 100)}[{self._print(start + 1)}..{self._print(stop)}]"
+
+    def _print_MaxOf(self, expr):
+        return f"max_k({self._print(expr.args[0])})"
+
+    def _print_Mul(self, expr):
+        text = super()._print_Mul(expr)
+        if sum(1 for a in expr.args if is_array(a)) >= 2:
+            return text.replace("*", " ⊙ ")
+        return text
+
+
+_PRINTER = DeriveTextPrinter()
+
+
+def text(expr) -> str:
+    return _PRINTER.doprint(expr)

@@ -1,0 +1,71 @@
+"""One generic checker for every rule: generated NumPy against SymPy, and against
+central finite differences. Failure messages name the rule, the quantity and the stage."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import sympy as sp
+
+from derive import naming
+from derive.engine.prove import NUMPY_FUNCTIONS
+from derive.engine.realize import Realizer
+
+
+def random_inputs(rule, sizes: dict, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    realizer = Realizer(rule, sizes)
+    inputs = {}
+    for name, item in rule.inputs.items():
+        shape = (batch,) + realizer.concrete_shape(item.shape)
+        inputs[name] = np.asarray(item.domain.sample(rng, shape), dtype=float)
+    return inputs
+
+
+def generated(rule):
+    module = importlib.import_module(f"derive.numpy.{rule.name}")
+    return getattr(module, rule.name)
+
+
+def sympy_values(rule, sizes: dict, inputs: dict, name: str) -> np.ndarray:
+    """A quantity evaluated from its SymPy definition, sample by sample, component by component."""
+    realizer = Realizer(rule, sizes)
+    realized = realizer(rule.symbol(name))
+    components = realizer.free_components()
+    symbols = [s for n in rule.inputs for s in components[n].ravel()]
+    function = sp.lambdify(symbols, list(realized.ravel()), modules=[NUMPY_FUNCTIONS, "numpy"])
+    batch = next(iter(inputs.values())).shape[0]
+    out = np.empty((batch, len(realized.ravel())))
+    for b in range(batch):
+        values = [v for n in rule.inputs for v in np.ravel(inputs[n][b])]
+        out[b] = np.asarray(function(*values), dtype=float)
+    return out.reshape((batch,) + realized.shape)
+
+
+def input_gradients(rule):
+    """(gradient name, function name, input name) for each dA/dB with B an input and A scalar."""
+    found = []
+    for q, of, wrt in rule.gradient_quantities():
+        if wrt in rule.inputs and rule.quantities[of].shape == ():
+            found.append((q.name, of, wrt))
+    return found
+
+
+def finite_difference_check(rule, inputs: dict, gradient: str, of: str, wrt: str,
+                            rtol: float, step: float = 1e-5, seed: int = 1) -> None:
+    """Central difference of ``of`` along a random direction in ``wrt``, per sample."""
+    function = generated(rule)
+    direction = np.random.default_rng(seed).normal(size=inputs[wrt].shape)
+    plus = dict(inputs, **{wrt: inputs[wrt] + step * direction})
+    minus = dict(inputs, **{wrt: inputs[wrt] - step * direction})
+    numeric = (function(**plus)[of] - function(**minus)[of]) / (2 * step)
+    analytic = np.sum((function(**inputs)[gradient] * direction).reshape(len(numeric), -1), axis=1)
+    scale = np.maximum(np.abs(numeric), 1e-3)
+    error = np.max(np.abs(numeric - analytic) / scale)
+    assert error <= rtol, (f"{rule.name}: {gradient} disagrees with central differences of {of} "
+                           f"along {wrt}: relative error {error:.2e} > {rtol:.0e} (stage: finite differences)")
+
+
+def python_name(name: str) -> str:
+    return naming.python_name(name)
