@@ -34,15 +34,17 @@ class Step:
     """One equality of a derivation with its one-line reason.
 
     ``Step(lhs, rhs, why=...)`` states lhs = rhs; ``Step(rhs, why=...)`` continues
-    the chain: the previous right-hand side = rhs.
+    the chain: the previous right-hand side = rhs. ``why_ko`` is the reason in
+    Korean; without it the shared vocabulary in :mod:`derive.printing.i18n` is used.
     """
 
-    def __init__(self, *sides: sp.Expr, why: str):
+    def __init__(self, *sides: sp.Expr, why: str, why_ko: str | None = None):
         if len(sides) not in (1, 2):
             raise TypeError("Step takes (rhs) or (lhs, rhs)")
         self.lhs = sides[0] if len(sides) == 2 else None
         self.rhs = sp.sympify(sides[-1])
         self.why = why
+        self.why_ko = why_ko
 
     def __repr__(self):
         return f"Step({self.lhs!r}, {self.rhs!r}, why={self.why!r})"
