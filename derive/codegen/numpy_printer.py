@@ -111,6 +111,13 @@ class BatchedNumPyPrinter(NumPyPrinter):
             out = f"numpy.maximum({out}, {self._print(arg)})"
         return out
 
+    def _print_Min(self, expr):
+        first, *rest = expr.args
+        out = self._print(first)
+        for arg in rest:
+            out = f"numpy.minimum({out}, {self._print(arg)})"
+        return out
+
     def _print_Pow(self, expr, rational=False):
         if expr.exp == -1:
             return f"1.0/{self.parenthesize(expr.base, 60)}"

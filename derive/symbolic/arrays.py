@@ -113,6 +113,11 @@ class Transpose(ArrayOp):
 
     nargs = 1
 
+    @property
+    def arg(self):
+        """The matrix transposed (SymPy's printers expect ``.arg``)."""
+        return self.args[0]
+
     @classmethod
     def result_shape(cls, a):
         return a[::-1]

@@ -1,0 +1,172 @@
+"""``derive grad LATEX --wrt V``: the gradient of any scalar forward expression, step by step.
+
+Each step applies one rule (sum, product, chain through σ...) and is proven equal
+to the one before; the result is proven equal to SymPy's own derivative. With
+``--at`` the gradients are evaluated at a point; with ``--emit-numpy FILE`` they
+are written as NumPy functions.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import math
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+
+from derive import naming
+from derive.autodiff import gradient_steps, prove_gradient_steps
+from derive.codegen.generate import scalar_function_source
+from derive.engine.prove import NUMPY_FUNCTIONS
+from derive.errors import InputError
+from derive.latex.adapter import parse_latex
+from derive.printing.latex import latex
+from derive.printing.text import text
+from derive.symbolic.arrays import ArrayOp
+
+#: The forward expression's name in gradient names (df/dx) and in emitted code.
+FORWARD = "f"
+
+#: Other spellings of plain names accepted by --wrt and --at.
+ALIASES = {"lambda": "lam", "eta": "lr", "eps": "epsilon", "varepsilon": "epsilon"}
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "grad", help="derive the gradient of a scalar expression, step by step",
+        description="Derive the gradient of a scalar forward expression written in LaTeX, "
+                    "one rule per step, each step proven.")
+    parser.add_argument("latex", metavar="LATEX", help=r"the forward expression, e.g. '\log(1 + e^{x})'")
+    parser.add_argument("--wrt", action="append", required=True, metavar="V",
+                        help="a variable to differentiate by, by its plain name (mu, y_hat, W_f); repeatable")
+    parser.add_argument("--at", metavar="POINT", help='values of every variable, e.g. "a=0.3,b=1"')
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--emit-numpy", metavar="FILE", help="write the gradients as NumPy functions to FILE")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    forward = parse_latex(args.latex, where="LATEX")
+    _require_scalar(forward)
+    variables = [_resolve(name, forward, "--wrt") for name in args.wrt]
+    point = _parse_point(args.at, forward) if args.at is not None else None
+    report = {"forward": {"latex": latex(forward), "value": _value(forward, point, FORWARD)},
+              "gradients": {}, "steps": []}
+    proven = True
+    results = {}
+    for name, variable in zip(args.wrt, variables):
+        steps = gradient_steps(forward, variable)
+        proofs = prove_gradient_steps(steps, variable)
+        proven &= all(proofs)
+        result = steps[-1].rhs
+        results[variable] = result
+        report["gradients"][name] = {"latex": latex(result), "value": _value(result, point, name),
+                                     "proof": _proof_text(proofs[-1])}
+        for number, (step, proof) in enumerate(zip(steps, proofs)):
+            left = latex(step.lhs) + " " if number == 0 else ""
+            report["steps"].append({"wrt": name, "latex": f"{left}= {latex(step.rhs)}", "why": step.why,
+                                    "proof": _proof_text(proof)})
+    if args.emit_numpy:
+        _emit(Path(args.emit_numpy), forward, results)
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else _human(report, args.at))
+    return 0 if proven else 1
+
+
+def _require_scalar(forward: sp.Expr) -> None:
+    if forward.has(sp.Indexed, sp.Sum):
+        raise InputError("LATEX: derive grad needs a scalar expression; components (y_k) and sums "
+                         "over them are not supported, write the terms out")
+    if any(isinstance(node, ArrayOp) for node in sp.preorder_traversal(forward)):
+        raise InputError("LATEX: derive grad needs a scalar expression; transposes and other "
+                         "array operations are not supported")
+    if not forward.free_symbols:
+        raise InputError("LATEX: the expression has no variables")
+
+
+def _resolve(name: str, forward: sp.Expr, flag: str) -> sp.Symbol:
+    """The symbol of ``forward`` a plain name (or an alias, or a LaTeX name) stands for."""
+    by_name = {s.name: s for s in forward.free_symbols}
+    wanted = name.strip()
+    if "\\" in wanted or "{" in wanted:
+        parsed = parse_latex(wanted, where=flag)
+        wanted = parsed.name if isinstance(parsed, sp.Symbol) else wanted
+    wanted = ALIASES.get(wanted, wanted)
+    if wanted not in by_name:
+        known = ", ".join(sorted(by_name))
+        raise InputError(f"{flag} {name}: the expression has no variable named {name!r} (its variables: {known})")
+    return by_name[wanted]
+
+
+def _parse_point(text_value: str, forward: sp.Expr) -> dict:
+    point = {}
+    for part in (p.strip() for p in text_value.split(",")):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--at: expected name=value pairs separated by commas, got {part!r}")
+        symbol = _resolve(name, forward, "--at")
+        try:
+            number = float(value)
+        except ValueError:
+            raise InputError(f"--at {name.strip()}: expected a number, got {value.strip()!r}") from None
+        if not math.isfinite(number):
+            raise InputError(f"--at {name.strip()}: expected a finite number, got {value.strip()!r}")
+        if symbol in point:
+            raise InputError(f"--at: {name.strip()} is given twice")
+        point[symbol] = number
+    missing = sorted(s.name for s in forward.free_symbols - set(point))
+    if missing:
+        raise InputError(f"--at: missing values for {', '.join(missing)}")
+    return point
+
+
+def _value(expr: sp.Expr, point: dict | None, label: str) -> float | None:
+    if point is None:
+        return None
+    symbols = sorted(point, key=str)
+    function = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
+    with np.errstate(all="ignore"):
+        value = float(np.asarray(function(*(point[s] for s in symbols)), dtype=float))
+    if not math.isfinite(value):
+        raise InputError(f"--at: {label} is not defined (or not finite) at this point")
+    return value
+
+
+def _proof_text(proof) -> str:
+    return proof.method if proof.ok else f"FAILED: {proof.detail}"
+
+
+def _emit(path: Path, forward: sp.Expr, results: dict) -> None:
+    """Write a NumPy module: the forward function and one function per gradient."""
+    arguments = sorted(s.name for s in forward.free_symbols)
+    for argument in arguments:
+        if keyword.iskeyword(naming.python_name(argument)) or argument in {"numpy", "_k"}:
+            raise InputError(f"--emit-numpy: the variable {argument!r} cannot be a Python argument name")
+    functions = [(FORWARD, forward)] + [(naming.gradient_name(FORWARD, v.name), g) for v, g in results.items()]
+    parts = []
+    for number, (name, expr) in enumerate(functions):
+        source = scalar_function_source(naming.python_name(name), expr, arguments,
+                                        comment=f"{name} = {text(expr)}")
+        parts.append(source if number == 0 else source[source.index("\ndef ") + 1:])
+    source = "\n\n".join(parts)
+    try:
+        path.write_text(source)
+    except OSError as error:
+        raise InputError(f"--emit-numpy {path}: cannot write the file ({error.strerror})") from None
+
+
+def _human(report: dict, at: str | None) -> str:
+    lines = [f"forward: {FORWARD} = {report['forward']['latex']}"]
+    if at is not None:
+        lines.append(f"  at {at}: {FORWARD} = {report['forward']['value']:.10g}")
+    for name, gradient in report["gradients"].items():
+        lines += ["", f"gradient by {name}:"]
+        steps = [s for s in report["steps"] if s["wrt"] == name]
+        for number, step in enumerate(steps, 1):
+            lines += [f"  {number}. {step['latex']}", f"     ({step['why']}; proof: {step['proof']})"]
+        lines.append(f"  result: d{FORWARD}/d{name} = {gradient['latex']}  (equal to SymPy's derivative: "
+                     f"{gradient['proof']})")
+        if gradient["value"] is not None:
+            lines.append(f"  at {at}: d{FORWARD}/d{name} = {gradient['value']:.10g}")
+    return "\n".join(lines)

@@ -1,0 +1,444 @@
+r"""Read a LaTeX formula into SymPy, in derive's conventions.
+
+How it works
+------------
+latex2sympy2 does the parsing; this module prepares the text for it and
+converts what it returns, in three stages.
+
+1. **Guard.** Length, brace depth, the LaTeX commands used (a fixed list), and
+   what latex2sympy2 evaluates or drops silently (``|_{x=1}``, primes) are checked.
+2. **Rewrite.** ``\log`` becomes ``\ln`` (natural log), unbounded sums get their
+   bounds, ``\odot`` becomes a product. What latex2sympy2 cannot read or reads
+   wrongly is read here and replaced by a *placeholder* ``\mathit{zqphN}``, an
+   atom the parser keeps as a symbol: ``\sigma(...)``, ``\operatorname{ReLU}(...)``,
+   ``\max(...)`` (the argument read recursively), ``\begin{cases}`` blocks,
+   ``\frac{\partial L}{\partial w}`` and transposed symbols ``W^\top``.
+3. **Convert.** latex2sympy2's unevaluated tree is rebuilt node by node, with
+   derive's plain names and the placeholders' contents; anything not on the list
+   is refused, and powers of numbers are size-checked before SymPy computes them.
+
+Example: in ``W^\top x \odot \sigma(s)``, ``\sigma(s)`` becomes placeholder 0 (holding
+``sigmoid(s)``) and ``W^\top`` placeholder 1 (holding ``Transpose(W)``); latex2sympy2
+reads ``ph1 x \cdot ph0``, and the conversion gives ``Transpose(W)*x*sigmoid(s)``.
+
+Conventions
+-----------
+* A subscript that is a single index letter (i, j, k, n, t), optionally shifted
+  (``h_{t-1}``), makes a component: ``y_k`` -> ``IndexedBase('y')[k]``, ``\hat{y}_j``
+  -> ``IndexedBase('y_hat')[j]``. So does the bound variable of an enclosing sum.
+  Names passed in ``names`` (a rule's ``W_i``, ``b_i``) always stay whole symbols,
+  as do ``W_f``, ``h_{\text{prev}}``, ``b_1``. Index symbols are positive integers.
+* ``\sum_k`` and ``\sum_{k}`` without bounds run from 1 to the size of the
+  index: ``sizes`` maps index letters to size names (default K for i, j, k; N
+  for n; T for t). Sizes are positive integer symbols.
+* ``X^\top``, ``X^{\top}``, ``X^T``, ``X^{T}`` (also ``\intercal``, ``\mathsf{T}``)
+  on a symbol give ``Transpose(X)``; a transpose on anything else is an error.
+* ``\lambda`` is ``lam``, ``\eta`` is ``lr``, ``\varepsilon`` is ``epsilon``;
+  ``\mathbf{x}`` and ``\vec{x}`` are ``x``. ``y(x)`` is ``y`` times ``x`` (there are
+  no user-defined functions). ``1e-3`` directly after a digit is scientific notation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+
+import latex2sympy2
+import mpmath
+import sympy as sp
+
+from derive import naming
+from derive.engine.budget import time_budget
+from derive.errors import LatexError, TooComplex
+from derive.symbolic.arrays import Transpose, dim
+from derive.symbolic.functions import relu, sigmoid, softplus
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 100
+MAX_BITS = 10_000  # largest exact number (in bits) a power of numbers may produce
+PARSE_SECONDS = 2.0
+INDEX_LETTERS = "ijknt"
+DEFAULT_SIZES = {"i": "K", "j": "K", "k": "K", "n": "N", "t": "T"}
+
+#: latex2sympy2 names Greek symbols without the backslash; these have other plain names.
+GREEK_PLAIN = {"lambda": "lam", "eta": "lr", "varepsilon": "epsilon"}
+
+#: \operatorname{...} (also \mathrm, \text) names -> the function applied.
+OPERATOR_NAMES = {"ReLU": relu, "relu": relu, "softplus": softplus, "sgn": sp.sign,
+                  "sign": sp.sign, "sigmoid": sigmoid}
+
+_COMMANDS = set(naming.GREEK) | {
+    "varepsilon", "varphi", "vartheta", "frac", "partial", "log", "ln", "exp", "sqrt", "tanh",
+    "sinh", "cosh", "sin", "cos", "tan", "operatorname", "mathrm", "text", "mathit", "hat",
+    "tilde", "bar", "cdot", "times", "odot", "top", "intercal", "mathsf", "sum", "max", "min",
+    "begin", "end", "le", "ge", "lt", "gt", "leq", "geq", "ne", "neq", "pi", "quad", "qquad",
+    "left", "right", "lvert", "rvert", "dfrac", "tfrac", "displaystyle", "big", "Big", "bigl", "bigr",
+    "Bigl", "Bigr", "widehat", "widetilde", "overline", "mathbf", "boldsymbol", "bm", "vec",
+}
+_FUNCTIONS = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan, sp.Abs, sp.sign,
+              sp.Max, sp.Min, sigmoid, softplus, relu, sp.Piecewise, Transpose)
+_RELATIONS = (sp.StrictGreaterThan, sp.StrictLessThan, sp.GreaterThan, sp.LessThan)
+_PH = "zqph"
+_PLACEHOLDER = re.compile(r"\\mathit\{(" + _PH + r"\d+)\}")
+
+_NORMALIZE = [  # (pattern, replacement), applied in order
+    (r"\$", " "), (r"(?<!\\)\\(?:displaystyle|[,;!: ]|[bB]ig{1,2}[lr]?)(?![A-Za-z])", " "),
+    (r"\\left\s*\.|\\right\s*\.", " "), (r"\\(?:left|right)(?![A-Za-z])\s*", ""),
+    (r"\\[lr]vert(?![A-Za-z])", "|"), (r"\\[dt]frac(?![A-Za-z])", r"\\frac"),
+    (r"\\wide(hat|tilde)(?![A-Za-z])", r"\\\1"), (r"\\overline(?![A-Za-z])", r"\\bar"),
+    (r"\\(?:mathbf|boldsymbol|bm|vec)\s*\{([^{}]*)\}", r" \1"), (r"\\([lg]e)q(?![A-Za-z])", r"\\\1"),
+    (r"\\odot(?![A-Za-z])", r"\\cdot"), (r"\\log(?![A-Za-z])(?!\s*_)", r"\\ln"),  # \log is natural
+]
+_SCIENTIFIC = re.compile(r"(?<![A-Za-z\\\d.])(\d+(?:\.\d*)?|\.\d+)e([+-]?\d+)(?![\d.])")
+_TRANSPOSE_MARK = r"\^\s*(?:\{\s*(?:\\top|T|\\intercal|\\mathsf\{T\}|\\mathrm\{T\})\s*\}|\\top(?![A-Za-z])" \
+                  r"|\\intercal(?![A-Za-z])|T)"
+_SUBSCRIPT = r"_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|[A-Za-z0-9])"
+_ATOM = r"(?:\\mathit\{" + _PH + r"\d+\}|\\(?:hat|tilde|bar)\s*\{\s*\\?[A-Za-z]+\s*\}|\\[A-Za-z]+|[A-Za-z])"
+_TRANSPOSED = re.compile(rf"(?P<atom>{_ATOM}(?:{_SUBSCRIPT})?)\s*(?P<mark>{_TRANSPOSE_MARK})")
+_UNBOUNDED_SUM = re.compile(r"\\sum\s*_\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))(?:\s*\^\s*(\{[^{}]*\}|\w))?")
+_FUNCTION_HEAD = re.compile(r"\\sigma(?![A-Za-z])\s*(?=\()|\\(?:max|min)(?![A-Za-z])|"
+                            r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:ReLU|relu|softplus|sgn|sign|sigmoid)\s*\}")
+_LEFTOVERS = {
+    r"\partial": r"write a partial derivative as \frac{\partial L}{\partial w}",
+    r"\operatorname": r"unknown \operatorname; known: " + ", ".join(OPERATOR_NAMES),
+    r"\\": r"'\\' (a new row) is understood only inside \begin{cases}",
+    "&": r"'&' is understood only inside \begin{cases}",
+    r"\begin": r"only the cases environment is understood (\begin{cases} ... \end{cases})",
+    r"\end": r"\end without \begin{cases}",
+    r"\mathsf": r"\mathsf is understood only in a transpose, W^{\mathsf{T}}",
+}
+_REFUSED = [  # (pattern, message), checked outside the bounds of sums
+    ("(?i)" + _PH, f"'{_PH}' is a name derive reserves for itself"),
+    ("=", "expected an expression, not an equation (found '=')"),
+    ("'", r"primes (f') are not understood; write \frac{\partial f}{\partial x}"),
+    (r"(?<!\\)\|\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?_", "evaluation bars (|_{x=1}) are not understood"),
+    (r"\\\|", r"norms (\|w\|) are not understood; for a scalar write |w| or w^2"),
+    # latex2sympy2 computes 1/n of \sqrt[n]{x} eagerly, whatever n is
+    (r"\\sqrt\s*\[(?!\s*\d{1,3}\s*\])", r"the index of a root must be a small whole number, as in \sqrt[3]{x}"),
+]
+_INDEX = re.compile(r"^\s*([a-z])\s*(?:([+-])\s*(\d+))?\s*$")
+_OTHERWISE = re.compile(r"^(?:\\text\{\s*(?:otherwise|else)\s*[.,]?\s*\}|otherwise|else)?$")
+
+
+def parse_latex(text: str, *, where: str = "formula", sizes: Mapping[str, str] | None = None,
+                names: Collection[str] = ()) -> sp.Expr:
+    """Read one LaTeX formula into a SymPy expression, in derive's conventions (see above).
+
+    ``where`` names the formula in messages (a file and field); ``sizes`` maps index
+    letters to the sizes of unbounded sums; ``names`` always stay whole symbols.
+    Raises a one-line :class:`LatexError`, or :class:`TooComplex` when reading is too slow.
+    """
+    if not isinstance(text, str):
+        raise LatexError(f"{where}: expected a LaTeX string, got {type(text).__name__}")
+    _guard(text, where)
+    reader = _Reader(where, {**DEFAULT_SIZES, **(sizes or {})}, set(names))
+    try:
+        with time_budget(PARSE_SECONDS):
+            expr = reader.read(text)
+    except TooComplex:
+        raise TooComplex(f"{where}: reading the formula took too long (over {PARSE_SECONDS:g} s)") from None
+    except RecursionError:
+        raise LatexError(f"{where}: the formula is nested too deeply") from None
+    expr = expr.xreplace({sp.Symbol(d.name, real=True): d for d in reader.dims})
+    _post_check(expr, where)
+    return expr
+
+
+def _guard(text: str, where: str) -> None:
+    """Refuse, before parsing, what is too big or what latex2sympy2 would misread silently."""
+    def refuse(message):
+        raise LatexError(f"{where}: {message}")
+    if len(text) > MAX_LENGTH:
+        refuse(f"the formula is too long ({len(text)} characters, at most {MAX_LENGTH})")
+    if not text.strip():
+        refuse("expected a formula, got an empty string")
+    depth = deepest = 0
+    for char in re.sub(r"\\[{}]", "", text):
+        depth += (char in "{([") - (char in "})]")
+        deepest = max(deepest, depth)
+        if depth < 0:
+            refuse("unbalanced brackets: a closing one without an opening one")
+    if deepest > MAX_DEPTH:
+        refuse(f"the formula is nested too deeply ({deepest} levels, at most {MAX_DEPTH})")
+    if depth:
+        refuse(f"unbalanced brackets: {depth} left open")
+    if len(re.findall(r"(?<!\\)\|", text)) % 2:
+        refuse("an unmatched '|': an absolute value needs two bars (evaluation bars are not understood)")
+    for pattern, message in _REFUSED:
+        if re.search(pattern, re.sub(r"\\sum\s*_\s*\{[^{}]*\}", "", text)):
+            refuse(message)
+    for command in re.findall(r"\\(\\|[A-Za-z]+|.)", text):
+        if command.isalpha() and command not in _COMMANDS:
+            refuse(rf"unknown LaTeX command \{command}")
+    if any(abs(int(exponent)) > 300 for _, exponent in _SCIENTIFIC.findall(text)):
+        refuse("a number in scientific notation is too large")
+
+
+def _brace_group(text: str, start: int, open_: str = "{", close: str = "}") -> tuple[str, int]:
+    """The content of the bracket group opening at ``text[start]`` (after spaces), and the index after it."""
+    start = re.compile(r"\s*").match(text, start).end()
+    if start >= len(text) or text[start] != open_:
+        raise ValueError(f"expected '{open_}'")
+    depth = 0
+    for i in range(start, len(text)):
+        depth += (text[i] == open_) - (text[i] == close)
+        if depth == 0:
+            return text[start + 1:i], i + 1
+    raise ValueError(f"no matching '{close}'")
+
+
+def _split_top(text: str, separator: str) -> list[str]:
+    """Split at ``separator`` outside any bracket."""
+    parts, depth, last = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "{([") - (char in "})]")
+        if depth == 0 and i >= last and text.startswith(separator, i):
+            parts.append(text[last:i])
+            last = i + len(separator)
+    return parts + [text[last:]]
+
+
+class _Reader:
+    """One formula's reading: the placeholders and sizes it has collected."""
+
+    def __init__(self, where: str, sizes: dict, names: set):
+        self.where, self.sizes, self.names = where, sizes, names
+        self.placeholders: dict[str, sp.Basic] = {}
+        self.dims, self.bound = set(), []  # sizes met in sums; indices of the sums being read
+
+    def fail(self, message: str):
+        raise LatexError(f"{self.where}: {message}")
+
+    def read(self, text: str) -> sp.Basic:
+        """Read a formula or a piece of one (placeholders allowed)."""
+        for pattern, replacement in _NORMALIZE:
+            text = re.sub(pattern, replacement, text)
+        text = _SCIENTIFIC.sub(r"\1E\2", text)
+        text = self._cases(text)
+        text = self._partials(text)
+        text = self._functions(text)
+        text = self._transposes(text)
+        text = self._sums(text)
+        for construct, message in _LEFTOVERS.items():
+            if construct in text:
+                self.fail(message)
+        return self.convert(self._parse(text))
+
+    def _hold(self, obj: sp.Basic) -> str:
+        name = f"{_PH}{len(self.placeholders)}"
+        self.placeholders[name] = obj
+        return rf" \mathit{{{name}}} "
+
+    # -- stage 2: rewrites ---------------------------------------------------
+    def _cases(self, text: str) -> str:
+        block = re.compile(r"\\begin\s*\{cases\}((?:(?!\\begin\s*\{cases\}).)*?)\\end\s*\{cases\}", re.S)
+        while (m := block.search(text)) is not None:
+            pieces = []
+            for row in (r for r in _split_top(m[1], r"\\") if r.strip()):
+                value, sep, condition = row.partition("&")
+                if not sep:
+                    self.fail(r"each row of \begin{cases} needs 'value & condition'")
+                pieces.append((self.read(value.strip().rstrip(",")), self._condition(condition)))
+            if not pieces:
+                self.fail(r"\begin{cases} has no rows")
+            text = text[:m.start()] + self._hold(sp.Piecewise(*pieces)) + text[m.end():]
+        return text
+
+    def _condition(self, text: str):
+        text = re.sub(r"\\text\{\s*(?:if|for|when)\s*\}|^\s*if\s", " ", text).strip().rstrip(",.").strip()
+        if _OTHERWISE.match(text):
+            return sp.true
+        condition = self.convert(self._parse(text), relation=True)
+        if not isinstance(condition, (sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom)):
+            self.fail(f"cannot read the condition '{text}' (expected e.g. x > 0 or \\text{{otherwise}})")
+        return condition
+
+    def _partials(self, text: str) -> str:
+        start = 0
+        while (i := text.find(r"\frac", start)) >= 0:
+            try:
+                upper, after = _brace_group(text, i + 5)
+                lower, end = _brace_group(text, after)
+            except ValueError:
+                self.fail(r"\frac needs two groups: \frac{a}{b}")
+            top, bottom = upper.strip(), lower.strip()
+            if top.startswith(r"\partial") and bottom.startswith(r"\partial"):
+                of, wrt = top[len(r"\partial"):].strip(), bottom[len(r"\partial"):].strip()
+                text = text[:i] + self._hold(self._gradient(of, wrt)) + text[end:]
+            start = i + 1
+        return text
+
+    def _gradient(self, of: str, wrt: str) -> sp.Basic:
+        if not of or not wrt:
+            self.fail(r"write a partial derivative as \frac{\partial L}{\partial w}")
+        target = self.convert(self._parse(wrt))
+        source = self._plain(of)
+        if isinstance(target, sp.Indexed):
+            name = naming.gradient_name(source, str(target.base.label))
+            return sp.IndexedBase(name, real=True)[target.indices]
+        if not isinstance(target, sp.Symbol) or not naming.is_valid_name(source):
+            self.fail(rf"cannot read the partial derivative \partial {of} / \partial {wrt}")
+        return sp.Symbol(naming.gradient_name(source, target.name), real=True)
+
+    def _functions(self, text: str) -> str:
+        while (m := _FUNCTION_HEAD.search(text)) is not None:
+            head = m[0]
+            try:
+                inner, end = _brace_group(text, m.end(), "(", ")")
+            except ValueError:
+                self.fail(f"write {head.strip()}(...) with its argument in parentheses")
+            args = [self.read(a) for a in _split_top(inner, ",")]
+            text = text[:m.start()] + self._hold(self._apply(head, args)) + text[end:]
+        return text
+
+    def _apply(self, head: str, args: list) -> sp.Basic:
+        if head.startswith((r"\max", r"\min")):
+            if len(args) < 2:
+                self.fail(f"{head}(...) needs at least two arguments")
+            if head.startswith(r"\max") and len(args) == 2 and 0 in args:
+                return relu(args[1] if args[0] == 0 else args[0])
+            return (sp.Max if head.startswith(r"\max") else sp.Min)(*args)
+        if len(args) != 1:
+            self.fail(f"{head} takes one argument, got {len(args)}")
+        name = "sigmoid" if head.startswith(r"\sigma") else re.search(r"\{\s*(\w+)", head)[1]
+        return OPERATOR_NAMES[name](args[0])
+
+    def _transposes(self, text: str) -> str:
+        def transpose(m):
+            symbol = self.convert(self._parse(m["atom"]))
+            if not isinstance(symbol, sp.Symbol):
+                self.fail(rf"a transpose is understood only on a symbol, not on {m['atom'].strip()}")
+            return self._hold(Transpose(symbol))
+        text = _TRANSPOSED.sub(transpose, text)
+        if re.search(_TRANSPOSE_MARK, text) or re.search(r"\\(?:top|intercal)(?![A-Za-z])", text):
+            self.fail(r"a transpose (^\top, ^T) is understood only on a symbol, as in W^\top x")
+        return text
+
+    def _sums(self, text: str) -> str:
+        if re.search(r"\\sum(?![A-Za-z])(?!\s*_)", text):
+            self.fail(r"write the index of a sum: \sum_k or \sum_{k=1}^{K}")
+
+        def bounded(m):
+            index = m[1] or m[2]
+            upper = m[3] or self.sizes.get(index)
+            if upper is None:
+                self.fail(rf"no size is known for the sum over {index}; write \sum_{{{index}=1}}^{{N}}")
+            return rf"\sum_{{{index}=1}}^{{{upper}}}"
+        return _UNBOUNDED_SUM.sub(bounded, text)
+
+    # -- parsing -------------------------------------------------------------
+    def _parse(self, text: str):
+        if not text.strip():
+            self.fail("expected a formula, found nothing to read")
+        latex2sympy2.var, latex2sympy2.variances = {}, {}  # it keeps state between calls
+        try:
+            return latex2sympy2.latex2sympy(text)
+        except (TooComplex, RecursionError):
+            raise
+        except Exception as error:  # latex2sympy2 raises bare Exceptions (and TypeErrors...)
+            reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+            shown = _PLACEHOLDER.sub("(...)", text).strip()
+            self.fail(f"cannot read '{shown}': {reason}")
+
+    # -- stage 3: conversion ---------------------------------------------------
+    def convert(self, node, relation: bool = False) -> sp.Basic:
+        """Rebuild latex2sympy2's unevaluated tree, evaluated, in derive's names."""
+        if isinstance(node, (list, tuple)):
+            self.fail("expected one expression, got a list")
+        if isinstance(node, _RELATIONS) and relation:
+            return type(node)(*(self.convert(a) for a in node.args))
+        if isinstance(node, sp.core.relational.Relational):
+            self.fail("expected an expression, not an equation or inequality")
+        if isinstance(node, sp.Symbol):
+            return self._symbol(node.name)
+        if node in (sp.E, sp.pi) or isinstance(node, (sp.Integer, sp.Rational, sp.Float)):
+            if not node.is_finite:
+                self.fail("infinity and undefined numbers are not allowed")
+            return node
+        if isinstance(node, (sp.Add, sp.Mul, sp.exp, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan, sp.Abs)):
+            return node.func(*(self.convert(a) for a in node.args))
+        if isinstance(node, sp.Pow) and isinstance(node.base, sp.core.function.AppliedUndef):
+            return self._undefined_function(node.base, node.exp)  # y^2(x) is y² x
+        if isinstance(node, sp.Pow):
+            return self._power(*(self.convert(a) for a in node.args))
+        if isinstance(node, sp.log):
+            args = [self.convert(a) for a in node.args]
+            return sp.log(args[0]) if len(args) == 1 or args[1] == sp.E else sp.log(*args)
+        if isinstance(node, sp.Sum):
+            return self._sum(node)
+        if isinstance(node, sp.Derivative) and len(node.variables) == 1:
+            return self._gradient(str(node.expr), str(node.variables[0]))
+        if isinstance(node, sp.core.function.AppliedUndef):
+            return self._undefined_function(node)
+        self.fail(f"'{type(node).__name__}' is not something derive understands in a formula")
+
+    def _symbol(self, name: str) -> sp.Basic:
+        if (m := _PLACEHOLDER.fullmatch(name)) is not None:
+            return self.placeholders[m[1]]
+        plain = self._plain(name)
+        if plain in self.names:
+            return sp.Symbol(plain, real=True)
+        m = re.fullmatch(r"(?P<base>.+?)_(?:\{(?P<braced>[^{}]*)\}|(?P<bare>[A-Za-z0-9]))", name)
+        index = _INDEX.match(m["braced"] or m["bare"]) if m else None
+        if index and (index[1] in INDEX_LETTERS or index[1] in self.bound):
+            i = sp.Symbol(index[1], integer=True, positive=True)
+            shift = int(index[3]) * (-1 if index[2] == "-" else 1) if index[3] else 0
+            return sp.IndexedBase(self._plain(m["base"]), real=True)[i + shift]
+        if not naming.is_valid_name(plain):
+            self.fail(f"cannot read the name '{name}'")
+        return sp.Symbol(plain, real=True)
+
+    def _plain(self, latex_name: str) -> str:
+        latex_name = re.sub(r"\\mathit\s*\{([^{}]*)\}", r"\1", latex_name.strip())
+        head, sep, rest = latex_name.partition("_")
+        head = GREEK_PLAIN.get(head.lstrip("\\"), head)
+        return naming.plain_symbol_name(head + sep + rest)
+
+    def _power(self, base: sp.Basic, exponent: sp.Basic) -> sp.Basic:
+        if base.is_Number and exponent.is_Number and base != 0:
+            if sp.Abs(exponent) * _magnitude_bits(base) > MAX_BITS:
+                self.fail("a power of numbers in the formula is too large to compute")
+        return sp.Pow(base, exponent)
+
+    def _sum(self, node: sp.Sum) -> sp.Basic:
+        (index, low, high), = node.limits
+        if not isinstance(index, sp.Symbol) or not re.fullmatch(r"[A-Za-z]", index.name):
+            self.fail("the index of a sum must be a single letter")
+        self.bound.append(index.name)
+        try:
+            body = self.convert(node.function)
+        finally:
+            self.bound.pop()
+        low, high = self.convert(low), self.convert(high)
+        sizes = {s: dim(s.name) for s in high.free_symbols if isinstance(s, sp.Symbol)}
+        self.dims |= set(sizes.values())
+        i = sp.Symbol(index.name, integer=True, positive=True)
+        body = body.xreplace({sp.Symbol(index.name, real=True): i, **sizes})
+        return sp.Sum(body, (i, low, high.xreplace(sizes)))
+
+    def _undefined_function(self, node, exponent=sp.Integer(1)) -> sp.Basic:
+        # latex2sympy2 reads y(x) as a function y; derive has no user functions: it is y * x.
+        name = type(node).__name__.strip()
+        if len(node.args) != 1:
+            self.fail(f"unknown function '{name}' of {len(node.args)} arguments")
+        return self._power(self._symbol(name), self.convert(exponent)) * self.convert(node.args[0])
+
+
+def _magnitude_bits(number: sp.Number) -> float:
+    """About log2 max(|x|, 1/|x|): the bits a power of ``number`` grows by per unit of exponent."""
+    if number.is_Rational:
+        return max(abs(number.p), number.q).bit_length() - 1
+    return float(abs(mpmath.log(abs(mpmath.mpf(number._mpf_)), 2)))
+
+
+def _post_check(expr, where: str) -> None:
+    """Nothing unexpected may pass silently: unknown functions, names with LaTeX left in them."""
+    if not isinstance(expr, sp.Expr):
+        raise LatexError(f"{where}: expected an expression")
+    if expr.has(sp.I, sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise LatexError(f"{where}: only real, finite numbers are allowed")
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Symbol) and not naming.is_valid_name(node.name):
+            raise LatexError(f"{where}: cannot read the name '{node.name}'")
+        if isinstance(node, sp.Function) and not isinstance(node, _FUNCTIONS):
+            raise LatexError(f"{where}: unknown function '{type(node).__name__}'")
