@@ -89,9 +89,10 @@ class Quantity:
 class Derivation:
     """A chain of equalities that arrives at one quantity.
 
-    ``index`` names the free component indices (1-based, as in the lectures) when
-    the chain is written component-wise, e.g. (j,) for ∂L/∂o_j; the last right-hand
-    side must then equal component j of the quantity.
+    ``index`` names the component indices (1-based, as in the lectures) when the
+    chain is written component-wise: a symbol, e.g. (j,) for ∂L/∂o_j, runs over its
+    axis; an integer, e.g. (1,) for ∂L/∂w_1, fixes the component. The last
+    right-hand side must equal that component of the quantity.
     """
 
     target: str

@@ -111,20 +111,28 @@ def verify_rule(rule, sizes_list=None, *, symbolic_seconds: float = 2.0) -> Rule
 
 
 def _index_assignments(rule, derivation, sizes):
-    """Every value of the derivation's free indices at these sizes (each runs over its axis)."""
+    """(free index values, the target's component) for every value of the derivation's indices.
+
+    An index that is a symbol runs over its axis; an integer fixes the component.
+    """
     if not derivation.index:
-        return [{}]
+        return [({}, None)]
     realizer = Realizer(rule, sizes)
     shape = realizer.concrete_shape(rule.quantities[derivation.target].shape)
-    ranges = [range(1, n + 1) for n in shape[: len(derivation.index)]]
-    return [dict(zip(derivation.index, values)) for values in itertools.product(*ranges)]
+    ranges = [range(1, n + 1) if isinstance(i, sp.Symbol) else [int(i)]
+              for i, n in zip(derivation.index, shape)]
+    out = []
+    for values in itertools.product(*ranges):
+        free = {i: v for i, v in zip(derivation.index, values) if isinstance(i, sp.Symbol)}
+        out.append((free, tuple(v - 1 for v in values)))
+    return out
 
 
 def _verify_derivation(rule, derivation, sizes, seconds) -> list[Check]:
     checks: list[Check] = []
     proofs: dict[int, list[Proof]] = {}
     result_proofs: list[Proof] = []
-    for indices in _index_assignments(rule, derivation, sizes):
+    for indices, component in _index_assignments(rule, derivation, sizes):
         realizer = Realizer(rule, sizes, indices=indices)
         previous = None
         for number, step in enumerate(derivation.steps, start=1):
@@ -133,8 +141,8 @@ def _verify_derivation(rule, derivation, sizes, seconds) -> list[Check]:
             proofs.setdefault(number, []).append(_prove(rule, realizer, lhs, rhs, seconds))
             previous = rhs
         target = realizer(rule.quantities[derivation.target].symbol)
-        if indices:
-            target = _object_array(target[tuple(v - 1 for v in indices.values())])
+        if component is not None:
+            target = _object_array(target[component])
         result_proofs.append(_prove(rule, realizer, previous, target, seconds))
     for number, found in proofs.items():
         checks.append(Check("step", derivation.target, number, sizes, _combine(found)))

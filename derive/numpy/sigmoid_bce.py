@@ -26,11 +26,11 @@ def sigmoid_bce(*, s, y):
     _e = numpy.exp(-abs(s))
     # _d = _e + 1
     _d = _e + 1
-    # y_hat = sigmoid(s)  (stable form: Piecewise((1/_d, s >= 0), (_e/_d, True)))
+    # y_hat = sigmoid(s)  (stable form: (1/_d if s >= 0 else _e/_d))
     y_hat = numpy.where((s >= 0), 1.0/_d, _e/_d)
-    # L = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: -s*y + log1p(_e) + Max(0, s))
+    # L = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: log1p(_e) + Max(0, s) - s*y)
     L = numpy.log1p(_e) + numpy.maximum(0, s) - s*y
-    # dL/ds = -y + y_hat
+    # dL/ds = y_hat - y
     dL_ds = y_hat - y
     return {"y_hat": y_hat, "L": L, "dL/ds": dL_ds}
 

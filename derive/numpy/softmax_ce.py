@@ -18,21 +18,21 @@ def softmax_ce(*, o, y):
     """Softmax + cross-entropy, batched over the leading axis N.
 
     Inputs: o (N, K), y (N, K).
-    Returns {"y_hat": (N, K), "L": (N,), "dL/do": (N,)}.
+    Returns {"y_hat": (N, K), "L": (N,), "dL/do": (N, K)}.
     """
     o = numpy.asarray(o, dtype=numpy.float64)
     y = numpy.asarray(y, dtype=numpy.float64)
     # _m = max_k(o)
     _m = numpy.max(o, axis=-1)
-    # _z = exp(-_m + o)
+    # _z = exp(o - _m)
     _z = numpy.exp(o + (-_m)[..., None])
     # _Z = sum_k(_z)
     _Z = numpy.sum(_z, axis=-1)
     # y_hat = Softmax(o)  (stable form: _z/_Z)
     y_hat = _z/(_Z)[..., None]
-    # L = -sum_k(y*log(y_hat))  (stable form: _m + log(_Z) - sum_k(o ⊙ y))
+    # L = -sum_k(y ⊙ log(y_hat))  (stable form: _m + log(_Z) - sum_k(o ⊙ y))
     L = _m + numpy.log(_Z) - numpy.sum(o*y, axis=-1)
-    # dL/do = -y + y_hat
+    # dL/do = y_hat - y
     dL_do = y_hat - y
     return {"y_hat": y_hat, "L": L, "dL/do": dL_do}
 

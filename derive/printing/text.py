@@ -51,6 +51,20 @@ class DeriveTextPrinter(StrPrinter):
     def _print_MaxOf(self, expr):
         return f"max_k({self._print(expr.args[0])})"
 
+    def _print_Add(self, expr, order=None):
+        terms = sorted(expr.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())
+        out = self._print(terms[0])
+        for term in terms[1:]:
+            out += f" - {self.parenthesize(-term, 40)}" if term.could_extract_minus_sign() \
+                else f" + {self._print(term)}"
+        return out
+
+    def _print_Piecewise(self, expr):
+        branches = [f"{self._print(e)} if {self._print(c)}" for e, c in expr.args[:-1]]
+        last, condition = expr.args[-1]
+        branches.append(self._print(last) if condition == True else f"{self._print(last)} if {self._print(condition)}")  # noqa: E712
+        return "(" + " else ".join(branches) + ")"
+
     def _print_Mul(self, expr):
         text = super()._print_Mul(expr)
         if sum(1 for a in expr.args if is_array(a)) >= 2:

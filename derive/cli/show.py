@@ -1,0 +1,27 @@
+"""``derive show RULE``: the step-by-step derivation, every step proven."""
+
+from __future__ import annotations
+
+from derive.engine.verify import verify_rule
+from derive.printing.derivation import RENDERERS, render
+from derive.printing.i18n import LANGUAGES
+from derive.registry import get_rule
+
+
+def add_parser(sub):
+    parser = sub.add_parser("show", help="show a rule's derivation step by step",
+                            description="Print a rule's derivation; every step is proven first.")
+    parser.add_argument("rule", help="a rule name from 'derive list'")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
+                        help="text (default), latex (align* blocks) or markdown ($$ blocks for KaTeX)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the reasons")
+    parser.add_argument("--no-proof", action="store_true",
+                        help="print without proving the steps (faster; no proof methods shown)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    rule = get_rule(args.rule)
+    report = None if args.no_proof else verify_rule(rule)
+    print(render(rule, args.format, report, args.lang), end="")
+    return 0 if report is None or report.ok else 1

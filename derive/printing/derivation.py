@@ -1,0 +1,142 @@
+"""A rule's page: inputs, forward quantities, derivations with reasons and proofs.
+
+Three formats from the same SymPy objects: ``text`` for the terminal, ``latex``
+(an ``align*`` block per derivation, to paste into notes) and ``markdown``
+(``$$`` blocks with ``aligned``, which KaTeX renders).
+"""
+
+from __future__ import annotations
+
+from derive import naming
+from derive.printing.i18n import reason, word
+from derive.printing.latex import latex
+from derive.printing.text import text
+
+METHODS_KO = {"symbolic": "기호 증명", "numeric": "수치 검증"}
+
+
+def _sizes_text(sizes_list) -> str:
+    if not sizes_list or sizes_list == [{}]:
+        return ""
+    keys = list(sizes_list[0])
+    if len(keys) == 1:
+        values = [s[keys[0]] for s in sizes_list]
+        span = f"{values[0]}..{values[-1]}" if len(values) > 2 else ", ".join(map(str, values))
+        return f"{keys[0]} = {span}"
+    return "; ".join(", ".join(f"{k}={v}" for k, v in s.items()) for s in sizes_list)
+
+
+def _method(methods: set[str] | None, lang: str) -> str:
+    if not methods:
+        return ""
+    if "FAILED" in methods:
+        return "NOT PROVEN"
+    kind = "symbolic" if methods == {"symbolic"} else "numeric"
+    label = next(iter(methods)) if len(methods) == 1 else f"{kind} (some sizes)"
+    return METHODS_KO.get(kind, label) if lang == "ko" else label
+
+
+def _step_rows(rule, derivation, report, lang):
+    """(lhs or None, rhs, reason, proof method) for each step."""
+    methods = report.step_methods(derivation.target) if report else {}
+    return [(step.lhs, step.rhs, reason(step, lang), _method(methods.get(n), lang))
+            for n, step in enumerate(derivation.steps, start=1)]
+
+
+def _derivation_heading(rule, derivation, lang) -> str:
+    title = f": {derivation.title}" if derivation.title and lang == "en" else ""
+    return f"{word('derivation', lang)} {derivation.target}{title}"
+
+
+def render_text(rule, report=None, lang="en") -> str:
+    lines = [f"{rule.name}: {rule.title}"]
+    if rule.source:
+        lines.append(f"{word('source', lang)}: {rule.source}")
+    if rule.headline:
+        lines.append(f"{word('headline', lang)}: {rule.headline}")
+    lines += ["", word("inputs", lang)]
+    for i in rule.inputs.values():
+        shape = f"({', '.join(map(str, i.shape))})" if i.shape else "scalar"
+        lines.append(f"  {i.name:<10} {shape:<12} {i.note}")
+    lines += ["", word("forward", lang)]
+    for q in rule.public_quantities:
+        lines.append(f"  {q.name} = {text(q.definition)}" + (f"    # {q.note}" if q.note else ""))
+        if q.stable is not None:
+            lines.append(f"      {word('stable', lang)}: {text(q.stable)}")
+    for derivation in rule.derivations:
+        lines += ["", _derivation_heading(rule, derivation, lang)]
+        for number, (lhs, rhs, why, method) in enumerate(_step_rows(rule, derivation, report, lang), 1):
+            left = f"{text(lhs)} = " if lhs is not None else "  = "
+            lines.append(f"  {number}. {left}{text(rhs)}")
+            lines.append(f"       [{why}]" + (f"  ({word('proof', lang)}: {method})" if method else ""))
+    if report is not None:
+        lines += ["", _summary(rule, report, lang)]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(rule, report, lang) -> str:
+    sizes = _sizes_text(rule.proof_sizes)
+    status = "all proven" if report.ok else f"{len(report.failures)} check(s) FAILED"
+    if lang == "ko":
+        status = "모두 증명됨" if report.ok else f"{len(report.failures)}개 검증 실패"
+    return f"{len(report.checks)} checks ({sizes}): {status}" if sizes else f"{len(report.checks)} checks: {status}"
+
+
+def _latex_text(s: str) -> str:
+    return s.replace("\\", r"\backslash ").replace("_", r"\_").replace("{", r"\{").replace("}", r"\}") \
+        .replace("%", r"\%").replace("&", r"\&").replace("#", r"\#")
+
+
+def _aligned_rows(rule, derivation, report, lang) -> list[str]:
+    rows = []
+    for lhs, rhs, why, method in _step_rows(rule, derivation, report, lang):
+        note = _latex_text(why) + (f" ({_latex_text(method)})" if method else "")
+        left = latex(lhs) if lhs is not None else ""
+        rows.append(rf"{left} &= {latex(rhs)} && \text{{{note}}}")
+    return rows
+
+
+def render_latex(rule, report=None, lang="en") -> str:
+    out = [f"% {rule.name}: {rule.title}"]
+    if rule.source:
+        out.append(f"% {word('source', lang)}: {rule.source}")
+    out.append(r"\begin{align*}")
+    out.append(" \\\\\n".join(f"{naming.latex_name(q.name)} &= {latex(q.definition)}"
+                              for q in rule.public_quantities))
+    out.append(r"\end{align*}")
+    for derivation in rule.derivations:
+        out.append(f"% {_derivation_heading(rule, derivation, lang)}")
+        out.append(r"\begin{align*}")
+        out.append(" \\\\\n".join(_aligned_rows(rule, derivation, report, lang)))
+        out.append(r"\end{align*}")
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(rule, report=None, lang="en") -> str:
+    out = [f"# `{rule.name}`: {rule.title}", ""]
+    if rule.source:
+        out += [f"*{word('source', lang)}: {rule.source}*", ""]
+    out += [f"## {word('inputs', lang)}", "", "| name | shape | |", "| --- | --- | --- |"]
+    for i in rule.inputs.values():
+        shape = " × ".join(map(str, i.shape)) if i.shape else "scalar"
+        out.append(f"| ${naming.latex_name(i.name)}$ (`{i.name}`) | {shape} | {i.note} |")
+    out += ["", f"## {word('forward', lang)}", "", "$$", r"\begin{aligned}"]
+    out.append(" \\\\\n".join(f"{naming.latex_name(q.name)} &= {latex(q.definition)}"
+                              for q in rule.public_quantities))
+    out += [r"\end{aligned}", "$$"]
+    for derivation in rule.derivations:
+        out += ["", f"## {_derivation_heading(rule, derivation, lang)}", ""]
+        for number, (lhs, rhs, why, method) in enumerate(_step_rows(rule, derivation, report, lang), 1):
+            left = f"{latex(lhs)} = " if lhs is not None else "= "
+            proof = f" — *{word('proof', lang)}: {method}*" if method else ""
+            out += [f"{number}. {why}{proof}", "", "   $$", f"   {left}{latex(rhs)}", "   $$", ""]
+    if report is not None:
+        out += ["", f"*{_summary(rule, report, lang)}*"]
+    return "\n".join(out) + "\n"
+
+
+RENDERERS = {"text": render_text, "latex": render_latex, "markdown": render_markdown}
+
+
+def render(rule, fmt="text", report=None, lang="en") -> str:
+    return RENDERERS[fmt](rule, report, lang)

@@ -1,0 +1,57 @@
+"""Words of the printed derivations in English and Korean.
+
+A step's Korean reason is its ``why_ko``; steps without one use :data:`REASONS_KO`,
+the shared vocabulary of reasons (chain rule, softmax Jacobian, ...), keyed by
+the English text. A test proves that every step of every rule has a Korean reason.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ko")
+
+#: The shared vocabulary of reasons, English -> Korean (the seeds' terms).
+REASONS_KO = {
+    "chain rule; d/dŷ log ŷ = 1/ŷ": "연쇄 법칙, d/dŷ log ŷ = 1/ŷ",
+    "softmax Jacobian: ∂ŷ_k/∂o_j = ŷ_k(δ_kj − ŷ_j)": "소프트맥스 야코비안: ∂ŷ_k/∂o_j = ŷ_k(δ_kj − ŷ_j)",
+    "ŷ_k cancels; split the sum (ŷ_j does not depend on k)": "ŷ_k가 약분되고, 합을 나눈다 (ŷ_j는 k와 무관)",
+    "the Kronecker delta keeps only k = j": "크로네커 델타는 k = j 항만 남긴다",
+    "one-hot target: Σ_k y_k = 1": "원-핫 정답: Σ_k y_k = 1",
+    "chain rule through ŷ; d/dŷ log ŷ = 1/ŷ": "ŷ를 거치는 연쇄 법칙, d/dŷ log ŷ = 1/ŷ",
+    "derivative of the sigmoid: σ'(s) = σ(s)(1 − σ(s))": "시그모이드의 도함수: σ'(s) = σ(s)(1 − σ(s))",
+    "multiply out: ŷ(1 − ŷ) cancels the denominators": "전개하면 ŷ(1 − ŷ)가 분모를 지운다",
+    "the ±yŷ terms cancel": "±yŷ 항이 상쇄된다",
+    "chain rule": "연쇄 법칙",
+    "sum rule": "합의 미분 법칙",
+    "product rule": "곱의 미분 법칙",
+    "quotient rule": "몫의 미분 법칙",
+    "algebra": "식 정리",
+    "simplify": "정리",
+}
+
+WORDS = {
+    "en": {
+        "inputs": "Inputs", "forward": "Forward", "derivation": "Derivation of",
+        "results": "Results", "proof": "proof", "source": "Source", "stable": "computed stably as",
+        "headline": "Result",
+    },
+    "ko": {
+        "inputs": "입력", "forward": "순전파", "derivation": "유도:",
+        "results": "결과", "proof": "증명", "source": "출처", "stable": "수치적으로 안정된 계산",
+        "headline": "결과",
+    },
+}
+
+
+def reason(step, lang: str) -> str:
+    """A step's reason in the language asked for (English when no translation exists)."""
+    if lang == "ko":
+        return step.why_ko or REASONS_KO.get(step.why, step.why)
+    return step.why
+
+
+def has_korean(step) -> bool:
+    return bool(step.why_ko) or step.why in REASONS_KO
+
+
+def word(key: str, lang: str) -> str:
+    return WORDS.get(lang, WORDS["en"])[key]
