@@ -9,6 +9,8 @@ from derive.symbolic.arrays import is_array
 
 
 class DeriveTextPrinter(StrPrinter):
+    printmethod = "_derive_text"  # not SymPy's _sympystr, which Indexed uses to bypass printers
+
     def _print_ArraySymbol(self, expr):
         return expr.name
 
