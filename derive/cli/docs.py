@@ -1,0 +1,91 @@
+"""``derive docs [--out DIR]``: the derivation pages (Markdown with KaTeX math, English
+and Korean), the LaTeX of every rule, and the figures."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from derive.errors import InputError
+from derive.registry import rules
+
+#: Figure functions: module in derive.plots -> function names; each takes an output folder.
+FIGURES = {
+    "derive.plots.losses": ["ce_vs_mse_figure"],
+    "derive.plots.gradient_flow": ["depth_figure", "time_figure"],
+}
+
+
+def add_parser(sub):
+    parser = sub.add_parser("docs", help="write the derivation pages and figures",
+                            description="Write Markdown pages (English and Korean), LaTeX and figures.")
+    parser.add_argument("--out", default="docs", help="output folder (default: docs/)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    parser.set_defaults(run=run)
+
+
+def _pages(name: str) -> dict[str, str]:
+    """Worker: prove one rule and render its pages."""
+    from derive.engine.verify import verify_rule
+    from derive.printing.derivation import render
+    from derive.registry import rules as all_rules
+
+    rule = all_rules()[name]
+    report = verify_rule(rule)
+    return {
+        f"rules/{name}.md": render(rule, "markdown", report, "en"),
+        f"ko/rules/{name}.md": render(rule, "markdown", report, "ko"),
+        f"latex/{name}.tex": render(rule, "latex", report, "en"),
+    }
+
+
+def _index(names, figures, lang: str) -> str:
+    title = "# derive: the rules" if lang == "en" else "# derive: 규칙 목록"
+    lines = [title, ""]
+    for name in names:
+        rule = rules()[name]
+        lines.append(f"- [`{name}`](rules/{name}.md): {rule.title}")
+    lines += ["", "## Figures" if lang == "en" else "## 그림", ""]
+    prefix = "" if lang == "en" else "../"
+    lines += [f"![{p.stem}]({prefix}figures/{p.name})" for p in sorted(figures)]
+    return "\n".join(lines) + "\n"
+
+
+def write_figures(out: Path) -> list[Path]:
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    written = []
+    for module_name, functions in FIGURES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        written += [getattr(module, function)(figures) for function in functions]
+    return written
+
+
+def run(args) -> int:
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"--out {out}: cannot create the folder ({error.strerror})") from None
+    names = list(rules())
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        pages = list(pool.map(_pages, names))
+    written = 0
+    for page_set in pages:
+        for relative, content in page_set.items():
+            path = out / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+            written += 1
+    figures = write_figures(out)
+    (out / "index.md").write_text(_index(names, figures, "en"), encoding="utf-8")
+    (out / "ko").mkdir(exist_ok=True)
+    (out / "ko" / "index.md").write_text(_index(names, figures, "ko"), encoding="utf-8")
+    print(f"wrote {written + 2} pages and {len(figures)} figures to {out}/", file=sys.stderr)
+    return 0

@@ -1,0 +1,1 @@
+"""Figures for the docs (matplotlib, Agg backend, PNG)."""
