@@ -28,19 +28,31 @@ def generated(rule):
     return getattr(module, rule.name)
 
 
-def sympy_values(rule, sizes: dict, inputs: dict, name: str) -> np.ndarray:
-    """A quantity evaluated from its SymPy definition, sample by sample, component by component."""
-    realizer = Realizer(rule, sizes)
-    realized = realizer(rule.symbol(name))
+def sympy_values(rule, sizes: dict, inputs: dict) -> dict[str, np.ndarray]:
+    """Every quantity evaluated from its SymPy definition, in dependency order.
+
+    Each definition is realized with the earlier quantities held as leaves, so the
+    expressions stay small; their values come from the definitions evaluated before.
+    """
+    realizer = Realizer(rule, sizes, leaves=set(rule.quantities))
     components = realizer.free_components()
-    symbols = [s for n in rule.inputs for s in components[n].ravel()]
-    function = sp.lambdify(symbols, list(realized.ravel()), modules=[NUMPY_FUNCTIONS, "numpy"])
+    values = {}
+    for name, array in components.items():
+        if name in inputs:
+            values.update({s: inputs[name][(slice(None),) + i] for i, s in np.ndenumerate(array)})
     batch = next(iter(inputs.values())).shape[0]
-    out = np.empty((batch, len(realized.ravel())))
-    for b in range(batch):
-        values = [v for n in rule.inputs for v in np.ravel(inputs[n][b])]
-        out[b] = np.asarray(function(*values), dtype=float)
-    return out.reshape((batch,) + realized.shape)
+    out = {}
+    for q in rule.quantities.values():
+        realized = realizer(q.definition)
+        symbols = sorted(set().union(*(sp.sympify(e).free_symbols for e in realized.ravel())), key=str)
+        function = sp.lambdify(symbols, list(realized.ravel()), modules=[NUMPY_FUNCTIONS, "numpy"])
+        with np.errstate(all="ignore"):
+            raw = function(*(values[s] for s in symbols))
+        flat = np.stack([np.broadcast_to(np.asarray(r, dtype=float), (batch,)) for r in raw], axis=-1)
+        out[q.name] = flat.reshape((batch,) + realized.shape)
+        for index, symbol in np.ndenumerate(components[q.name]):
+            values[symbol] = out[q.name][(slice(None),) + index]
+    return out
 
 
 def input_gradients(rule):

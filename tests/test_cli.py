@@ -31,7 +31,7 @@ def test_list_json_follows_the_contract(capsys):
 
 
 def test_show_softmax_ce_ends_with_y_hat_minus_y(capsys):
-    code, out, _ = run_cli(capsys, "show", "softmax_ce", "--format", "latex")
+    code, out, _ = run_cli(capsys, "show", "softmax_ce", "--format", "latex", "--no-proof")
     assert code == 0
     derivation = out.split("Derivation of dL/do")[1]
     last_step = derivation.strip().splitlines()[-2].strip()
@@ -52,11 +52,12 @@ def test_every_step_of_every_rule_has_a_korean_reason():
 
 
 def test_docs_writes_pages_and_figures(tmp_path, capsys):
-    code, _, _ = run_cli(capsys, "docs", "--out", str(tmp_path), "--jobs", "1")
+    code, _, _ = run_cli(capsys, "docs", "--out", str(tmp_path), "--jobs", "1", "--rule", "sigmoid_bce")
     assert code == 0
-    page = (tmp_path / "rules" / "softmax_ce.md").read_text()
-    assert "$$" in page and r"\hat{y}_{j} - y_{j}" in page
-    assert (tmp_path / "ko" / "rules" / "softmax_ce.md").exists()
+    page = (tmp_path / "rules" / "sigmoid_bce.md").read_text()
+    assert "$$" in page and r"\frac{\partial L}{\partial s} = " in page
+    assert "시그모이드" in (tmp_path / "ko" / "rules" / "sigmoid_bce.md").read_text()
+    assert "sigmoid_bce.md" in (tmp_path / "index.md").read_text()
     figure = tmp_path / "figures" / "ce_vs_mse_gradient.png"
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

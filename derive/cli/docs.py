@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from derive.errors import InputError
-from derive.registry import rules
+from derive.registry import get_rule, rules
 
 #: Figure functions: module in derive.plots -> function names; each takes an output folder.
 FIGURES = {
@@ -24,6 +24,8 @@ def add_parser(sub):
                             description="Write Markdown pages (English and Korean), LaTeX and figures.")
     parser.add_argument("--out", default="docs", help="output folder (default: docs/)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    parser.add_argument("--rule", action="append", metavar="RULE",
+                        help="only this rule (repeatable; default: every rule)")
     parser.set_defaults(run=run)
 
 
@@ -46,7 +48,7 @@ def _index(names, figures, lang: str) -> str:
     title = "# derive: the rules" if lang == "en" else "# derive: 규칙 목록"
     lines = [title, ""]
     for name in names:
-        rule = rules()[name]
+        rule = get_rule(name)
         lines.append(f"- [`{name}`](rules/{name}.md): {rule.title}")
     lines += ["", "## Figures" if lang == "en" else "## 그림", ""]
     prefix = "" if lang == "en" else "../"
@@ -73,7 +75,7 @@ def run(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"--out {out}: cannot create the folder ({error.strerror})") from None
-    names = list(rules())
+    names = [get_rule(name).name for name in args.rule] if args.rule else list(rules())
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         pages = list(pool.map(_pages, names))
     written = 0
