@@ -100,7 +100,7 @@ def recompute_functions(rule) -> list[str]:
     lines = []
     table = []
     for q in rule.public_quantities:
-        deps = rule.dependencies(q.name)
+        deps = rule.dependencies(q.name) + _size_sources(rule, q)
         fname = f"_{naming.python_name(q.name)}_from"
         arg_text = ", ".join(naming.python_name(d) for d in deps)
         lines += ["", "", f"def {fname}(*, {arg_text}):" if deps else f"def {fname}():",
@@ -112,6 +112,22 @@ def recompute_functions(rule) -> list[str]:
     lines += ["", "", "#: Each quantity from the quantities it depends on: (function, names of its arguments).",
               "FROM_DEPENDENCIES = {", *table, "}"]
     return lines
+
+
+def _size_sources(rule, quantity) -> list[str]:
+    """Inputs to pass only for their shape: a size the definition uses (H in [v]_{1:H})
+    that none of its dependencies has as an axis."""
+    deps = rule.dependencies(quantity.name)
+    known = {d for name in deps for axis in rule.symbol(name).shape for d in sp.sympify(axis).free_symbols
+             if sp.sympify(axis).is_Symbol}
+    extra = []
+    for size in sorted(quantity.definition.free_symbols & rule.size_symbols() - known, key=str):
+        source = next((i.name for i in rule.inputs.values() if size in i.shape), None)
+        if source is None:
+            raise ValueError(f"{rule.name}: no input has the size {size} that {quantity.name} uses")
+        if source not in extra:
+            extra.append(source)
+    return extra
 
 
 def module_source(rule) -> str:

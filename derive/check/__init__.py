@@ -1,0 +1,104 @@
+r"""Check hand calculations: worked-example files and multi-step derivation files.
+
+Public API (what ``derive check`` and ``derive run`` call)
+----------------------------------------------------------
+* ``check_paths(paths) -> list[FileReport]``: every file named, and every
+  ``*.yaml`` / ``*.yml`` under a folder named (recursively, sorted). A file whose
+  content is unusable gives a report with ``.error`` (a one-line message naming
+  the file and the field); a path that does not exist raises
+  :class:`derive.errors.InputError`.
+* :class:`FileReport`: ``.path``, ``.rule``, ``.kind`` ("worked", "derivation" or
+  "unusable"), ``.ok`` (no mistake found), ``.first_error``, ``.steps``,
+  ``.expect`` (the file's ``expect:`` block), ``.expected_failure`` (the file
+  declares deliberate mistakes), ``.as_expected`` (the findings match the
+  declaration; without one: the file is ok), ``.mismatches``, ``.error``,
+  ``.to_json()``.
+* ``format_table(reports) -> str``: the readable report with a summary line.
+* ``derive.check.equiv.check_equivalence(rule, quantity, latex)`` (``derive equiv``;
+  it needs SymPy, so it is imported from its module).
+
+Files
+-----
+A **worked example** is the contract's format (``rule``, ``title``, ``inputs``,
+``answers``, ``tolerance: {abs, rel}``). A **derivation** has ``lines`` instead::
+
+    rule: sigmoid_bce        # optional; without it every name is a free variable
+    quantity: dL/ds          # optional: what the last line must reach
+    lines:                   # each claimed equal to the one before
+      - latex: '-\left(\frac{y}{\hat{y}} - \frac{1-y}{1-\hat{y}}\right)\hat{y}(1-\hat{y})'
+        why: the sigmoid's derivative      # optional, the student's reason
+      - '\hat{y} - y'                     # a bare string is a line without a reason
+
+Either may declare its deliberate mistakes (an extension of the contract's
+format), so that ``derive run`` reports them as expected findings::
+
+    expect:
+      first_error: dL/do     # worked: the earliest wrong step; derivation: a line number; null: none
+      statuses: {L: carried} # worked: any subset of the answered quantities
+      reaches: false         # derivation: whether the last line is the quantity
+      ok: false              # optional, both
+      mistake: sign flipped  # free text
+
+Precision: a number is judged by the digits written (``0.60``: ± 0.005; ``1.5e-3``:
+± 0.5e-4; a whole number ``1`` is exact; the decimals inside a quoted LaTeX answer
+are propagated through it); see :mod:`derive.check.worked` and, for the statuses
+``correct`` / ``carried`` / ``wrong``, :mod:`derive.check.judge`.
+
+Checking a file of plain numbers needs NumPy and PyYAML only; SymPy and the
+LaTeX adapter are imported the first time a file needs them (a quoted LaTeX
+answer, a derivation file), so that ``derive check`` starts fast. That is the
+one reason for the deferred imports here and in :mod:`derive.check.worked`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from derive.check.judge import first_error, judge
+from derive.check.report import FileReport, format_report, format_table
+from derive.check.worked import DerivationFile, load_file
+from derive.errors import InputError, TooComplex
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def files_under(paths) -> list[Path]:
+    """The files to check: each file named, and the YAML files under each folder named."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            if not inside:
+                raise InputError("the folder has no YAML files (*.yaml, *.yml)", path=str(path))
+            found += inside
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError("no such file or folder", path=str(path))
+    return found
+
+
+def check_file(path) -> FileReport:
+    """Check one file; an unusable one gives a report whose ``error`` says why."""
+    try:
+        loaded = load_file(path)
+        if isinstance(loaded, DerivationFile):
+            from derive.check.derivation_file import check_derivation  # needs SymPy
+            return check_derivation(loaded)
+        steps = judge(loaded)
+        return FileReport(str(path), "worked", loaded.rule.name, loaded.title, steps, first_error(steps),
+                          loaded.expect)
+    except (InputError, TooComplex) as error:
+        message = str(error)
+        if not message.startswith(str(path)):
+            message = f"{path}: {message}"
+        return FileReport(str(path), "unusable", error=message)
+
+
+def check_paths(paths) -> list[FileReport]:
+    """Check every file named and every YAML file under every folder named."""
+    return [check_file(p) for p in files_under(paths)]
+
+
+__all__ = ["FileReport", "check_file", "check_paths", "files_under", "format_report", "format_table"]

@@ -1,0 +1,167 @@
+r"""Check a multi-step derivation: does each line follow from the one before?
+
+How it works
+------------
+A derivation file lists LaTeX lines, each claimed equal to the previous one,
+optionally with the student's reason; it may name a rule and the quantity the
+last line must reach::
+
+    rule: sigmoid_bce
+    quantity: dL/ds
+    lines:
+      - latex: '-\left(\frac{y}{\hat{y}} - \frac{1-y}{1-\hat{y}}\right)\hat{y}(1-\hat{y})'
+        why: chain rule
+      - '-(y(1-\hat{y}) - (1-y)\hat{y})'
+      - '\hat{y} - y'
+
+Each line is read as in ``derive equiv`` (:func:`derive.check.equiv.read_formula`),
+except that names the rule does not know are allowed as free variables (and
+without a rule every name is one). ``\frac{\partial \hat{y}}{\partial s}`` is the
+derivative of a rule's scalar by one of its inputs. Consecutive lines are
+realized at every size 2, then 3 (laid out in the quantity's shape when one is
+named, so ``\hat{y}_j - y_j`` and ``\hat{y} - y`` compare) and compared by
+:func:`derive.check.compare.compare` (symbolic, then numeric); a line that
+differs from the one before gets the counterexample. Every line has a time budget (3 s) and the file one
+(15 s); a line out of time is ``too_complex`` (undecided), not a mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from derive.check.compare import (
+    Deadline, Form, ShapeMismatch, compare, concrete_sizes, free_indices, quantities_used,
+)
+from derive.check.equiv import index_sizes, read_formula
+from derive.check.report import FileReport
+from derive.check.worked import DerivationFile
+from derive.engine.budget import time_budget
+from derive.engine.realize import Realizer
+from derive.engine.rule import Rule
+from derive.errors import InputError, TooComplex
+
+LINE_SECONDS = 3.0
+FILE_SECONDS = 15.0
+SIZES = (2, 3)
+DEFAULT_INDEX_SIZES = {"i": "K", "j": "K", "k": "K", "n": "N", "t": "T"}
+
+
+@dataclass
+class LineResult:
+    number: int
+    latex: str
+    why: str
+    status: str  # "start" | "follows" | "does_not_follow" | "too_complex" | "not_checked"
+    method: str = ""
+    detail: str = ""
+    counterexample: dict | None = None
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "latex": self.latex, "why": self.why, "status": self.status,
+                "method": self.method, "detail": self.detail, "counterexample": self.counterexample}
+
+    def describe(self) -> str:
+        if self.status == "start":
+            return "start"
+        if self.status == "follows":
+            return f"follows ({self.method})"
+        if self.status == "does_not_follow":
+            at = ""
+            if self.counterexample:
+                at = " (counterexample: " + ", ".join(f"{k} = {v:.4g}" for k, v in self.counterexample.items()) + ")"
+            return f"DOES NOT FOLLOW from line {self.number - 1}: {self.detail}{at}"
+        return self.detail or self.status.replace("_", " ")
+
+
+def check_derivation(derivation: DerivationFile) -> FileReport:
+    where = derivation.path
+    rule = _rule(derivation)
+    quantity = derivation.quantity
+    forms = []
+    for line in derivation.lines:
+        expr = read_formula(rule, line.latex.strip().lstrip("=").strip() or line.latex,
+                            f"{where}: field '{line.field}'", allow_unknown=True)
+        forms.append(Form(expr, free_indices(rule, expr)))
+    report = FileReport(where, "derivation", derivation.rule, derivation.title, expect=derivation.expect,
+                        quantity=quantity)
+    file_deadline = Deadline(FILE_SECONDS)
+    results = [LineResult(1, derivation.lines[0].latex, derivation.lines[0].why, "start")]
+    for number in range(2, len(forms) + 1):
+        line = derivation.lines[number - 1]
+        result = LineResult(number, line.latex, line.why, "not_checked",
+                            detail="not checked: the file's time budget is spent")
+        if file_deadline.left() > 0:
+            seconds = min(LINE_SECONDS, file_deadline.left())
+            status, method, detail, example = _compare(rule, forms[number - 2], forms[number - 1], quantity,
+                                                       seconds)
+            result = LineResult(number, line.latex, line.why, status, method, detail, example)
+        results.append(result)
+    report.steps = results
+    report.first_error = next((r.number for r in results if r.status == "does_not_follow"), None)
+    report.undecided = any(r.status in ("too_complex", "not_checked") for r in results)
+    if quantity is not None:
+        status, _, _, _ = _compare(rule, forms[-1], Form(rule.quantities[quantity].symbol), quantity,
+                                   min(LINE_SECONDS, max(file_deadline.left(), 1.0)))
+        report.reaches = {"follows": True, "does_not_follow": False}.get(status)
+        report.undecided |= report.reaches is None
+    return report
+
+
+def _rule(derivation: DerivationFile):
+    if derivation.rule is None:
+        return Rule("derivation", "a derivation without a rule")
+    from derive.registry import get_rule
+    try:
+        rule = get_rule(derivation.rule)
+    except InputError as error:
+        raise InputError(str(error), path=derivation.path, field="rule") from None
+    public = [q for q in rule.quantities if not q.startswith("_")]
+    if derivation.quantity is not None and derivation.quantity not in public:
+        raise InputError(f"{rule.name} has no quantity {derivation.quantity!r} (its quantities: "
+                         f"{', '.join(public)})", path=derivation.path, field="quantity")
+    return rule
+
+
+def _shape(rule, quantity, sizes, before: Form, after: Form):
+    """The layout both lines are compared in: the quantity's shape, else the free indices' ranges."""
+    if quantity is not None:
+        return Realizer(rule, sizes).concrete_shape(rule.quantities[quantity].shape)
+    indices = sorted(set(before.indices) | set(after.indices))
+    if not indices:
+        return None
+    known = index_sizes(rule) or DEFAULT_INDEX_SIZES
+    by_name = {str(d): n for d, n in sizes.items()}
+    return tuple(by_name.get(known.get(i, ""), 3) for i in indices)
+
+
+def _compare(rule, before: Form, after: Form, quantity, seconds):
+    """(status, method, detail, counterexample) for the claim ``after`` = ``before``."""
+    deadline = Deadline(seconds)
+    leaves = quantities_used(rule, before.expr) | quantities_used(rule, after.expr)
+    methods = []
+    try:
+        with time_budget(seconds):
+            for n in (SIZES if rule.size_symbols() else (1,)):
+                sizes = concrete_sizes(rule, n)
+                shape = _shape(rule, quantity, sizes, before, after)
+                if shape is not None and quantity is None:
+                    names = tuple(sorted(set(before.indices) | set(after.indices)))
+                    before, after = Form(before.expr, names), Form(after.expr, names)
+                try:
+                    result, *_ = compare(rule, before, after, sizes, shape, deadline, leaves=leaves)
+                except ShapeMismatch as mismatch:
+                    return "does_not_follow", "shape", f"the shapes do not match ({mismatch})", None
+                if result.equal is None:
+                    return "too_complex", result.method, f"undecided: {result.detail}", None
+                if not result.equal:
+                    detail = result.detail.replace("the first", "the line before", 1)
+                    detail = detail.replace("the second", "this line", 1)
+                    if " vs " in detail:
+                        before_value, _, value = detail.partition(" vs ")
+                        detail = f"at the counterexample the line before is {before_value}, this line {value}"
+                    return "does_not_follow", result.method, detail, result.counterexample
+                methods.append(result.method)
+    except (TooComplex, RecursionError, MemoryError):
+        return "too_complex", "", f"too complex to decide within {seconds:g} s", None
+    method = "symbolic" if all(m == "symbolic" for m in methods) else methods[-1]
+    return "follows", method, "", None

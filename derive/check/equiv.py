@@ -1,0 +1,511 @@
+r"""Is a hand-derived formula equal to a rule's quantity? If not, which usual mistake is it?
+
+How it works
+------------
+1. **Read.** The LaTeX adapter parses the formula; the student's names are then
+   mapped onto the rule's by their plain names: ``\hat{y}`` is the rule's ``y_hat``,
+   ``\hat{y}_j`` its component j, ``\frac{\partial L}{\partial h}`` the quantity
+   ``dL/dh``; in ``vae_kl``, ``\sigma`` is exp(logvar / 2) (so ``\log\sigma^2`` is
+   logvar). A product with a matrix becomes a matrix-vector product (``W^\top
+   \delta``: the vectors whose length is the matrix's column count go inside, the
+   others multiply the result element-wise) and ``a b^\top`` an outer product.
+   ``\delta_{kj}`` is the Kronecker delta; ``\frac{\partial \hat{y}}{\partial s}``,
+   not itself a quantity, is the derivative of the rule's scalar by its input.
+   Sums have at most 200 terms.
+2. **Decide.** :func:`derive.check.compare.compare` realizes both sides at small
+   concrete sizes (every size 2, then every size 3), component by component (a
+   formula with a free index, ``\hat{y}_j - y_j``, once per value of the index),
+   and decides: symbolically first, then numerically at random points of the
+   inputs' domains, which yields a counterexample when they differ. A formula
+   that is undefined at a point where the quantity is defined differs there.
+3. **Diagnose.** When they differ, the usual mistakes are tried in turn, each as
+   a rewrite of the correct formula G (its definition or any step of its
+   derivation in the rule) or of the student's F, compared numerically at the
+   same random points: F = −G (sign), F = c·G (a constant factor), log base 10,
+   a transposed matrix, the derivative of the wrong activation (σ' = a(1 − a),
+   tanh' = 1 − a², ReLU' = H(x) swapped), a term of a sum missing, extra,
+   sign-flipped or off by a factor. A formula of the wrong shape, or undefined
+   where the quantity is defined, is said so.
+
+Example: for ``softmax_ce``, ``dL/do`` and ``y_j - \hat{y}_j``, the realized
+difference at K = 2 is not 0; F/G = −1 at every point: "the sign is flipped".
+
+Everything runs under one time budget (:func:`derive.engine.budget.time_budget`);
+when it is spent the verdict is ``too_complex``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from derive.check.compare import (
+    Deadline, Evaluator, Form, ShapeMismatch, compare, concrete_sizes, free_indices, quantities_used, realize,
+    same_values,
+)
+from derive.engine.budget import time_budget
+from derive.engine.realize import Realizer
+from derive.errors import InputError, LatexError, TooComplex
+from derive.latex.adapter import parse_latex
+from derive.naming import gradient_parts, is_gradient
+from derive.printing.latex import latex
+from derive.symbolic.arrays import ArraySymbol, MatVec, Outer, Transpose, shape_of
+from derive.symbolic.functions import sigmoid
+
+EQUIV_SECONDS = 5.0
+DIAGNOSIS_SECONDS = 4.0
+SIZES = (2, 3)
+MAX_SUM_TERMS = 200
+DIAGNOSIS_POINTS = 40
+MAX_CANDIDATES = 120
+#: \delta_{kj} (read as the name delta_kj): the Kronecker delta of two index letters.
+_KRONECKER = re.compile(r"delta_([a-z])_?([a-z])")
+LOG_BASE = r"log base 10 where the natural log belongs (\log is natural here)"
+
+
+@dataclass
+class Equivalence:
+    verdict: str  # "equivalent" | "not_equivalent" | "too_complex"
+    diagnosis: str
+    counterexample: dict | None = None
+    #: sign, factor, log_base, transpose, activation, missing_term, extra_term, term_sign,
+    #: term_factor, shape, undefined; None when equivalent or not recognized
+    mistake: str | None = None
+    method: str = ""
+
+    def to_json(self) -> dict:
+        return {"verdict": self.verdict, "diagnosis": self.diagnosis, "counterexample": self.counterexample,
+                "mistake": self.mistake, "method": self.method}
+
+
+# -- reading a formula in a rule's names ---------------------------------------------
+
+def rule_names(rule) -> list[str]:
+    return list(rule.inputs) + [q for q in rule.quantities if not q.startswith("_")]
+
+
+def index_sizes(rule) -> dict:
+    """Unbounded sums run over the rule's only size when it has one (Z in vae_kl, N in linreg)."""
+    dims = sorted(d.name for d in rule.size_symbols())
+    return {letter: dims[0] for letter in "ijknt"} if len(dims) == 1 else {}
+
+
+def read_formula(rule, text: str, where: str, *, allow_unknown: bool = False) -> sp.Expr:
+    """Parse ``text`` and map its symbols onto ``rule``'s (see the module's docstring)."""
+    expr = parse_latex(text, where=where, sizes=index_sizes(rule), names=rule_names(rule))
+    expr = _map_symbols(rule, expr, where, allow_unknown)
+    _check_sums(rule, expr, where)
+    return _array_products(expr, where)
+
+
+def _sigma_is_std(rule) -> bool:
+    return "logvar" in rule.inputs and "sigma" not in rule.inputs and "sigma" not in rule.quantities
+
+
+def _map_symbols(rule, expr: sp.Expr, where: str, allow_unknown: bool) -> sp.Expr:
+    names = set(rule_names(rule))
+    known = ", ".join(rule_names(rule))
+    replace = {}
+    for node in expr.atoms(sp.Indexed):
+        label, index = str(node.base.label), node.indices
+        if label in names:
+            rank = len(rule.symbol(label).shape)
+            if rank != len(index):
+                raise LatexError(f"{where}: {label} has {rank} index(es) in {rule.name}, the formula gives "
+                                 f"{len(index)}")
+            replace[node] = sp.IndexedBase(label, real=True)[index]
+        elif label == "sigma" and _sigma_is_std(rule):
+            replace[node] = sp.exp(sp.IndexedBase("logvar", real=True)[index] / 2)
+        elif is_gradient(label) and _derivative_of_parts(rule, label, vector=True):
+            of, wrt = gradient_parts(label)
+            replace[node] = sp.Derivative(rule.symbol(of), sp.IndexedBase(wrt, real=True)[index])
+        else:
+            raise LatexError(f"{where}: unknown name '{label}' with an index for rule {rule.name} "
+                             f"(its names: {known})")
+    expr = expr.xreplace(replace)
+    dims = {d.name: d for d in rule.size_symbols()}
+    labels = {node.base.label for node in expr.atoms(sp.Indexed)}
+    replace = {}
+    for symbol in expr.free_symbols:
+        if isinstance(symbol, sp.Indexed) or symbol in labels:
+            continue
+        name = symbol.name
+        if symbol.is_integer:
+            if name in dims:
+                replace[symbol] = dims[name]
+        elif name in names:
+            replace[symbol] = rule.symbol(name)
+        elif name == "sigma" and _sigma_is_std(rule):
+            replace[symbol] = sp.exp(rule.symbol("logvar") / 2)
+        elif (delta := _KRONECKER.fullmatch(name)) is not None:
+            replace[symbol] = sp.KroneckerDelta(*(sp.Symbol(i, integer=True, positive=True) for i in delta.groups()))
+        elif is_gradient(name) and _derivative_of_parts(rule, name, vector=False):
+            of, wrt = gradient_parts(name)
+            replace[symbol] = sp.Derivative(rule.symbol(of), rule.symbol(wrt))
+        elif not allow_unknown:
+            raise LatexError(f"{where}: unknown name '{name}' for rule {rule.name} (its names: {known})")
+    return expr.xreplace(replace)
+
+
+def _derivative_of_parts(rule, name: str, *, vector: bool) -> bool:
+    """dA/dB that is not a quantity: A a scalar of the rule, B an input (a vector one when indexed)."""
+    of, wrt = gradient_parts(name)
+    if of not in rule_names(rule) or wrt not in rule.inputs or rule.symbol(of).shape:
+        return False
+    return bool(rule.inputs[wrt].shape) == vector
+
+
+def _check_sums(rule, expr: sp.Expr, where: str) -> None:
+    dims = {d.name for d in rule.size_symbols()}
+    for node in expr.atoms(sp.Sum):
+        for _, low, high in node.limits:
+            span = high - low
+            if span.is_number:
+                if span + 1 > MAX_SUM_TERMS:
+                    raise TooComplex(f"{where}: a sum of {span + 1} terms (at most {MAX_SUM_TERMS})")
+                continue
+            unknown = sorted(s.name for s in span.free_symbols if s.name not in dims)
+            if unknown:
+                sizes = ", ".join(sorted(dims)) or "none"
+                raise LatexError(f"{where}: the sum runs to {', '.join(unknown)}, which is not a size of "
+                                 f"{rule.name} (its sizes: {sizes})")
+
+
+def _array_products(expr: sp.Expr, where: str) -> sp.Expr:
+    """Products with a matrix or a transposed vector read as matrix-vector and outer products."""
+    if not expr.args or isinstance(expr, (sp.Indexed, ArraySymbol)):
+        return expr
+    args = [_array_products(a, where) if isinstance(a, sp.Basic) else a for a in expr.args]
+    if isinstance(expr, sp.Mul):
+        return _product(args, where)
+    return expr.func(*args) if args != list(expr.args) else expr
+
+
+def _rank(expr) -> int:
+    try:
+        return len(shape_of(expr))
+    except ValueError:
+        return 0
+
+
+def _product(factors: list, where: str) -> sp.Expr:
+    rows = [f for f in factors if isinstance(f, Transpose) and _rank(f.args[0]) == 1]
+    matrices = [f for f in factors if _rank(f) == 2]
+    if not rows and not matrices:
+        return sp.Mul(*factors)
+    if len(rows) + len(matrices) > 1:
+        raise LatexError(rf"{where}: products of two matrices (or with a row vector) are not understood; "
+                         r"write matrix-vector products (W^\top v) and outer products (a b^\top)")
+    vectors = [f for f in factors if _rank(f) == 1 and f not in rows]
+    scalars = [f for f in factors if _rank(f) == 0 and f not in rows]
+    if rows:
+        if not vectors:
+            raise LatexError(rf"{where}: a transposed vector needs a column vector before it, as in a b^\top")
+        return sp.Mul(*scalars) * Outer(sp.Mul(*vectors), rows[0].args[0])
+    matrix = matrices[0]
+    columns = shape_of(matrix)[1]
+    inside = [v for v in vectors if shape_of(v)[0] == columns]
+    if not inside:  # W v with v as long as W's rows: a transposition slip, still a matrix-vector product
+        inside = [v for v in vectors if shape_of(v)[0] == shape_of(matrix)[0]]
+    outside = [v for v in vectors if v not in inside]
+    if not inside:
+        return sp.Mul(*factors)
+    return sp.Mul(*scalars, *outside) * MatVec(matrix, sp.Mul(*inside))
+
+
+# -- the verdict -----------------------------------------------------------------------
+
+def check_equivalence(rule, quantity: str, text: str, *, seconds: float = EQUIV_SECONDS) -> Equivalence:
+    """Is the LaTeX ``text`` equal to ``quantity`` of ``rule`` (a name or a Rule)?
+
+    A formula that is wrong or too hard gives a verdict; one that cannot be read
+    (or names what the rule does not have) raises InputError.
+    """
+    if isinstance(rule, str):
+        from derive.registry import get_rule
+        rule = get_rule(rule)
+    public = [q for q in rule.quantities if not q.startswith("_")]
+    if quantity not in public:
+        raise InputError(f"{rule.name} has no quantity {quantity!r} (its quantities: {', '.join(public)})",
+                         field="QUANTITY")
+    deadline = Deadline(seconds)
+    try:
+        with time_budget(seconds):
+            return _decide(rule, quantity, text, deadline)
+    except (TooComplex, RecursionError, MemoryError) as error:
+        reason = str(error)
+        if not isinstance(error, TooComplex) or not reason or "time budget" in reason:
+            reason = f"the check ran out of its time budget ({seconds:g} s)"
+        return Equivalence("too_complex", f"too complex to decide: {reason}")
+
+
+def _decide(rule, quantity: str, text: str, deadline: Deadline) -> Equivalence:
+    student = read_formula(rule, text, "LATEX")
+    if quantity in quantities_used(rule, student):
+        raise InputError(f"the formula uses {quantity} itself; write it with the inputs and other quantities",
+                         field="LATEX")
+    target = rule.quantities[quantity]
+    form = Form(student, free_indices(rule, student))
+    if len(form.indices) > len(target.shape):
+        raise InputError(f"the formula has the free index(es) {', '.join(form.indices)} but {quantity} has "
+                         f"{len(target.shape)} axes", field="LATEX")
+    correct = Form(target.symbol)
+    leaves = quantities_used(rule, student)
+    methods = []
+    for n in (SIZES if rule.size_symbols() else (1,)):
+        sizes = concrete_sizes(rule, n)
+        shape = Realizer(rule, sizes).concrete_shape(target.shape)
+        try:
+            result, evaluator, yours, right = compare(rule, form, correct, sizes, shape, deadline, leaves=leaves)
+        except ShapeMismatch as mismatch:
+            return _shape_verdict(rule, quantity, form, sizes, shape, str(mismatch), deadline)
+        if result.equal is None:
+            return Equivalence("too_complex", f"could not decide: {result.detail}", method=result.method)
+        if not result.equal:
+            mistake, diagnosis = _diagnose(rule, quantity, form, evaluator, yours, right, sizes, shape, deadline)
+            if result.detail.startswith("the first is undefined"):
+                mistake = mistake or "undefined"
+                diagnosis = f"your formula is undefined (or overflows) at a point where {quantity} is defined" \
+                    if mistake == "undefined" else diagnosis
+            elif result.detail:
+                yours_value, _, right_value = result.detail.partition(" vs ")
+                diagnosis += f" (at the counterexample: yours = {yours_value}, correct = {right_value})"
+            return Equivalence("not_equivalent", diagnosis, result.counterexample, mistake, result.method)
+        methods.append(result.method)
+    method = "symbolic" if all(m == "symbolic" for m in methods) else methods[-1]
+    return Equivalence("equivalent", f"equal to {quantity} of {rule.name} ({method})", None, None, method)
+
+
+def _shape_verdict(rule, quantity, form, sizes, shape, reason, deadline) -> Equivalence:
+    """The student's formula cannot take the quantity's shape: perhaps a transposed matrix."""
+    evaluator = Evaluator(rule, sizes, n=DIAGNOSIS_POINTS)
+    right = evaluator.values(realize(rule, Form(rule.quantities[quantity].symbol), sizes, shape))
+    for kind, message, candidate in _student_rewrites(rule, form):
+        deadline.check()
+        try:
+            values = evaluator.values(realize(rule, candidate, sizes, shape))
+        except ShapeMismatch:
+            continue
+        if same_values(values, right):
+            return Equivalence("not_equivalent", message, None, kind, "shape")
+    return Equivalence("not_equivalent", f"the formula does not have the shape of {quantity}: {reason}",
+                       None, "shape", "shape")
+
+
+# -- diagnosis -------------------------------------------------------------------------
+
+def _diagnose(rule, quantity, form, evaluator, mine, right, sizes, shape, deadline):
+    """(mistake, message): the first usual mistake that explains the difference."""
+    if mine is None:  # decided without numbers: evaluate now
+        mine = evaluator.values(realize(rule, form, sizes, shape))
+        right = evaluator.values(realize(rule, Form(rule.quantities[quantity].symbol), sizes, shape))
+    factor = _constant_ratio(mine, right)
+    if factor is not None:
+        if abs(factor + 1) < 1e-9:
+            return "sign", "the sign is flipped: yours is −1 times the correct formula"
+        for base_factor in (1 / math.log(10), math.log(10)):
+            if abs(factor - base_factor) < 1e-9 * base_factor:
+                return "log_base", LOG_BASE
+        return "factor", f"off by a constant factor: yours is {_number_text(factor)} times the correct formula"
+    try:
+        with time_budget(max(0.1, min(DIAGNOSIS_SECONDS, deadline.left() - 0.2))):
+            for kind, message, candidate, side in _candidates(rule, quantity, form):
+                try:
+                    values = evaluator.values(realize(rule, candidate, sizes, shape))
+                except ShapeMismatch:
+                    continue
+                if kind == "term":  # the correct formula without one term: how does the student's differ?
+                    found = _term_mistake(mine, right, values, message)
+                    if found is not None:
+                        return found
+                elif same_values(mine, values) if side == "correct" else same_values(values, right):
+                    return kind, message
+    except (TooComplex, RecursionError):
+        return None, "not equal; no usual mistake was recognized in the time available"
+    return None, "not equal, and not one of the usual mistakes (sign, factor, log base, transpose, " \
+                 "activation derivative, a missing or extra term)"
+
+
+def _term_mistake(mine, right, rest, term: str):
+    """With G = rest + t: the student's F = rest (t missing), rest − t (its sign flipped) or rest + c·t."""
+    if same_values(mine, rest):
+        return "missing_term", f"a missing term: {term}"
+    with np.errstate(invalid="ignore"):
+        factor = _constant_ratio(mine - rest, right - rest)
+    if factor is None or abs(factor - 1) < 1e-9:
+        return None
+    if abs(factor + 1) < 1e-9:
+        return "term_sign", f"the sign of the term {term} is flipped"
+    return "term_factor", f"the term {term} has a wrong factor: yours is {_number_text(factor)} times it"
+
+
+def _constant_ratio(a: np.ndarray, b: np.ndarray) -> float | None:
+    usable = np.isfinite(a) & np.isfinite(b) & (np.abs(b) > 1e-8)
+    if usable.sum() < 5:
+        return None
+    ratio = a[usable] / b[usable]
+    c = float(np.median(ratio))
+    if c == 0 or not np.all(np.abs(ratio - c) <= 1e-7 * abs(c)):
+        return None
+    finite = np.isfinite(a) & np.isfinite(b)
+    if not np.all(np.abs(a - c * b)[finite] <= 1e-7 * (1 + np.abs(a[finite]))):
+        return None
+    return c
+
+
+def _number_text(c: float) -> str:
+    fraction = Fraction(c).limit_denominator(1000)
+    if abs(float(fraction) - c) <= 1e-9 * (1 + abs(c)):
+        return str(fraction)
+    return f"{c:.6g}"
+
+
+def correct_forms(rule, quantity: str) -> list[Form]:
+    """The quantity's definition and every step of its derivations in the rule (all proven equal)."""
+    forms = [Form(rule.quantities[quantity].definition)]
+    for derivation in rule.derivations:
+        if derivation.target != quantity:
+            continue
+        index = tuple(str(i) for i in derivation.index)
+        for step in derivation.steps:
+            for side in (step.lhs, step.rhs):
+                if side is not None and Form(side, index) not in forms:
+                    forms.append(Form(side, index))
+    return forms
+
+
+def _candidates(rule, quantity, form):
+    """(kind, message, form, side): side "correct" forms are mistaken versions of the correct formula
+    (the student's must equal one); side "student" forms are corrected versions of the student's."""
+    count = 0
+    forms = correct_forms(rule, quantity)
+    generators = [
+        [(k, m, f, "correct") for g in forms for k, m, f in _log_base(g)],
+        [(k, m, f, "student") for k, m, f in _student_rewrites(rule, form)],
+        [(k, m, f, "correct") for g in forms for k, m, f in _transposes(g, student=False)],
+        [(k, m, f, "correct") for g in forms for k, m, f in _activations(rule, g, student=False)],
+        [(k, m, f, "correct") for g in forms for k, m, f in _terms(g, student=False)],
+        [(k, m, f, "student") for k, m, f in _terms(form, student=True)],
+    ]
+    for group in generators:
+        for candidate in group:
+            count += 1
+            if count > MAX_CANDIDATES:
+                return
+            yield candidate
+
+
+def _student_rewrites(rule, form: Form):
+    """Corrections of the student's formula: natural log for log base 10, transposes, activations."""
+    if form.expr.has(sp.log(10)):
+        yield "log_base", LOG_BASE, Form(form.expr.xreplace({sp.log(10): sp.Integer(1)}), form.indices)
+    yield from _transposes(form, student=True)
+    yield from _activations(rule, form, student=True)
+
+
+def _log_base(form: Form):
+    if form.expr.has(sp.log):
+        swapped = form.expr.replace(lambda e: isinstance(e, sp.log), lambda e: sp.log(e.args[0]) / sp.log(10))
+        yield "log_base", LOG_BASE, Form(swapped, form.indices)
+
+
+def _transposes(form: Form, *, student: bool):
+    expr = form.expr
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, Transpose) and isinstance(node.args[0], ArraySymbol):
+            m = latex(node.args[0])
+            wrote, belongs = (rf"{m}^\top", m) if student else (m, rf"{m}^\top")
+            yield "transpose", f"a transposed matrix: {wrote} where {belongs} belongs", \
+                Form(expr.xreplace({node: node.args[0]}), form.indices)
+        elif isinstance(node, MatVec) and isinstance(node.args[0], ArraySymbol):
+            m = latex(node.args[0])
+            wrote, belongs = (m, rf"{m}^\top") if student else (rf"{m}^\top", m)
+            yield "transpose", f"a transposed matrix: {wrote} where {belongs} belongs", \
+                Form(expr.xreplace({node: MatVec(Transpose(node.args[0]), node.args[1])}), form.indices)
+        elif isinstance(node, Outer):
+            a, b = node.args
+            here, swapped = rf"{latex(a)} {latex(b)}^\top", rf"{latex(b)} {latex(a)}^\top"
+            wrote, belongs = (here, swapped) if student else (swapped, here)
+            yield "transpose", f"a transposed outer product: {wrote} where {belongs} belongs", \
+                Form(expr.xreplace({node: Outer(b, a)}), form.indices)
+
+
+_DERIVATIVES = {
+    "sigmoid": lambda a: a * (1 - a),
+    "tanh": lambda a: 1 - a ** 2,
+}
+_NAMES = {"sigmoid": r"the sigmoid's \sigma' = a(1 - a)", "tanh": r"tanh's 1 - a^2", "relu": "ReLU's H(x)"}
+
+
+def _activations(rule, form: Form, *, student: bool):
+    """Swap the derivative of one activation for another's, wherever one appears."""
+    expr = form.expr
+    for node in sp.preorder_traversal(expr):
+        for kind, a, pre, rest in _activation_derivatives(rule, node):
+            for other in ("sigmoid", "tanh", "relu"):
+                if other == kind or (other == "relu" and pre is None) or (a is None and pre is None):
+                    continue
+                if other == "relu":
+                    replacement = sp.Heaviside(pre, 0)
+                else:
+                    replacement = _DERIVATIVES[other](a if a is not None else _activation(other, pre))
+                new = expr.xreplace({node: sp.Mul(*rest, replacement)})
+                used, belongs = (kind, other) if student else (other, kind)
+                yield "activation", f"the derivative of the wrong activation: {_NAMES[used]} where " \
+                                    f"{_NAMES[belongs]} belongs", Form(new, form.indices)
+
+
+def _activation(kind, pre):
+    return sigmoid(pre) if kind == "sigmoid" else sp.tanh(pre)
+
+
+def _activation_derivatives(rule, node) -> list:
+    """(kind, a, pre-activation or None, other factors) for each way ``node`` is a(1 − a), 1 − a² or H(x)."""
+    if isinstance(node, sp.Heaviside):
+        return [("relu", None, node.args[0], [])]
+    found = []
+    if isinstance(node, sp.Mul):
+        factors = list(node.args)
+        for a in factors:
+            for b in factors:
+                if a is not b and not a.is_number and not b.is_number and sp.expand(a + b) == 1:
+                    rest = list(factors)
+                    rest.remove(a)
+                    rest.remove(b)
+                    found.append(("sigmoid", a, _pre_activation(rule, a, sigmoid), rest))
+    if isinstance(node, sp.Add) and len(node.args) == 2 and sp.S.One in node.args:
+        square = -(node.args[0] if node.args[1] == 1 else node.args[1])
+        if isinstance(square, sp.Pow) and square.exp == 2:
+            found.append(("tanh", square.base, _pre_activation(rule, square.base, sp.tanh), []))
+    return found
+
+
+def _pre_activation(rule, a, function):
+    if isinstance(a, function):
+        return a.args[0]
+    if isinstance(a, ArraySymbol) and a.name in rule.quantities:
+        definition = rule.quantities[a.name].definition
+        if isinstance(definition, function):
+            return definition.args[0]
+    return None
+
+
+def _terms(form: Form, *, student: bool):
+    """One term of a sum dropped: in the correct formula (kind "term": the student's is then checked for
+    a missing term, its sign flipped or a wrong factor on it) or in the student's (an extra term)."""
+    expr = form.expr
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, sp.Add) or len(node.args) > 12:
+            continue
+        for position, term in enumerate(node.args):
+            rest = Form(expr.xreplace({node: sp.Add(*(node.args[:position] + node.args[position + 1:]))}),
+                        form.indices)
+            if student:
+                yield "extra_term", f"an extra term: {latex(term)}", rest
+            else:
+                yield "term", latex(term), rest

@@ -1,0 +1,44 @@
+"""``derive check PATH... [--json] [--expect]``: check worked-example and derivation files.
+
+A folder means every ``*.yaml`` / ``*.yml`` file under it. Exit status: 2 when a
+file is unusable or a line too complex to decide (one message per file on
+stderr), else 1 when a mistake was found, else 0. With ``--expect`` a file that
+declares its deliberate mistakes (``expect:``) counts as passing when exactly
+those are found. Checking plain numbers does not import SymPy (fast start-up).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from derive.check import check_paths, format_table
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "check", help="check worked-example files (a folder means every YAML file in it)",
+        description="Check hand-computed worked examples against a rule (each answer correct, carried "
+                    "or wrong) and multi-step derivation files (each line follows from the one before).")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="a YAML file or a folder of them")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--expect", action="store_true",
+                        help="a file with an 'expect:' block passes when the checker finds exactly the "
+                             "mistakes it declares")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    reports = check_paths(args.paths)
+    for report in reports:
+        if report.error is not None:
+            print(f"derive check: {report.error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"reports": [r.to_json() for r in reports]}, indent=2, ensure_ascii=False))
+    else:
+        print(format_table(reports))
+    if any(r.error is not None or r.undecided for r in reports):
+        return 2
+    if args.expect:
+        return 0 if all(r.as_expected for r in reports) else 1
+    return 0 if all(r.ok for r in reports) else 1
