@@ -99,6 +99,8 @@ class Derivation:
     steps: list[Step]
     index: tuple = ()
     title: str = ""
+    #: Quantities held as independent variables, for steps that differentiate by them (∂L/∂e_j).
+    hold: tuple = ()
 
 
 @dataclass
@@ -129,10 +131,13 @@ class Rule:
         self.quantities[name] = Quantity(name, symbol, definition, stable, note)
         return symbol
 
-    def derive(self, target: str, *steps: Step, index=(), title="") -> Derivation:
+    def derive(self, target: str, *steps: Step, index=(), title="", hold=()) -> Derivation:
         if target not in self.quantities:
             raise ValueError(f"{self.name}: derivation of unknown quantity {target}")
-        derivation = Derivation(target, list(steps), tuple(index), title)
+        unknown = [name for name in hold if name not in self.quantities]
+        if unknown:
+            raise ValueError(f"{self.name}: cannot hold {unknown}: not quantities")
+        derivation = Derivation(target, list(steps), tuple(index), title, tuple(hold))
         self.derivations.append(derivation)
         return derivation
 

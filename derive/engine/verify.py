@@ -133,7 +133,7 @@ def _verify_derivation(rule, derivation, sizes, seconds) -> list[Check]:
     proofs: dict[int, list[Proof]] = {}
     result_proofs: list[Proof] = []
     for indices, component in _index_assignments(rule, derivation, sizes):
-        realizer = Realizer(rule, sizes, indices=indices)
+        realizer = Realizer(rule, sizes, indices=indices, leaves=derivation.hold)
         previous = None
         for number, step in enumerate(derivation.steps, start=1):
             lhs = realizer(step.lhs) if step.lhs is not None else previous
