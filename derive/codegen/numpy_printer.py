@@ -144,13 +144,19 @@ def pad_ranks(expr: sp.Basic) -> sp.Basic:
     padded = []
     for original, new in zip(expr.args, args):
         missing = rank - len(shape_of(original))
-        if not (missing and original.free_symbols):
+        if not (missing and _is_batched(original)):
             padded.append(new)
         elif isinstance(new, sp.Pow) and new.exp == -1:  # keep a / b readable: pad b
             padded.append(sp.Pow(Pad(new.base, missing), -1, evaluate=False))
         else:
             padded.append(Pad(new, missing))
     return expr.func(*padded, evaluate=False) if isinstance(expr, (sp.Add, sp.Mul)) else expr.func(*padded)
+
+
+def _is_batched(expr: sp.Basic) -> bool:
+    """Whether generated code holds ``expr`` with a batch axis: it uses an input or quantity.
+    A size such as D is a plain Python int there and needs no padding."""
+    return any(isinstance(s, ArraySymbol) for s in expr.free_symbols)
 
 
 _PRINTER = BatchedNumPyPrinter()

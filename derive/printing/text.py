@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
@@ -70,9 +72,17 @@ class DeriveTextPrinter(StrPrinter):
     def _print_Mul(self, expr):
         text = super()._print_Mul(expr)
         if sum(1 for a in expr.args if is_array(a)) >= 2:
-            return text.replace("*", " ⊙ ")
+            return _LONE_STAR.sub(" ⊙ ", text)  # a product, not the ** of a power
         return text
 
+    def _print_Integral(self, expr):
+        if len(expr.limits) != 1 or len(expr.limits[0]) != 3:
+            return super()._print_Integral(expr)
+        variable, low, high = expr.limits[0]
+        return f"int_{{{variable}={self._print(low)}..{self._print(high)}}} ({self._print(expr.function)}) d{variable}"
+
+
+_LONE_STAR = re.compile(r"(?<!\*)\*(?!\*)")
 
 _PRINTER = DeriveTextPrinter()
 
