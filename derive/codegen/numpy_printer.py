@@ -21,6 +21,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 from sympy.printing.numpy import NumPyPrinter
 
 from derive import naming
+from derive.printing.order import join_terms
 from derive.symbolic.arrays import ArrayOp, ArraySymbol, shape_of
 
 
@@ -97,25 +98,20 @@ class BatchedNumPyPrinter(NumPyPrinter):
         return super()._print_Piecewise(expr)
 
     def _print_Add(self, expr, order=None):
-        terms = sorted(expr.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())
-        out = self._print(terms[0])
-        for term in terms[1:]:
-            out += f" - {self.parenthesize(-term, 40)}" if term.could_extract_minus_sign() \
-                else f" + {self._print(term)}"
-        return out
+        return join_terms(expr, self._print, lambda term: self.parenthesize(term, 40))
 
     def _print_Max(self, expr):
-        first, *rest = expr.args
-        out = self._print(first)
-        for arg in rest:
-            out = f"numpy.maximum({out}, {self._print(arg)})"
-        return out
+        return self._fold("numpy.maximum", expr.args)
 
     def _print_Min(self, expr):
-        first, *rest = expr.args
+        return self._fold("numpy.minimum", expr.args)
+
+    def _fold(self, function: str, args) -> str:
+        """max(a, b, c) as numpy.maximum(numpy.maximum(a, b), c)."""
+        first, *rest = args
         out = self._print(first)
         for arg in rest:
-            out = f"numpy.minimum({out}, {self._print(arg)})"
+            out = f"{function}({out}, {self._print(arg)})"
         return out
 
     def _print_Pow(self, expr, rational=False):

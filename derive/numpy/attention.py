@@ -25,7 +25,7 @@ def attention(*, h_enc, h_dec, g):
     g = numpy.asarray(g, dtype=numpy.float64)
     # e = h_enc h_dec
     e = _k.matvec(h_enc, h_dec)
-    # alpha = Softmax(e)
+    # alpha = softmax(e)
     alpha = _k.softmax(e)
     # c = h_enc^T alpha
     c = _k.matvec_t(h_enc, alpha)

@@ -87,12 +87,12 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         h_steps.append(h)
         # g = W_y h
         g = _k.matvec(W_y, h)
-        # _lse = LogSumExp(g)
+        # _lse = logsumexp(g)
         _lse = _k.logsumexp(g)
-        # y_hat = Softmax(g)
+        # y_hat = softmax(g)
         y_hat = numpy.exp(g + (-_lse)[..., None])
         y_hat_steps.append(y_hat)
-        # L_step = LogSumExp(g) - sum_k(g ⊙ y)
+        # L_step = logsumexp(g) - sum_k(g ⊙ y)
         L_step = _lse - numpy.sum(g*y_t, axis=-1)
         total_L = total_L + L_step
         # dL/dg = y_hat - y

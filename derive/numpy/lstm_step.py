@@ -61,11 +61,11 @@ def lstm_step(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     h = _tanh_C*o
     # g = W_y h
     g = _k.matvec(W_y, h)
-    # _lse = LogSumExp(g)
+    # _lse = logsumexp(g)
     _lse = _k.logsumexp(g)
-    # y_hat = Softmax(g)  (stable form: exp(g - _lse))
+    # y_hat = softmax(g)  (stable form: exp(g - _lse))
     y_hat = numpy.exp(g + (-_lse)[..., None])
-    # L = LogSumExp(g) - sum_k(g ⊙ y)  (stable form: _lse - sum_k(g ⊙ y))
+    # L = logsumexp(g) - sum_k(g ⊙ y)  (stable form: _lse - sum_k(g ⊙ y))
     L = _lse - numpy.sum(g*y, axis=-1)
     # dL/dg = y_hat - y
     dL_dg = y_hat - y

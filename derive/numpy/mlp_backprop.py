@@ -39,11 +39,11 @@ def mlp_backprop(*, x, W_1, W_2, W_3, b_1=0.0, b_2=0.0, b_3=0.0, y, lr):
     z_2 = _k.sigmoid(s_2)
     # s_3 = b_3 + W_3 z_2
     s_3 = b_3 + _k.matvec(W_3, z_2)
-    # _lse = LogSumExp(s_3)
+    # _lse = logsumexp(s_3)
     _lse = _k.logsumexp(s_3)
-    # y_hat = Softmax(s_3)  (stable form: exp(s_3 - _lse))
+    # y_hat = softmax(s_3)  (stable form: exp(s_3 - _lse))
     y_hat = numpy.exp(s_3 + (-_lse)[..., None])
-    # L = LogSumExp(s_3) - sum_k(s_3 ⊙ y)  (stable form: _lse - sum_k(s_3 ⊙ y))
+    # L = logsumexp(s_3) - sum_k(s_3 ⊙ y)  (stable form: _lse - sum_k(s_3 ⊙ y))
     L = _lse - numpy.sum(s_3*y, axis=-1)
     # dL/ds_3 = y_hat - y
     dL_ds_3 = y_hat - y

@@ -34,11 +34,11 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     h_1 = numpy.tanh(s_1)
     # o_1 = V h_1
     o_1 = _k.matvec(V, h_1)
-    # _lse_1 = LogSumExp(o_1)
+    # _lse_1 = logsumexp(o_1)
     _lse_1 = _k.logsumexp(o_1)
-    # y_hat_1 = Softmax(o_1)  (stable form: exp(o_1 - _lse_1))
+    # y_hat_1 = softmax(o_1)  (stable form: exp(o_1 - _lse_1))
     y_hat_1 = numpy.exp(o_1 + (-_lse_1)[..., None])
-    # L_1 = LogSumExp(o_1) - sum_k(o_1 ⊙ y_1)  (stable form: _lse_1 - sum_k(o_1 ⊙ y_1))
+    # L_1 = logsumexp(o_1) - sum_k(o_1 ⊙ y_1)  (stable form: _lse_1 - sum_k(o_1 ⊙ y_1))
     L_1 = _lse_1 - numpy.sum(o_1*y_1, axis=-1)
     # s_2 = U x_2 + W h_1
     s_2 = _k.matvec(U, x_2) + _k.matvec(W, h_1)
@@ -46,11 +46,11 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     h_2 = numpy.tanh(s_2)
     # o_2 = V h_2
     o_2 = _k.matvec(V, h_2)
-    # _lse_2 = LogSumExp(o_2)
+    # _lse_2 = logsumexp(o_2)
     _lse_2 = _k.logsumexp(o_2)
-    # y_hat_2 = Softmax(o_2)  (stable form: exp(o_2 - _lse_2))
+    # y_hat_2 = softmax(o_2)  (stable form: exp(o_2 - _lse_2))
     y_hat_2 = numpy.exp(o_2 + (-_lse_2)[..., None])
-    # L_2 = LogSumExp(o_2) - sum_k(o_2 ⊙ y_2)  (stable form: _lse_2 - sum_k(o_2 ⊙ y_2))
+    # L_2 = logsumexp(o_2) - sum_k(o_2 ⊙ y_2)  (stable form: _lse_2 - sum_k(o_2 ⊙ y_2))
     L_2 = _lse_2 - numpy.sum(o_2*y_2, axis=-1)
     # L = L_1 + L_2
     L = L_1 + L_2

@@ -43,12 +43,12 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         h_steps.append(h)
         # o = V h
         o = _k.matvec(V, h)
-        # _lse = LogSumExp(o)
+        # _lse = logsumexp(o)
         _lse = _k.logsumexp(o)
-        # y_hat = Softmax(o)
+        # y_hat = softmax(o)
         y_hat = numpy.exp(o + (-_lse)[..., None])
         y_hat_steps.append(y_hat)
-        # L_step = LogSumExp(o) - sum_k(o ⊙ y)
+        # L_step = logsumexp(o) - sum_k(o ⊙ y)
         L_step = _lse - numpy.sum(o*y_t, axis=-1)
         total_L = total_L + L_step
         # dL/do = y_hat - y

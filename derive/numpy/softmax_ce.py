@@ -28,7 +28,7 @@ def softmax_ce(*, o, y):
     _z = numpy.exp(o + (-_m)[..., None])
     # _Z = sum_k(_z)
     _Z = numpy.sum(_z, axis=-1)
-    # y_hat = Softmax(o)  (stable form: _z/_Z)
+    # y_hat = softmax(o)  (stable form: _z/_Z)
     y_hat = _z/(_Z)[..., None]
     # L = -sum_k(y ⊙ log(y_hat))  (stable form: _m + log(_Z) - sum_k(o ⊙ y))
     L = _m + numpy.log(_Z) - numpy.sum(o*y, axis=-1)

@@ -14,6 +14,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from derive import naming
+from derive.printing.order import join_terms
 from derive.symbolic.arrays import ArraySymbol, is_array
 
 
@@ -134,23 +135,12 @@ class DeriveLatexPrinter(LatexPrinter):
         return f"{self._operand(coefficient)} \\left({body}\\right)"
 
     def _print_Add(self, expr, order=None):
-        terms = list(expr.as_ordered_terms())
-        positive = [t for t in terms if not _looks_negative(t)]
-        negative = [t for t in terms if _looks_negative(t)]
-        out = ""
-        for number, term in enumerate(positive + negative):
-            if _looks_negative(term):
-                text = self._print(-term)
-                text = f"\\left({text}\\right)" if precedence(-term) < PRECEDENCE["Add"] + 1 and isinstance(-term, sp.Add) else text
-                out += f" - {text}" if number else f"- {text}"
-            else:
-                text = self._print(term)
-                out += f" + {text}" if number else text
-        return out
+        text = join_terms(expr, self._print, self._subtrahend)
+        return text
 
-
-def _looks_negative(term: sp.Expr) -> bool:
-    return term.could_extract_minus_sign()
+    def _subtrahend(self, term):
+        text = self._print(term)
+        return f"\\left({text}\\right)" if isinstance(term, sp.Add) else text
 
 
 _PRINTER = DeriveLatexPrinter()

@@ -7,6 +7,7 @@ import re
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from derive.printing.order import join_terms
 from derive.symbolic.arrays import is_array
 
 
@@ -56,12 +57,13 @@ class DeriveTextPrinter(StrPrinter):
         return f"max_k({self._print(expr.args[0])})"
 
     def _print_Add(self, expr, order=None):
-        terms = sorted(expr.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())
-        out = self._print(terms[0])
-        for term in terms[1:]:
-            out += f" - {self.parenthesize(-term, 40)}" if term.could_extract_minus_sign() \
-                else f" + {self._print(term)}"
-        return out
+        return join_terms(expr, self._print, lambda term: self.parenthesize(term, 40))
+
+    def _print_Softmax(self, expr):
+        return f"softmax({self._print(expr.args[0])})"
+
+    def _print_LogSumExp(self, expr):
+        return f"logsumexp({self._print(expr.args[0])})"
 
     def _print_Piecewise(self, expr):
         branches = [f"{self._print(e)} if {self._print(c)}" for e, c in expr.args[:-1]]
