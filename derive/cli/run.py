@@ -102,7 +102,8 @@ def summary_table(names, proofs, reports) -> str:
     by_rule: dict[str, list] = {}
     for report in reports:
         by_rule.setdefault(report.rule, []).append(report)
-    header = f"{'rule':<22} {'checks':>6} {'symbolic':>8} {'examples':>9} {'mistakes found':>15}  status"
+    width = max([len(n) for n in names] + [len("(unusable files)")]) + 1
+    header = f"{'rule':<{width}} {'checks':>6} {'symbolic':>8} {'examples':>9} {'mistakes found':>15}  status"
     lines = [header, "-" * len(header)]
     for name in names:
         _, checks, symbolic, failures, _ = proofs[name]
@@ -112,9 +113,9 @@ def summary_table(names, proofs, reports) -> str:
         passed = sum(1 for r in plain if r.as_expected)
         found = sum(1 for r in planted if r.as_expected)
         status = "ok" if not failures and all(r.as_expected for r in mine) else "FAILED"
-        lines.append(f"{name:<22} {checks:>6} {symbolic:>8} {passed:>4}/{len(plain):<4} "
+        lines.append(f"{name:<{width}} {checks:>6} {symbolic:>8} {passed:>4}/{len(plain):<4} "
                      f"{found:>7}/{len(planted):<7}  {status}")
     unusable = [r for r in reports if r.rule not in names]
     if unusable:
-        lines.append(f"{'(unusable files)':<22} {'':>6} {'':>8} {0:>4}/{len(unusable):<4} {'':>15}  FAILED")
+        lines.append(f"{'(unusable files)':<{width}} {'':>6} {'':>8} {0:>4}/{len(unusable):<4} {'':>15}  FAILED")
     return "\n".join(lines)
