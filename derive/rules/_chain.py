@@ -120,3 +120,16 @@ def squared_error_head() -> Rule:
     y_hat_ = scalar("y_hat_")
     rule.quantity("dL/dy_hat", squared_error(y_hat_, y).diff(y_hat_).subs(y_hat_, y_hat))
     return rule
+
+
+def derive_chain_gradients(rule: Rule, depth: int, residual: bool, reason) -> Rule:
+    """Derive ∂L/∂w_l for every layer, output first, each as its product along the chain;
+    ``reason(l, depth)`` gives the step's (English, Korean) reason."""
+    L = rule.symbol("L")
+    for l in range(depth, 0, -1):
+        why, why_ko = reason(l, depth)
+        rule.derive(f"dL/dw_{l}",
+                    Step(Derivative(L, rule.symbol(f"w_{l}")), chain_gradient(rule, depth, residual, l),
+                         why=why, why_ko=why_ko),
+                    title=f"Gradient of the weight of layer {l}")
+    return rule

@@ -37,3 +37,14 @@ def error_gradient_steps(s):
     dE_dw = 2 * Total((y_hat - y) * x) / N
     dE_db = 2 * Total(y_hat - y) / N
     return dE_dw, dE_db
+
+
+def derive_bias_gradient(rule, s, dE_db):
+    """∂L/∂b: the penalty does not depend on b, so it is ∂E/∂b (the same for L1 and L2)."""
+    L, E, b = s["L"], s["E"], s["b"]
+    rule.derive(
+        "dL/db",
+        Step(Derivative(L, b), Derivative(E, b), why="the penalty does not depend on b",
+             why_ko="페널티는 b와 무관"),
+        Step(dE_db, why="chain rule; ∂ŷ_n/∂b = 1", why_ko="연쇄 법칙, ∂ŷ_n/∂b = 1"),
+    )

@@ -13,7 +13,7 @@ same chain at any depth. The generated depth loop ``derive.numpy.deep_chain_loop
 at any depth, for the depth figure.
 """
 
-from derive.rules._chain import chain_gradient, chain_rule, layer_rule, squared_error_head
+from derive.rules._chain import chain_rule, derive_chain_gradients, layer_rule, squared_error_head
 from derive.rules._recurrent import TimeLoop
 from derive.rules._vocabulary import *
 
@@ -34,14 +34,7 @@ def unrolled(depth: int, name: str = "deep_chain") -> Rule:
     rule = chain_rule(name, f"Plain sigmoid chain of depth {depth}: vanishing gradients", depth, residual=False,
                       headline="dL/dw_1 = 2(y_hat − y) · σ'(s_3) w_3 · σ'(s_2) w_2 · σ'(s_1) x",
                       test_sizes={})
-    L = rule.symbol("L")
-    for l in range(depth, 0, -1):
-        why, why_ko = reason(l, depth)
-        rule.derive(f"dL/dw_{l}",
-                    Step(Derivative(L, rule.symbol(f"w_{l}")), chain_gradient(rule, depth, False, l),
-                         why=why, why_ko=why_ko),
-                    title=f"Gradient of the weight of layer {l}")
-    return rule
+    return derive_chain_gradients(rule, depth, False, reason)
 
 
 #: One layer (with its 0/1 skip switch k) and the loss: the generated depth loop is printed from these.

@@ -5,7 +5,7 @@ descent pushes w towards 0 by the fixed amount η λ whatever its size: small
 weights reach 0 and the model becomes sparse.
 """
 
-from derive.rules._regression import N, error_gradient_steps, regression_rule
+from derive.rules._regression import N, derive_bias_gradient, error_gradient_steps, regression_rule
 from derive.rules._vocabulary import *
 
 rule, s = regression_rule("l1_linreg", "Linear regression with an L1 penalty",
@@ -31,12 +31,7 @@ rule.derive(
          why_ko="∂ŷ_n/∂w = x_n, 절댓값의 도함수는 부호 sign(w) (w ≠ 0)"),
     title="Gradient of the L1-regularized loss by the weight",
 )
-rule.derive(
-    "dL/db",
-    Step(Derivative(L, b), Derivative(E, b), why="the penalty does not depend on b",
-         why_ko="페널티는 b와 무관"),
-    Step(dE_db, why="chain rule; ∂ŷ_n/∂b = 1", why_ko="연쇄 법칙, ∂ŷ_n/∂b = 1"),
-)
+derive_bias_gradient(rule, s, dE_db)
 rule.derive(
     "w_new",
     Step(w - lr * dL_dw, w - lr * dE_dw - lr * lam * sign(w),

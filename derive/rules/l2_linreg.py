@@ -5,7 +5,7 @@ w ← (1 − 2ηλ) w − η ∂E/∂w: the weight is first shrunk by a fixed ra
 ("weight decay"), then moved along the error gradient.
 """
 
-from derive.rules._regression import N, error_gradient_steps, regression_rule
+from derive.rules._regression import N, derive_bias_gradient, error_gradient_steps, regression_rule
 from derive.rules._vocabulary import *
 
 rule, s = regression_rule("l2_linreg", "Linear regression with an L2 penalty (weight decay)",
@@ -30,12 +30,7 @@ rule.derive(
     Step(dEdw + 2 * lam * w, why="∂ŷ_n/∂w = x_n", why_ko="∂ŷ_n/∂w = x_n"),
     title="Gradient of the L2-regularized loss by the weight",
 )
-rule.derive(
-    "dL/db",
-    Step(Derivative(L, b), Derivative(E, b), why="the penalty does not depend on b",
-         why_ko="페널티는 b와 무관"),
-    Step(dE_db, why="chain rule; ∂ŷ_n/∂b = 1", why_ko="연쇄 법칙, ∂ŷ_n/∂b = 1"),
-)
+derive_bias_gradient(rule, s, dE_db)
 rule.derive(
     "w_new",
     Step(w - lr * dL_dw, w - lr * (dEdw + 2 * lam * w),

@@ -13,7 +13,7 @@ the generated depth loop ``derive.numpy.deep_chain_loop`` computes both chains
 for the depth figure (its switch k turns each layer's skip on).
 """
 
-from derive.rules._chain import chain_gradient, chain_rule
+from derive.rules._chain import chain_rule, derive_chain_gradients
 from derive.rules._vocabulary import *
 
 DEPTH = 3
@@ -35,14 +35,7 @@ def unrolled(depth: int, name: str = "residual_chain") -> Rule:
     rule = chain_rule(name, f"Sigmoid chain of depth {depth} with skip connections", depth, residual=True,
                       headline="dL/dw_1 = 2(y_hat − y) · σ'(s_3) w_3 · (1 + σ'(s_2) w_2) · σ'(s_1) x",
                       test_sizes={})
-    L = rule.symbol("L")
-    for l in range(depth, 0, -1):
-        why, why_ko = reason(l, depth)
-        rule.derive(f"dL/dw_{l}",
-                    Step(Derivative(L, rule.symbol(f"w_{l}")), chain_gradient(rule, depth, True, l),
-                         why=why, why_ko=why_ko),
-                    title=f"Gradient of the weight of layer {l}")
-    return rule
+    return derive_chain_gradients(rule, depth, True, reason)
 
 
 rule = unrolled(DEPTH)
