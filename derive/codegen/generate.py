@@ -30,9 +30,7 @@ a fresh generation differs from it.
 """
 
 import numpy
-
-from derive.numpy import _kernels as _k
-
+{kernels}
 '''
 
 
@@ -132,12 +130,13 @@ def _size_sources(rule, quantity) -> list[str]:
 
 def module_source(rule) -> str:
     headline = rule.headline or rule.title
-    lines = [HEADER.format(title=rule.title, name=rule.name, headline=headline).rstrip("\n"), ""]
+    body = main_function(rule) + recompute_functions(rule)
+    kernels = "\nfrom derive.numpy import _kernels as _k\n" if any("_k." in line for line in body) else ""
+    lines = [HEADER.format(title=rule.title, name=rule.name, headline=headline, kernels=kernels).rstrip("\n"), ""]
     inputs = ", ".join(f'"{i.name}": {tuple(str(d) for d in i.shape)!r}' for i in rule.inputs.values())
     lines += [f"INPUTS = {{{inputs}}}",
               f"QUANTITIES = {tuple(rule.quantity_names)!r}", "", ""]
-    lines += main_function(rule)
-    lines += recompute_functions(rule)
+    lines += body
     return "\n".join(lines) + "\n"
 
 

@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"theta": ()}
 QUANTITIES = ('H', 'H_bits', 'dH/dtheta', 'curvature', 'gap')
 

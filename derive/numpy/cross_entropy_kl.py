@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"p": ('K',), "q": ('K',)}
 QUANTITIES = ('I', 'H', 'CE', 'KL', 'KL_rev', 'asym', 'H_bits', 'CE_bits', 'KL_bits', 'dCE/dq', 'dKL/dq')
 

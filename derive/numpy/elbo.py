@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"p_z": ('K',), "lik": ('K',), "q": ('K',)}
 QUANTITIES = ('p_x', 'log_px', 'post', 'recon', 'KL_prior', 'ELBO', 'KL_post')
 

@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"mu_1": (), "sigma_1": (), "mu_2": (), "sigma_2": ()}
 QUANTITIES = ('KL', 'dKL/dmu_1', 'dKL/dsigma_1', 'dKL/dmu_2', 'dKL/dsigma_2')
 

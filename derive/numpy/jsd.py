@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"p": ('K',), "q": ('K',)}
 QUANTITIES = ('m', 'JSD', 'JSD_bits', 'gap', 'dJSD/dp', 'dJSD/dq')
 

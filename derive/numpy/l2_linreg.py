@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"x": ('N',), "y": ('N',), "w": (), "b": (), "lr": (), "lam": ()}
 QUANTITIES = ('y_hat', 'E', 'R', 'L', 'dE/dw', 'dL/dw', 'dL/db', 'w_new', 'b_new')
 

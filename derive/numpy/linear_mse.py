@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"x": ('D',), "w": ('D',), "b": (), "y": ()}
 QUANTITIES = ('y_hat', 'L', 'dL/dy_hat', 'dL/dw', 'dL/db')
 

@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"mu": ('Z',), "logvar": ('Z',)}
 QUANTITIES = ('KL', 'dKL/dmu', 'dKL/dlogvar')
 

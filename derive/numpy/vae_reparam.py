@@ -8,8 +8,6 @@ a fresh generation differs from it.
 
 import numpy
 
-from derive.numpy import _kernels as _k
-
 INPUTS = {"mu": ('Z',), "logvar": ('Z',), "eps": ('Z',), "y": ('Z',)}
 QUANTITIES = ('sigma', 'z', 'L', 'dL/dz', 'dL/dmu', 'dL/dlogvar')
 

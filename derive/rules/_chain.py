@@ -59,7 +59,7 @@ def chain_rule(name: str, title: str, depth: int, residual: bool, **options) -> 
         else:
             branch[l] = a[l] = rule.quantity(activation(l, depth), sigmoid(s), note=f"output of layer {l}")
     y_hat = a[depth]
-    L = rule.quantity("L", squared_error(y_hat, y), note="squared error")
+    rule.quantity("L", squared_error(y_hat, y), note="squared error")
 
     y_hat_ = scalar("y_hat_")
     dL_da = {depth: rule.quantity("dL/dy_hat", squared_error(y_hat_, y).diff(y_hat_).subs(y_hat_, y_hat))}

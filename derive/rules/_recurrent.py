@@ -117,7 +117,7 @@ def lstm_backward(rule, fw, C_prev, W, W_y, dL_dg, t="", *, dh_later=0, dC_later
     ``dh_later`` and ``dC_later`` are the gradients that later time steps hand back
     to this step's h and C (0 for a single step).
     """
-    gate, C, z = fw["gate"], fw["C"], fw["z"]
+    gate, C = fw["gate"], fw["C"]
     f, i, C_tilde, o = (gate[g] for g in GATES)
     dL_dh = rule.quantity(at("dL/dh", t), MatVec(Transpose(W_y), dL_dg) + dh_later)
     tanh_C = fw["tanh_C"]

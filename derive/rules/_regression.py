@@ -33,7 +33,7 @@ def regression_rule(name: str, title: str, penalty, *, headline: str, weight_dom
 
 def error_gradient_steps(s):
     """∂E/∂w and ∂E/∂b by the chain rule through the squared error (shared by L1 and L2)."""
-    x, y, y_hat, w, b = s["x"], s["y"], s["y_hat"], s["w"], s["b"]
+    x, y, y_hat = s["x"], s["y"], s["y_hat"]
     dE_dw = 2 * Total((y_hat - y) * x) / N
     dE_db = 2 * Total(y_hat - y) / N
     return dE_dw, dE_db
