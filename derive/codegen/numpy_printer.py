@@ -160,4 +160,4 @@ _PRINTER = BatchedNumPyPrinter()
 
 def numpy_code(expr: sp.Basic) -> str:
     """Batched NumPy source of one expression."""
-    return _PRINTER.doprint(pad_ranks(sp.sympify(expr)))
+    return _PRINTER.doprint(pad_ranks(sp.sympify(expr, strict=True)))

@@ -64,7 +64,7 @@ class Realizer:
 
     # -- realization -------------------------------------------------------
     def __call__(self, expr) -> np.ndarray:
-        expr = sp.sympify(expr)
+        expr = sp.sympify(expr, strict=True)  # SymPy objects and numbers only, never text
         if expr not in self._cache:
             self._cache[expr] = self._realize(expr)
         return self._cache[expr]

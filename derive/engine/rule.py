@@ -42,7 +42,7 @@ class Step:
         if len(sides) not in (1, 2):
             raise TypeError("Step takes (rhs) or (lhs, rhs)")
         self.lhs = sides[0] if len(sides) == 2 else None
-        self.rhs = sp.sympify(sides[-1])
+        self.rhs = sp.sympify(sides[-1], strict=True)
         self.why = why
         self.why_ko = why_ko
 
@@ -126,7 +126,7 @@ class Rule:
     def quantity(self, name: str, definition, *, stable=None, note="") -> ArraySymbol:
         if name in self.quantities or name in self.inputs:
             raise ValueError(f"{self.name}: {name} is defined twice")
-        definition = sp.sympify(definition)
+        definition = sp.sympify(definition, strict=True)
         symbol = ArraySymbol(name, shape_of(definition))
         self.quantities[name] = Quantity(name, symbol, definition, stable, note)
         return symbol
