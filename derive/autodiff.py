@@ -24,14 +24,20 @@ import numpy as np
 import sympy as sp
 from sympy.core.parameters import distribute
 
-from derive.engine.budget import time_budget
-from derive.engine.prove import NUMPY_FUNCTIONS, Proof, prove_equal
+from derive.engine.budget import bounded, time_budget
+from derive.engine.equality import NUMPY_FUNCTIONS
+from derive.engine.prove import Proof, prove_equal
 from derive.engine.rule import Step
 from derive.errors import TooComplex
 from derive.symbolic.functions import relu, sigmoid, softplus
 
 MAX_STEPS = 200
-SIMPLIFY_SECONDS = 3.0
+#: CPU seconds for the last step's simplification: a 600-character formula (a 2-5-2 sigmoid network's
+#: squared error written out) needs 7 s; cut short, the result would depend on the machine.
+SIMPLIFY_SECONDS = 25.0
+#: CPU seconds for the whole derivative, and for the proofs of its steps, on any thread.
+DERIVE_SECONDS = 60.0
+PROVE_SECONDS = 120.0
 
 #: Every reason a step can give, in one table (translations key on these names).
 WHY = {
@@ -170,6 +176,7 @@ def _next_step(expr: sp.Expr) -> tuple[str, sp.Expr]:
     return kind, expr.xreplace(done)
 
 
+@bounded(DERIVE_SECONDS)
 def gradient_steps(expr: sp.Expr, variable: sp.Symbol) -> list[Step]:
     """The derivative of ``expr`` by ``variable``, one rule per step, ending simplified.
 
@@ -280,6 +287,7 @@ def _evaluated(expr: sp.Expr) -> sp.Expr:
     return done.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
 
 
+@bounded(PROVE_SECONDS)
 def prove_gradient_steps(steps: list[Step], variable: sp.Symbol, *, sample=None) -> list[Proof]:
     """Prove each step equal to the one before, and the result equal to ``sympy.diff``.
 

@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from derive import naming
-from derive.engine.prove import NUMPY_FUNCTIONS
+from derive.engine.equality import NUMPY_FUNCTIONS
 from derive.engine.realize import Realizer
 
 

@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 from derive.codegen.recurrence import generated_files as loop_files
-from derive.engine.prove import NUMPY_FUNCTIONS
+from derive.engine.equality import NUMPY_FUNCTIONS
 from derive.engine.realize import Realizer
 from derive.engine.verify import verify_rule
 from derive.printing.latex import latex

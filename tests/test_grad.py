@@ -20,7 +20,7 @@ import sympy as sp
 
 from derive.autodiff import WHY, gradient_steps, prove_gradient_steps
 from derive.cli.main import main
-from derive.engine.prove import NUMPY_FUNCTIONS
+from derive.engine.equality import NUMPY_FUNCTIONS
 from derive.latex.adapter import parse_latex
 from derive.symbolic.functions import sigmoid
 

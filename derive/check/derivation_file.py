@@ -21,8 +21,8 @@ derivative of a rule's scalar by one of its inputs. Consecutive lines are
 realized at every size 2, then 3 (laid out in the quantity's shape when one is
 named, so ``\hat{y}_j - y_j`` and ``\hat{y} - y`` compare) and compared by
 :func:`derive.check.compare.compare` (symbolic, then numeric); a line that
-differs from the one before gets the counterexample. Every line has a time budget (3 s) and the file one
-(15 s); a line out of time is ``too_complex`` (undecided), not a mistake.
+differs from the one before gets the counterexample. Every line has a budget of CPU time (6 s) and
+the file one (30 s); a line out of time is ``too_complex`` (undecided), not a mistake.
 """
 
 from __future__ import annotations
@@ -35,13 +35,16 @@ from derive.check.compare import (
 from derive.check.equiv import index_sizes, read_formula
 from derive.check.report import FileReport
 from derive.check.worked import DerivationFile
-from derive.engine.budget import time_budget
+from derive.engine.budget import bounded, time_budget
 from derive.engine.realize import Realizer
 from derive.engine.rule import Rule
 from derive.errors import InputError, TooComplex
+from derive.registry import get_rule
 
-LINE_SECONDS = 3.0
-FILE_SECONDS = 15.0
+LINE_SECONDS = 6.0  # CPU seconds for one line against the one before (ordinary lines: under 0.1 s)
+FILE_SECONDS = 30.0  # CPU seconds for all the lines together
+#: CPU seconds for the whole check, reading included, on any thread (a hostile file stops here).
+CHECK_SECONDS = 60.0
 SIZES = (2, 3)
 DEFAULT_INDEX_SIZES = {"i": "K", "j": "K", "k": "K", "n": "N", "t": "T"}
 
@@ -55,10 +58,14 @@ class LineResult:
     method: str = ""
     detail: str = ""
     counterexample: dict | None = None
+    #: at the counterexample: the line before and this line (None: undefined there)
+    before: float | None = None
+    after: float | None = None
 
     def to_json(self) -> dict:
         return {"number": self.number, "latex": self.latex, "why": self.why, "status": self.status,
-                "method": self.method, "detail": self.detail, "counterexample": self.counterexample}
+                "method": self.method, "detail": self.detail, "counterexample": self.counterexample,
+                "before": self.before, "after": self.after}
 
     def describe(self) -> str:
         if self.status == "start":
@@ -73,7 +80,9 @@ class LineResult:
         return self.detail or self.status.replace("_", " ")
 
 
+@bounded(CHECK_SECONDS)
 def check_derivation(derivation: DerivationFile) -> FileReport:
+    """Check each line of a derivation file against the one before, and the last against the quantity."""
     where = derivation.path
     rule = _rule(derivation)
     quantity = derivation.quantity
@@ -92,16 +101,15 @@ def check_derivation(derivation: DerivationFile) -> FileReport:
                             detail="not checked: the file's time budget is spent")
         if file_deadline.left() > 0:
             seconds = min(LINE_SECONDS, file_deadline.left())
-            status, method, detail, example = _compare(rule, forms[number - 2], forms[number - 1], quantity,
-                                                       seconds)
-            result = LineResult(number, line.latex, line.why, status, method, detail, example)
+            result = LineResult(number, line.latex, line.why,
+                                *_compare(rule, forms[number - 2], forms[number - 1], quantity, seconds))
         results.append(result)
     report.steps = results
     report.first_error = next((r.number for r in results if r.status == "does_not_follow"), None)
     report.undecided = any(r.status in ("too_complex", "not_checked") for r in results)
     if quantity is not None:
-        status, _, _, _ = _compare(rule, forms[-1], Form(rule.quantities[quantity].symbol), quantity,
-                                   min(LINE_SECONDS, max(file_deadline.left(), 1.0)))
+        status, *_ = _compare(rule, forms[-1], Form(rule.quantities[quantity].symbol), quantity,
+                              min(LINE_SECONDS, max(file_deadline.left(), 1.0)))
         report.reaches = {"follows": True, "does_not_follow": False}.get(status)
         report.undecided |= report.reaches is None
     return report
@@ -110,11 +118,7 @@ def check_derivation(derivation: DerivationFile) -> FileReport:
 def _rule(derivation: DerivationFile):
     if derivation.rule is None:
         return Rule("derivation", "a derivation without a rule")
-    from derive.registry import get_rule
-    try:
-        rule = get_rule(derivation.rule)
-    except InputError as error:
-        raise InputError(str(error), path=derivation.path, field="rule") from None
+    rule = get_rule(derivation.rule, path=derivation.path, field="rule")
     public = [q for q in rule.quantities if not q.startswith("_")]
     if derivation.quantity is not None and derivation.quantity not in public:
         raise InputError(f"{rule.name} has no quantity {derivation.quantity!r} (its quantities: "
@@ -135,7 +139,7 @@ def _shape(rule, quantity, sizes, before: Form, after: Form):
 
 
 def _compare(rule, before: Form, after: Form, quantity, seconds):
-    """(status, method, detail, counterexample) for the claim ``after`` = ``before``."""
+    """(status, method, detail, counterexample, value before, value after) for the claim ``after`` = ``before``."""
     deadline = Deadline(seconds)
     leaves = quantities_used(rule, before.expr) | quantities_used(rule, after.expr)
     methods = []
@@ -150,18 +154,20 @@ def _compare(rule, before: Form, after: Form, quantity, seconds):
                 try:
                     result, *_ = compare(rule, before, after, sizes, shape, deadline, leaves=leaves)
                 except ShapeMismatch as mismatch:
-                    return "does_not_follow", "shape", f"the shapes do not match ({mismatch})", None
+                    return "does_not_follow", "shape", f"the shapes do not match ({mismatch})", None, None, None
                 if result.equal is None:
-                    return "too_complex", result.method, f"undecided: {result.detail}", None
+                    return "too_complex", result.method, f"undecided: {result.reason}", None, None, None
                 if not result.equal:
-                    detail = result.detail.replace("the first", "the line before", 1)
-                    detail = detail.replace("the second", "this line", 1)
-                    if " vs " in detail:
-                        before_value, _, value = detail.partition(" vs ")
-                        detail = f"at the counterexample the line before is {before_value}, this line {value}"
-                    return "does_not_follow", result.method, detail, result.counterexample
+                    if result.left is None or result.right is None:
+                        which, other = ("the line before", result.right) if result.left is None \
+                            else ("this line", result.left)
+                        detail = f"{which} is undefined (or overflows) at a point where the other is {other:.6g}"
+                    else:
+                        detail = f"at the counterexample the line before is {result.left:.6g}, " \
+                                 f"this line {result.right:.6g}"
+                    return "does_not_follow", result.method, detail, result.counterexample, result.left, result.right
                 methods.append(result.method)
     except (TooComplex, RecursionError, MemoryError):
-        return "too_complex", "", f"too complex to decide within {seconds:g} s", None
+        return "too_complex", "", f"too complex to decide within {seconds:g} s of CPU time", None, None, None
     method = "symbolic" if all(m == "symbolic" for m in methods) else methods[-1]
-    return "follows", method, "", None
+    return "follows", method, "", None, None, None

@@ -30,8 +30,10 @@ How it works
 Example: for ``softmax_ce``, ``dL/do`` and ``y_j - \hat{y}_j``, the realized
 difference at K = 2 is not 0; F/G = −1 at every point: "the sign is flipped".
 
-Everything runs under one time budget (:func:`derive.engine.budget.time_budget`);
-when it is spent the verdict is ``too_complex``.
+Everything runs under one budget of CPU time (:func:`derive.engine.budget.time_budget`,
+on any thread: :func:`derive.engine.budget.bounded`); a formula that cannot be decided
+within it raises :class:`derive.errors.TooComplex` (``derive equiv``: exit 2, one line),
+so the verdict is always ``equivalent`` or ``not_equivalent``.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from derive.check.compare import (
     Deadline, Evaluator, Form, ShapeMismatch, compare, concrete_sizes, free_indices, quantities_used, realize,
     same_values,
 )
-from derive.engine.budget import time_budget
+from derive.engine.budget import bounded, time_budget
 from derive.engine.realize import Realizer
 from derive.errors import InputError, LatexError, TooComplex
 from derive.latex.adapter import parse_latex
@@ -57,8 +59,10 @@ from derive.printing.latex import latex
 from derive.symbolic.arrays import ArraySymbol, MatVec, Outer, Transpose, shape_of
 from derive.symbolic.functions import sigmoid
 
-EQUIV_SECONDS = 5.0
-DIAGNOSIS_SECONDS = 4.0
+#: CPU seconds, sized for the slowest ordinary formula (under 2 s, the LaTeX parser's first load
+#: included) many times over: whether a formula is decided must not depend on the machine's load.
+EQUIV_SECONDS = 20.0
+DIAGNOSIS_SECONDS = 8.0
 SIZES = (2, 3)
 MAX_SUM_TERMS = 200
 DIAGNOSIS_POINTS = 40
@@ -70,7 +74,7 @@ LOG_BASE = r"log base 10 where the natural log belongs (\log is natural here)"
 
 @dataclass
 class Equivalence:
-    verdict: str  # "equivalent" | "not_equivalent" | "too_complex"
+    verdict: str  # "equivalent" | "not_equivalent"
     diagnosis: str
     counterexample: dict | None = None
     #: sign, factor, log_base, transpose, activation, missing_term, extra_term, term_sign,
@@ -220,11 +224,13 @@ def _product(factors: list, where: str) -> sp.Expr:
 
 # -- the verdict -----------------------------------------------------------------------
 
+@bounded(EQUIV_SECONDS)
 def check_equivalence(rule, quantity: str, text: str, *, seconds: float = EQUIV_SECONDS) -> Equivalence:
     """Is the LaTeX ``text`` equal to ``quantity`` of ``rule`` (a name or a Rule)?
 
-    A formula that is wrong or too hard gives a verdict; one that cannot be read
-    (or names what the rule does not have) raises InputError.
+    A formula that is right or wrong gives a verdict; one that cannot be read (or
+    names what the rule does not have) raises InputError, one that cannot be
+    decided within ``seconds`` of CPU time (at most :data:`EQUIV_SECONDS`) TooComplex.
     """
     if isinstance(rule, str):
         from derive.registry import get_rule
@@ -240,8 +246,8 @@ def check_equivalence(rule, quantity: str, text: str, *, seconds: float = EQUIV_
     except (TooComplex, RecursionError, MemoryError) as error:
         reason = str(error)
         if not isinstance(error, TooComplex) or not reason or "time budget" in reason:
-            reason = f"the check ran out of its time budget ({seconds:g} s)"
-        return Equivalence("too_complex", f"too complex to decide: {reason}")
+            reason = f"the check ran out of its time budget ({seconds:g} s of CPU time)"
+        raise TooComplex(f"too complex to decide: {reason}") from None
 
 
 def _decide(rule, quantity: str, text: str, deadline: Deadline) -> Equivalence:
@@ -265,16 +271,17 @@ def _decide(rule, quantity: str, text: str, deadline: Deadline) -> Equivalence:
         except ShapeMismatch as mismatch:
             return _shape_verdict(rule, quantity, form, sizes, shape, str(mismatch), deadline)
         if result.equal is None:
-            return Equivalence("too_complex", f"could not decide: {result.detail}", method=result.method)
+            raise TooComplex(f"could not decide: {result.reason}")
         if not result.equal:
             mistake, diagnosis = _diagnose(rule, quantity, form, evaluator, yours, right, sizes, shape, deadline)
-            if result.detail.startswith("the first is undefined"):
+            if result.left is None:
                 mistake = mistake or "undefined"
                 diagnosis = f"your formula is undefined (or overflows) at a point where {quantity} is defined" \
                     if mistake == "undefined" else diagnosis
-            elif result.detail:
-                yours_value, _, right_value = result.detail.partition(" vs ")
-                diagnosis += f" (at the counterexample: yours = {yours_value}, correct = {right_value})"
+            elif result.right is None:
+                diagnosis += f" (at the counterexample {quantity} is undefined, yours = {result.left:.6g})"
+            else:
+                diagnosis += f" (at the counterexample: yours = {result.left:.6g}, correct = {result.right:.6g})"
             return Equivalence("not_equivalent", diagnosis, result.counterexample, mistake, result.method)
         methods.append(result.method)
     method = "symbolic" if all(m == "symbolic" for m in methods) else methods[-1]

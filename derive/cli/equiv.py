@@ -2,9 +2,9 @@ r"""``derive equiv RULE QUANTITY LATEX [--json]``: is a hand-derived formula the
 
 Prints ``equivalent`` or ``not equivalent`` with a diagnosis of the usual mistake
 (sign, constant factor, log base, transposed matrix, wrong activation
-derivative, missing or extra term) and a counterexample; ``too complex`` when the
-check runs out of its budget. Exit status: 0 equivalent, 1 not equivalent, 2 the
-input is unusable or too complex to decide.
+derivative, missing or extra term) and a counterexample. Exit status: 0 equivalent,
+1 not equivalent, 2 the input is unusable or cannot be decided within the budget
+(a one-line message on stderr: never a third verdict).
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
-        head = {"equivalent": "equivalent", "not_equivalent": "not equivalent",
-                "too_complex": "too complex"}[result.verdict]
+        head = {"equivalent": "equivalent", "not_equivalent": "not equivalent"}[result.verdict]
         print(f"{head}: {result.diagnosis}")
         if result.counterexample:
             print("counterexample: " + ", ".join(f"{k} = {v:.6g}" for k, v in result.counterexample.items()))
-    return {"equivalent": 0, "not_equivalent": 1, "too_complex": 2}[result.verdict]
+    return {"equivalent": 0, "not_equivalent": 1}[result.verdict]

@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from derive.engine.domains import Unit
-from derive.engine.prove import Proof, prove_equal
+from derive.engine.prove import SYMBOLIC_SECONDS, Proof, prove_equal
 from derive.engine.realize import Realizer
 from derive.symbolic.arrays import _object_array
 
@@ -100,7 +100,7 @@ def _prove(rule, realizer, lhs, rhs, seconds) -> Proof:
                        constraints=constraints_for(rule, realizer), symbolic_seconds=seconds)
 
 
-def verify_rule(rule, sizes_list=None, *, symbolic_seconds: float = 2.0) -> RuleReport:
+def verify_rule(rule, sizes_list=None, *, symbolic_seconds: float = SYMBOLIC_SECONDS) -> RuleReport:
     report = RuleReport(rule.name)
     for sizes in sizes_list or rule.proof_sizes:
         for derivation in rule.derivations:
