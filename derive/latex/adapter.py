@@ -2,24 +2,45 @@ r"""Read a LaTeX formula into SymPy, in derive's conventions.
 
 How it works
 ------------
-latex2sympy2 does the parsing; this module prepares the text for it and
-converts what it returns, in three stages.
+latex2sympy2_extended (an ANTLR grammar, see docs/latex-parser.md) does the
+parsing; this module prepares the text for it and converts what it returns, in
+three stages.
 
 1. **Guard.** Length, brace depth, the LaTeX commands used (a fixed list), and
-   what latex2sympy2 evaluates or drops silently (``|_{x=1}``, primes) are checked.
+   what the parser evaluates or drops silently (``|_{x=1}``, primes) are checked.
 2. **Rewrite.** ``\log`` becomes ``\ln`` (natural log), unbounded sums get their
-   bounds, ``\odot`` becomes a product. What latex2sympy2 cannot read or reads
+   bounds, ``\odot`` becomes a product. What the parser cannot read or reads
    wrongly is read here and replaced by a *placeholder* ``\mathit{zqphN}``, an
    atom the parser keeps as a symbol: ``\sigma(...)``, ``\operatorname{ReLU}(...)``,
    ``\max(...)`` (the argument read recursively), ``\begin{cases}`` blocks,
    ``\frac{\partial L}{\partial w}`` and transposed symbols ``W^\top``.
-3. **Convert.** latex2sympy2's unevaluated tree is rebuilt node by node, with
+3. **Convert.** The parser's unevaluated tree is rebuilt node by node, with
    derive's plain names and the placeholders' contents; anything not on the list
    is refused, and powers of numbers are size-checked before SymPy computes them.
 
 Example: in ``W^\top x \odot \sigma(s)``, ``\sigma(s)`` becomes placeholder 0 (holding
-``sigmoid(s)``) and ``W^\top`` placeholder 1 (holding ``Transpose(W)``); latex2sympy2
+``sigmoid(s)``) and ``W^\top`` placeholder 1 (holding ``Transpose(W)``); the parser
 reads ``ph1 x \cdot ph0``, and the conversion gives ``Transpose(W)*x*sigmoid(s)``.
+
+All of a formula or nothing
+---------------------------
+The parser either consumes every character or the formula is refused with the place
+where reading stopped: ``cannot read 'y_j . + 100': stopped at character 5 ('. + 100')``.
+Its error listeners are replaced by one that raises with the position; after parsing,
+the token the parser stands on must be the end of the input. A formula that parses as a
+list or set (``x, y``) is refused at its first separator.
+
+What the parser does unasked, and what is done about it: it lower-cases symbols, reads
+``\log`` as base 10, ``1 \frac{1}{2}`` as a mixed fraction (even with
+``interpret_as_mixed_fractions=False``), ``\gamma`` as Euler's constant, ``d x`` as a
+differential, ``I`` as the imaginary unit, ``0,500`` as a decimal and decimals as
+floats, and drops the subscripts of numbers and functions (``2_k``, ``\tanh_k``) and a
+degree sign. Normalization is switched off and lower-casing too; ``\log``, ``\gamma``,
+``d x`` and ``I_k`` are rewritten before parsing; subscripted functions and non-ASCII
+text are refused by the guard; juxtaposition is always a product, numbers are exact,
+and thousands separators and subscripted numbers are refused by the parser subclass
+built in :func:`_parser_type`. It is imported on first use, and anything the ANTLR
+runtime prints goes to standard error, never to derive's standard output.
 
 Conventions
 -----------
@@ -40,27 +61,30 @@ Conventions
 
 from __future__ import annotations
 
+import functools
+import io
 import re
+import sys
 from collections.abc import Collection, Mapping
+from contextlib import contextmanager, redirect_stdout
 
-import latex2sympy2
 import mpmath
 import sympy as sp
 
 from derive import naming
-from derive.engine.budget import time_budget
+from derive.engine.budget import bounded, time_budget
 from derive.errors import LatexError, TooComplex
 from derive.symbolic.arrays import Transpose, dim
 from derive.symbolic.functions import relu, sigmoid, softplus
 
 MAX_LENGTH = 2000
-MAX_DEPTH = 100
+MAX_DEPTH = 20  # the parser's time grows with the square of the nesting: 20 levels take about 3 s
 MAX_BITS = 10_000  # largest exact number (in bits) a power of numbers may produce
-PARSE_SECONDS = 2.0
+PARSE_SECONDS = 10.0  # CPU seconds: a 600-character formula reads in well under one
 INDEX_LETTERS = "ijknt"
 DEFAULT_SIZES = {"i": "K", "j": "K", "k": "K", "n": "N", "t": "T"}
 
-#: latex2sympy2 names Greek symbols without the backslash; these have other plain names.
+#: The parser names Greek symbols without the backslash; these have other plain names.
 GREEK_PLAIN = {"lambda": "lam", "eta": "lr", "varepsilon": "epsilon"}
 
 #: \operatorname{...} (also \mathrm, \text) names -> the function applied.
@@ -80,20 +104,25 @@ _FUNCTIONS = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan,
 _RELATIONS = (sp.StrictGreaterThan, sp.StrictLessThan, sp.GreaterThan, sp.LessThan)
 _PH = "zqph"
 _PLACEHOLDER = re.compile(r"\\mathit\{(" + _PH + r"\d+)\}")
+_PARSER_NAME = re.compile(r"(?<!\\)(hat|tilde|bar|math)\{([^{}]*)\}")  # the parser's spelling of \hat{y}, \mathit{v}
+_THOUSANDS = re.compile(r"\s*-?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*")  # read as one number by the parser
 
 _NORMALIZE = [  # (pattern, replacement), applied in order
-    (r"\$", " "), (r"(?<!\\)\\(?:displaystyle|[,;!: ]|[bB]ig{1,2}[lr]?)(?![A-Za-z])", " "),
+(r"(?<!\\)\\(?:displaystyle|[,;!: ]|[bB]ig{1,2}[lr]?)(?![A-Za-z])", " "),
     (r"\\left\s*\.|\\right\s*\.", " "), (r"\\(?:left|right)(?![A-Za-z])\s*", ""),
     (r"\\[lr]vert(?![A-Za-z])", "|"), (r"\\[dt]frac(?![A-Za-z])", r"\\frac"),
     (r"\\wide(hat|tilde)(?![A-Za-z])", r"\\\1"), (r"\\overline(?![A-Za-z])", r"\\bar"),
     (r"\\(?:mathbf|boldsymbol|bm|vec)\s*\{([^{}]*)\}", r" \1"), (r"\\([lg]e)q(?![A-Za-z])", r"\\\1"),
     (r"\\odot(?![A-Za-z])", r"\\cdot"), (r"\\log(?![A-Za-z])(?!\s*_)", r"\\ln"),  # \log is natural
+    (r"\\(gamma|Gamma)(?![A-Za-z])", r"\\mathit{\1}"),  # not Euler's constant, nor the Gamma function
+    (r"(?<![A-Za-z\\])d(?=\s+[A-Za-z\\])", "{d}"),  # d x is d times x, not the differential dx
+    (r"(?<![A-Za-z\\{])I(?=\s*_)", r"\\mathit{I}"),  # I_k: the parser drops the subscript of its imaginary unit
 ]
 _SCIENTIFIC = re.compile(r"(?<![A-Za-z\\\d.])(\d+(?:\.\d*)?|\.\d+)e([+-]?\d+)(?![\d.])")
 _TRANSPOSE_MARK = r"\^\s*(?:\{\s*(?:\\top|T|\\intercal|\\mathsf\{T\}|\\mathrm\{T\})\s*\}|\\top(?![A-Za-z])" \
                   r"|\\intercal(?![A-Za-z])|T)"
 _SUBSCRIPT = r"_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|[A-Za-z0-9])"
-_ATOM = r"(?:\\mathit\{" + _PH + r"\d+\}|\\(?:hat|tilde|bar)\s*\{\s*\\?[A-Za-z]+\s*\}|\\[A-Za-z]+|[A-Za-z])"
+_ATOM = r"(?:\\mathit\{[A-Za-z]+\d*\}|\\(?:hat|tilde|bar)\s*\{\s*\\?[A-Za-z]+\s*\}|\\[A-Za-z]+|[A-Za-z])"
 _TRANSPOSED = re.compile(rf"(?P<atom>{_ATOM}(?:{_SUBSCRIPT})?)\s*(?P<mark>{_TRANSPOSE_MARK})")
 _UNBOUNDED_SUM = re.compile(r"\\sum\s*_\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))(?:\s*\^\s*(\{[^{}]*\}|\w))?")
 _FUNCTION_HEAD = re.compile(r"\\sigma(?![A-Za-z])\s*(?=\()|\\(?:max|min)(?![A-Za-z])|"
@@ -113,13 +142,17 @@ _REFUSED = [  # (pattern, message), checked outside the bounds of sums
     ("'", r"primes (f') are not understood; write \frac{\partial f}{\partial x}"),
     (r"(?<!\\)\|\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?_", "evaluation bars (|_{x=1}) are not understood"),
     (r"\\\|", r"norms (\|w\|) are not understood; for a scalar write |w| or w^2"),
-    # latex2sympy2 computes 1/n of \sqrt[n]{x} eagerly, whatever n is
+    # the parser computes 1/n of \sqrt[n]{x} eagerly, whatever n is
     (r"\\sqrt\s*\[(?!\s*\d{1,3}\s*\])", r"the index of a root must be a small whole number, as in \sqrt[3]{x}"),
+    # the parser drops these subscripts (\log_2 is a base)
+    (r"\\(?:exp|tanh|sinh|cosh|sin|cos|tan)\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?_",
+     r"a subscript on a function (\tanh_k) is not understood"),
 ]
 _INDEX = re.compile(r"^\s*([a-z])\s*(?:([+-])\s*(\d+))?\s*$")
 _OTHERWISE = re.compile(r"^(?:\\text\{\s*(?:otherwise|else)\s*[.,]?\s*\}|otherwise|else)?$")
 
 
+@bounded(PARSE_SECONDS)
 def parse_latex(text: str, *, where: str = "formula", sizes: Mapping[str, str] | None = None,
                 names: Collection[str] = ()) -> sp.Expr:
     """Read one LaTeX formula into a SymPy expression, in derive's conventions (see above).
@@ -130,6 +163,7 @@ def parse_latex(text: str, *, where: str = "formula", sizes: Mapping[str, str] |
     """
     if not isinstance(text, str):
         raise LatexError(f"{where}: expected a LaTeX string, got {type(text).__name__}")
+    text = _unwrap_math(text)
     _guard(text, where)
     reader = _Reader(where, {**DEFAULT_SIZES, **(sizes or {})}, set(names))
     try:
@@ -144,12 +178,22 @@ def parse_latex(text: str, *, where: str = "formula", sizes: Mapping[str, str] |
     return expr
 
 
+def _unwrap_math(text: str) -> str:
+    """The formula without one pair of math delimiters around the whole of it ($...$ or $$...$$)."""
+    m = re.fullmatch(r"\s*(\${1,2})(.*)\1\s*", text, re.S)
+    return m[2] if m else text
+
+
 def _guard(text: str, where: str) -> None:
-    """Refuse, before parsing, what is too big or what latex2sympy2 would misread silently."""
+    """Refuse, before parsing, what is too big or what the parser would misread silently."""
     def refuse(message):
         raise LatexError(f"{where}: {message}")
     if len(text) > MAX_LENGTH:
         refuse(f"the formula is too long ({len(text)} characters, at most {MAX_LENGTH})")
+    if "$" in text:
+        refuse("a '$' inside the formula: write the formula alone, or wrapped whole in $...$")
+    if (m := re.search(r"[^\x00-\x7f]", text)) is not None:  # the parser reads ^\u00b0 (degrees) as nothing
+        refuse(f"cannot read '{m[0]}' at character {m.start() + 1}: write LaTeX in ASCII (\\alpha, not \u03b1)")
     if not text.strip():
         refuse("expected a formula, got an empty string")
     depth = deepest = 0
@@ -330,19 +374,30 @@ class _Reader:
     def _parse(self, text: str):
         if not text.strip():
             self.fail("expected a formula, found nothing to read")
-        latex2sympy2.var, latex2sympy2.variances = {}, {}  # it keeps state between calls
         try:
-            return latex2sympy2.latex2sympy(text)
+            parser = _parser_type()()
+        except ImportError as error:
+            self.fail(str(error))
+        try:
+            with _stdout_to_stderr():
+                tree = parser.parse(text)
+        except _Stopped as stop:
+            self.fail(_stopped_message(stop.text, stop.index))
         except (TooComplex, RecursionError):
             raise
-        except Exception as error:  # latex2sympy2 raises bare Exceptions (and TypeErrors...)
+        except Exception as error:  # the parser raises bare Exceptions (and TypeErrors...)
             reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
-            shown = _PLACEHOLDER.sub("(...)", text).strip()
-            self.fail(f"cannot read '{shown}': {reason}")
+            self.fail(f"cannot read '{_shown(text)}': {reason}")
+        if not isinstance(tree, (sp.Expr, sp.logic.boolalg.Boolean)):  # x, y: a set, a tuple, an interval
+            separator = re.search(r"[,;]", re.sub(r"\{[^{}]*\}", lambda m: " " * len(m[0]), text))
+            if separator is None:
+                self.fail(f"cannot read '{_shown(text)}': expected one expression, got a list")
+            self.fail(_stopped_message(text, separator.start(), "expected one expression, not a list"))
+        return tree
 
     # -- stage 3: conversion ---------------------------------------------------
     def convert(self, node, relation: bool = False) -> sp.Basic:
-        """Rebuild latex2sympy2's unevaluated tree, evaluated, in derive's names."""
+        """Rebuild the parser's unevaluated tree, evaluated, in derive's names."""
         if isinstance(node, (list, tuple)):
             self.fail("expected one expression, got a list")
         if isinstance(node, _RELATIONS) and relation:
@@ -351,6 +406,8 @@ class _Reader:
             self.fail("expected an expression, not an equation or inequality")
         if isinstance(node, sp.Symbol):
             return self._symbol(node.name)
+        if node is sp.I:  # the parser reads the letter I as the imaginary unit
+            return self._symbol("I")
         if node in (sp.E, sp.pi) or isinstance(node, (sp.Integer, sp.Rational, sp.Float)):
             if not node.is_finite:
                 self.fail("infinity and undefined numbers are not allowed")
@@ -373,8 +430,11 @@ class _Reader:
         self.fail(f"'{type(node).__name__}' is not something derive understands in a formula")
 
     def _symbol(self, name: str) -> sp.Basic:
+        name = _PARSER_NAME.sub(lambda m: rf"\{'mathit' if m[1] == 'math' else m[1]}{{{m[2]}}}", name)
         if (m := _PLACEHOLDER.fullmatch(name)) is not None:
             return self.placeholders[m[1]]
+        if _PH in name:
+            self.fail(f"cannot read '{_PLACEHOLDER.sub('(...)', name)}'")
         plain = self._plain(name)
         if plain in self.names:
             return sp.Symbol(plain, real=True)
@@ -401,27 +461,155 @@ class _Reader:
         return sp.Pow(base, exponent)
 
     def _sum(self, node: sp.Sum) -> sp.Basic:
-        (index, low, high), = node.limits
-        if not isinstance(index, sp.Symbol) or not re.fullmatch(r"[A-Za-z]", index.name):
-            self.fail("the index of a sum must be a single letter")
-        self.bound.append(index.name)
+        # The parser merges directly nested sums into one Sum of several limits, innermost first.
+        for index, _, _ in node.limits:
+            if not isinstance(index, sp.Symbol) or not re.fullmatch(r"[A-Za-z]", index.name):
+                self.fail("the index of a sum must be a single letter")
+        self.bound.extend(index.name for index, _, _ in node.limits)
         try:
             body = self.convert(node.function)
         finally:
-            self.bound.pop()
-        low, high = self.convert(low), self.convert(high)
-        sizes = {s: dim(s.name) for s in high.free_symbols if isinstance(s, sp.Symbol)}
-        self.dims |= set(sizes.values())
-        i = sp.Symbol(index.name, integer=True, positive=True)
-        body = body.xreplace({sp.Symbol(index.name, real=True): i, **sizes})
-        return sp.Sum(body, (i, low, high.xreplace(sizes)))
+            del self.bound[-len(node.limits):]
+        for index, low, high in node.limits:
+            low, high = self.convert(low), self.convert(high)
+            sizes = {s: dim(s.name) for s in high.free_symbols if isinstance(s, sp.Symbol)}
+            self.dims |= set(sizes.values())
+            i = sp.Symbol(index.name, integer=True, positive=True)
+            body = sp.Sum(body.xreplace({sp.Symbol(index.name, real=True): i, **sizes}),
+                          (i, low, high.xreplace(sizes)))
+        return body
 
     def _undefined_function(self, node, exponent=sp.Integer(1)) -> sp.Basic:
-        # latex2sympy2 reads y(x) as a function y; derive has no user functions: it is y * x.
+        # The parser reads y(x) as a function y; derive has no user functions: it is y * x.
         name = type(node).__name__.strip()
         if len(node.args) != 1:
             self.fail(f"unknown function '{name}' of {len(node.args)} arguments")
         return self._power(self._symbol(name), self.convert(exponent)) * self.convert(node.args[0])
+
+
+class _Stopped(Exception):
+    """The parser could not read on from ``text[index]``."""
+
+    def __init__(self, text: str, index: int):
+        super().__init__(f"stopped at character {index + 1}")
+        self.text, self.index = text, index
+
+
+def _shown(text: str) -> str:
+    """The text for a one-line message: placeholders as (...), line breaks and tabs as spaces."""
+    return _PLACEHOLDER.sub("(...)", text).translate(_ONE_LINE).strip()
+
+
+_ONE_LINE = str.maketrans("\n\r\t", "   ")
+
+
+def _stopped_message(text: str, index: int, why: str = "") -> str:
+    """``cannot read 'x . 1': stopped at character 3 ('. 1')``, in the text as shown (see _shown)."""
+    before, rest = _PLACEHOLDER.sub("(...)", text[:index]).translate(_ONE_LINE).lstrip(), _shown(text[index:])
+    if not rest:
+        return f"cannot read '{before.strip()}': it ends too early"
+    where = f"stopped at character {len(before) + 1} ('{rest}')"
+    return f"cannot read '{before}{rest}': {where}" + (f": {why}" if why else "")
+
+
+@contextmanager
+def _stdout_to_stderr():
+    """What the ANTLR runtime prints (a version warning) goes to standard error, each line once."""
+    printed = io.StringIO()
+    try:
+        with redirect_stdout(printed):
+            yield
+    finally:
+        for line in printed.getvalue().splitlines():
+            if line.strip() and line not in _PRINTED:
+                _PRINTED.add(line)
+                print(line, file=sys.stderr)
+
+
+_PRINTED: set[str] = set()
+
+
+@functools.cache
+def _parser_type():
+    """latex2sympy2_extended's converter, imported on first use and made to read all or nothing.
+
+    Raises ImportError with a one-line message when the parser cannot be loaded (it is
+    absent, or its ANTLR runtime is one it has no grammar for).
+    """
+    try:
+        with _stdout_to_stderr():
+            from antlr4 import CommonTokenStream, InputStream, Token
+            from antlr4.error.ErrorListener import ErrorListener
+            from latex2sympy2_extended.antlr_parser import PSLexer, PSParser
+            from latex2sympy2_extended.latex2sympy2 import (
+                ConversionConfig,
+                _Latex2Sympy,
+            )
+    except Exception as error:  # ImportError, or what an old runtime raises on a new Python
+        reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ImportError(f"the LaTeX parser latex2sympy2_extended cannot be loaded ({reason}); derive needs "
+                          "latex2sympy2_extended>=1.10.1 with antlr4-python3-runtime 4.9.3, 4.11 or 4.13.2") from None
+
+    class StopListener(ErrorListener):
+        """Any syntax or token error stops the reading, with its position (never printed)."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
+        def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):
+            lines = self.text.split("\n")[:line - 1]
+            raise _Stopped(self.text, sum(len(t) + 1 for t in lines) + column)
+
+    config = ConversionConfig(interpret_as_mixed_fractions=False, interpret_simple_eq_as_assignment=False,
+                              interpret_contains_as_eq=False, lowercase_symbols=False)
+
+    class Parser(_Latex2Sympy):
+        """One formula's parser: exact numbers, juxtaposition as a product, all of the text or nothing."""
+
+        def __init__(self):
+            super().__init__(config=config)
+            self._parsers = []  # a stack: function arguments are parsed again, inside parse()
+
+        def create_parser(self, text):
+            lexer = PSLexer(InputStream(text))
+            parser = PSParser(CommonTokenStream(lexer))
+            for recognizer in (lexer, parser):
+                recognizer.removeErrorListeners()  # the console listener prints
+                recognizer.addErrorListener(StopListener(text))
+            self._parsers.append(parser)
+            return parser
+
+        def parse(self, text):
+            if _THOUSANDS.fullmatch(text):  # 1,500 is 1500 but 0,500 is 0.5 there
+                raise _Stopped(text, text.index(","))
+            tree = super().parse(text)
+            token = self._parsers.pop().getCurrentToken()
+            if token.type != Token.EOF:
+                raise _Stopped(text, token.start)
+            return tree
+
+        def convert_atom(self, atom):
+            if atom.number_subexpr() is not None and atom.number_subexpr().subexpr() is not None:
+                raise ValueError("a subscript on a number (2_k) is not understood")  # the library drops it
+            return super().convert_atom(atom)
+
+        def parse_number(self, text):
+            return sp.Rational(text.replace(",", ""))  # 0.62 is 31/50, not a float
+
+        def convert_postfix_list(self, arr, i=0):
+            # The library's, less the mixed fractions: "2 \frac{1}{2}" is 1 and "2 3" is 6 here.
+            first = self.convert_postfix(arr[i])
+            if i == len(arr) - 1:
+                return first
+            rest = self.convert_postfix_list(arr, i + 1)
+            if isinstance(first, list) and len(first) == 1:  # \frac{d}{dx} applied to what follows
+                return sp.Derivative(rest, first[0])
+            if not isinstance(first, sp.Expr) or not isinstance(rest, sp.Expr):
+                raise ValueError("a product of things that are not expressions")
+            return self.mul_flat(first, rest)
+
+    return Parser
 
 
 def _magnitude_bits(number: sp.Number) -> float:
