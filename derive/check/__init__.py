@@ -20,7 +20,11 @@ Public API (what ``derive check`` and ``derive run`` call)
 Files
 -----
 A **worked example** is the contract's format (``rule``, ``title``, ``inputs``,
-``answers``, ``tolerance: {abs, rel}``). A **derivation** has ``lines`` instead::
+``answers``, ``tolerance: {abs, rel}``). Its rule is found by :mod:`derive.registry`,
+and each input must lie in the domain the rule declares for it (a one-hot target,
+a number in [0, 1], a distribution that adds up to 1, a positive rate; see
+:mod:`derive.engine.domains`): a value outside, NaN or an infinity is unusable
+input, never judged. A **derivation** has ``lines`` instead::
 
     rule: sigmoid_bce        # optional; without it every name is a free variable
     quantity: dL/ds          # optional: what the last line must reach
@@ -52,48 +56,62 @@ one reason for the deferred imports here and in :mod:`derive.check.worked`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from derive.check.judge import first_error, judge
 from derive.check.report import FileReport, format_report, format_table
 from derive.check.worked import DerivationFile, load_file
+from derive.engine.budget import bounded
 from derive.errors import InputError, TooComplex
+from derive.paths import user_path
 
 SUFFIXES = (".yaml", ".yml")
+#: CPU seconds for one file, on any thread: a file that needs more is reported unusable (too complex).
+FILE_SECONDS = 120.0
 
 
 def files_under(paths) -> list[Path]:
     """The files to check: each file named, and the YAML files under each folder named."""
     found: list[Path] = []
     for raw in paths:
-        path = Path(raw)
+        path = user_path(raw, "PATH")
         if path.is_dir():
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise InputError("cannot read the folder (permission denied)", path=str(path))
             inside = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
             if not inside:
                 raise InputError("the folder has no YAML files (*.yaml, *.yml)", path=str(path))
             found += inside
         elif path.is_file():
             found.append(path)
+        elif path.exists():
+            raise InputError("not a regular file or folder (expected a YAML file or a folder of them)",
+                             path=str(path))
         else:
             raise InputError("no such file or folder", path=str(path))
     return found
 
 
 def check_file(path) -> FileReport:
-    """Check one file; an unusable one gives a report whose ``error`` says why."""
+    """Check one file; an unusable one (or one too complex to check) gives a report whose ``error`` says why."""
     try:
-        loaded = load_file(path)
-        if isinstance(loaded, DerivationFile):
-            from derive.check.derivation_file import check_derivation  # needs SymPy
-            return check_derivation(loaded)
-        steps = judge(loaded)
-        return FileReport(str(path), "worked", loaded.rule.name, loaded.title, steps, first_error(steps),
-                          loaded.expect)
+        return _check(path)
     except (InputError, TooComplex) as error:
         message = str(error)
         if not message.startswith(str(path)):
             message = f"{path}: {message}"
         return FileReport(str(path), "unusable", error=message)
+
+
+@bounded(FILE_SECONDS)
+def _check(path) -> FileReport:
+    loaded = load_file(path)
+    if isinstance(loaded, DerivationFile):
+        from derive.check.derivation_file import check_derivation  # needs SymPy
+        return check_derivation(loaded)
+    steps = judge(loaded)
+    return FileReport(str(path), "worked", loaded.rule.name, loaded.title, steps, first_error(steps), loaded.expect)
 
 
 def check_paths(paths) -> list[FileReport]:

@@ -16,9 +16,12 @@ Example: ``answers: {L: 0.60}`` gives ``Scalar(text="0.60")``; :func:`written_nu
 reads it as the value 0.6 with the uncertainty 0.005 (half a unit of its last digit).
 
 A worked file is then checked against the *numeric* view of its rule, the
-generated module ``derive.numpy.<rule>`` (its batched function, ``INPUTS``,
+generated module ``derive.numpy.<rule>`` that :func:`derive.registry.numeric`
+gives for a registered rule (its batched function, ``INPUTS``, ``DOMAINS``,
 ``QUANTITIES`` and ``FROM_DEPENDENCIES``), so that a file of plain numbers is
-checked without importing SymPy. Quoted answers are LaTeX and bring in the
+checked without importing SymPy. Each input must lie in its domain (a one-hot
+target, a probability in [0, 1]...; :mod:`derive.engine.domains`): a value outside
+is refused with the field named, never judged. Quoted answers are LaTeX and bring in the
 LaTeX adapter (and SymPy) the first time one is met.
 
 Precision policy
@@ -37,10 +40,8 @@ Every comparison also allows 1e-9 relative (float64 round-off).
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import math
-import pkgutil
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,14 +49,15 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from derive import naming
+from derive import naming, registry
+from derive.engine.domains import Real, by_kind
 from derive.errors import InputError, TooComplex
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 8
 MAX_NUMBERS = 10_000
 MAX_LINES = 50
-LATEX_SECONDS = 2.0
+LATEX_SECONDS = 10.0
 MAX_LITERALS = 20
 
 STATUSES = ("correct", "carried", "wrong")
@@ -192,8 +194,10 @@ def written_number(item, where: str, field_name: str, *, latex: bool = True) -> 
             fail(f"expected a finite number, got {text!r}")
         if _NUMBER.match(text):
             return _plain_number(text, fail)
-        if item.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-            fail(f"expected a number written in decimal (like 0.25, -3 or 1.5e-3), got {text!r}")
+        # YAML reads 0o17, 2024-01-01 or 1_000 as something else than the student meant:
+        # a formula must be quoted, so an unquoted non-number is refused, never guessed.
+        fail(f"expected a number written in decimal (like 0.25, -3 or 1.5e-3) or a LaTeX formula "
+             f"in quotes, got {text!r}")
     if _NUMBER.match(text):  # "0.60" quoted: a LaTeX number that is just a number (no parser needed)
         return _plain_number(text, fail)
     if not latex:
@@ -237,7 +241,10 @@ def latex_number(text: str, where: str, field_name: str) -> Written:
 
     label = f"{where}: field '{field_name}'"
     expr = parse_latex(text, where=label)
-    free = sorted(str(s) for s in expr.free_symbols)
+    # Read from the text too: SymPy drops a variable multiplied by zero (0 o 17 is 0).
+    commands = re.sub(r"\\(?:operatorname|text|mathrm)\s*\{[^{}]*\}|\\[A-Za-z]+", "", text)
+    written = set(re.findall(r"[A-DF-Za-df-z]", commands))
+    free = sorted({str(s) for s in expr.free_symbols} | written)
     if free:
         raise InputError(f"expected a number, but the formula has the variables {', '.join(free)}",
                          path=where, field=field_name)
@@ -290,6 +297,7 @@ class NumericRule:
     defaults: dict  # input name -> default value
     quantities: tuple  # in dependency order
     from_dependencies: dict  # quantity -> (function, argument names)
+    domains: dict = field(default_factory=dict)  # input name -> domain (derive.engine.domains)
 
     def evaluate(self, inputs: dict) -> dict:
         """Every quantity at one point (no batch axis)."""
@@ -299,24 +307,18 @@ class NumericRule:
         return {k: np.asarray(v, dtype=float)[0] for k, v in out.items()}
 
 
-def generated_rules() -> list[str]:
-    import derive.numpy as package
-    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
-
-
 def numeric_rule(name: str, where: str, field_name: str = "rule") -> NumericRule:
-    if not _RULE_NAME.match(name) or name not in generated_rules():
-        known = ", ".join(generated_rules())
-        raise InputError(f"unknown rule {name!r}; known rules: {known}", path=where, field=field_name)
-    module = importlib.import_module(f"derive.numpy.{name}")
+    """The numeric view of the registered rule ``name``; an unknown name is an InputError."""
+    module = registry.numeric(name, path=where, field=field_name)
     function = getattr(module, name)
     defaults = {}
     for parameter in inspect.signature(function).parameters.values():
         if parameter.default is not inspect.Parameter.empty:
             defaults[parameter.name] = parameter.default
     defaults = {n: defaults[naming.python_name(n)] for n in module.INPUTS if naming.python_name(n) in defaults}
+    domains = {n: by_kind(kind) for n, kind in module.DOMAINS.items()}
     return NumericRule(name, function, dict(module.INPUTS), defaults, tuple(module.QUANTITIES),
-                       dict(module.FROM_DEPENDENCIES))
+                       dict(module.FROM_DEPENDENCIES), domains)
 
 
 # -- worked-example files ----------------------------------------------------------
@@ -446,7 +448,7 @@ def _inputs(rule: NumericRule, raw: dict, where: str) -> dict:
         raise InputError(f"missing {shapes}", path=where, field="inputs")
     arrays = {}
     for name, value in raw.items():
-        arrays[name] = _number_array(value, where, f"inputs.{name}")
+        arrays[name] = _input_array(rule, name, value, where)
     if sum(a.size for a in arrays.values()) > MAX_NUMBERS:
         raise InputError(f"too many numbers (at most {MAX_NUMBERS} in a worked example)", path=where, field="inputs")
     sizes = _bind_sizes(rule, arrays, where)
@@ -486,12 +488,30 @@ def _nested(value, where, field_name, depth=0):
     return [(value, field_name)], ()
 
 
-def _number_array(value, where, field_name) -> np.ndarray:
+def _input_array(rule: NumericRule, name: str, value, where: str) -> np.ndarray:
+    """The input ``name`` as numbers, refused (naming the number or the vector) outside its domain."""
+    field_name = f"inputs.{name}"
     items, shape = _nested(value, where, field_name)
     if len(items) > MAX_NUMBERS:
         raise InputError(f"too many numbers (at most {MAX_NUMBERS})", path=where, field=field_name)
-    numbers = [written_number(s, where, f, latex=False).value for s, f in items]
-    return np.asarray(numbers, dtype=float).reshape(shape)
+    numbers = [written_number(s, where, f, latex=False) for s, f in items]
+    values = np.asarray([n.value for n in numbers], dtype=float).reshape(shape)
+    slack = np.asarray([n.uncertainty for n in numbers], dtype=float).reshape(shape)
+    domain = rule.domains.get(name, Real())
+    holds = np.asarray(domain.holds(values, slack))
+    if not holds.all():
+        index = tuple(int(i) for i in np.argwhere(~holds)[0])
+        texts = np.asarray([n.text for n in numbers], dtype=object).reshape(shape)
+        raise InputError(f"expected {domain.expected}, got {_written(texts[index])}", path=where,
+                         field=field_name + "".join(f"[{i}]" for i in index))
+    return values
+
+
+def _written(texts) -> str:
+    """Numbers as the file wrote them: 0.5, or [1, 1, 0]."""
+    if isinstance(texts, np.ndarray):
+        return "[" + ", ".join(_written(t) for t in texts) + "]"
+    return str(texts)
 
 
 def _size_of(expression: str, sizes: dict) -> int | None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from derive.errors import InputError
+from derive.paths import user_path
 from derive.registry import get_rule, rules
 
 #: Figure functions: module in derive.plots -> function names; each takes an output folder.
@@ -70,12 +72,17 @@ def write_figures(out: Path) -> list[Path]:
 
 
 def run(args) -> int:
-    out = Path(args.out)
+    out = user_path(args.out, "--out")
+    names = [get_rule(name).name for name in args.rule] if args.rule else list(rules())
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"--out {out}: cannot create the folder ({error.strerror})") from None
-    names = [get_rule(name).name for name in args.rule] if args.rule else list(rules())
+    try:  # before minutes of proving: can a file be written there?
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise InputError(f"--out {out}: cannot write in the folder ({error.strerror})") from None
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         pages = list(pool.map(_pages, names))
     written = 0

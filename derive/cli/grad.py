@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import keyword
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,10 @@ import sympy as sp
 from derive import naming
 from derive.autodiff import gradient_steps, prove_gradient_steps
 from derive.codegen.generate import scalar_function_source
-from derive.engine.prove import NUMPY_FUNCTIONS
+from derive.engine.equality import NUMPY_FUNCTIONS
 from derive.errors import InputError
 from derive.latex.adapter import parse_latex
+from derive.paths import user_path
 from derive.printing.latex import latex
 from derive.printing.text import text
 from derive.symbolic.arrays import ArrayOp
@@ -48,6 +50,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    if args.emit_numpy is not None:
+        args.emit_numpy = user_path(args.emit_numpy, "--emit-numpy")
+        _check_writable(args.emit_numpy)
     forward = parse_latex(args.latex, where="LATEX")
     _require_scalar(forward)
     variables = [_resolve(name, forward, "--wrt") for name in args.wrt]
@@ -62,14 +67,15 @@ def run(args) -> int:
         proven &= all(proofs)
         result = steps[-1].rhs
         results[variable] = result
-        report["gradients"][name] = {"latex": latex(result), "value": _value(result, point, name),
+        gradient = naming.gradient_name(FORWARD, variable.name)
+        report["gradients"][name] = {"latex": latex(result), "value": _value(result, point, gradient),
                                      "proof": _proof_text(proofs[-1])}
         for number, (step, proof) in enumerate(zip(steps, proofs)):
             left = latex(step.lhs) + " " if number == 0 else ""
             report["steps"].append({"wrt": name, "latex": f"{left}= {latex(step.rhs)}", "why": step.why,
                                     "proof": _proof_text(proof)})
-    if args.emit_numpy:
-        _emit(Path(args.emit_numpy), forward, results)
+    if args.emit_numpy is not None:
+        _emit(args.emit_numpy, forward, results)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else _human(report, args.at))
     return 0 if proven else 1
 
@@ -122,19 +128,38 @@ def _parse_point(text_value: str, forward: sp.Expr) -> dict:
 
 
 def _value(expr: sp.Expr, point: dict | None, label: str) -> float | None:
+    """``expr`` at ``point``; InputError where it is undefined (1/0, log of a negative, (-1)^0.5)."""
     if point is None:
         return None
     symbols = sorted(point, key=str)
     function = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
-    with np.errstate(all="ignore"):
-        value = float(np.asarray(function(*(point[s] for s in symbols)), dtype=float))
-    if not math.isfinite(value):
-        raise InputError(f"--at: {label} is not defined (or not finite) at this point")
-    return value
+    # NumPy scalars, not Python floats: 1/0 and (-1)**0.5 then give inf and nan, not exceptions.
+    arguments = [np.float64(point[s]) for s in symbols]
+    try:
+        with np.errstate(all="ignore"):
+            value = complex(np.asarray(function(*arguments)).item())
+    except (ArithmeticError, ValueError, TypeError):
+        value = complex(math.nan)
+    if value.imag != 0 or not math.isfinite(value.real):
+        at = ", ".join(f"{s}={point[s]:g}" for s in symbols)
+        raise InputError(f"--at {at}: {label} = {text(expr)} is not defined at this point "
+                         f"(it has no finite real value there)")
+    return value.real
 
 
 def _proof_text(proof) -> str:
     return proof.method if proof.ok else f"FAILED: {proof.detail}"
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an --emit-numpy target that cannot be written, before any deriving."""
+    folder = path.parent
+    if path.is_dir():
+        raise InputError(f"--emit-numpy {path}: is a folder; expected a file name such as grad.py")
+    if not folder.is_dir():
+        raise InputError(f"--emit-numpy {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"--emit-numpy {path}: cannot write in the folder {folder} (permission denied)")
 
 
 def _emit(path: Path, forward: sp.Expr, results: dict) -> None:

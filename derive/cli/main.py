@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 
+from derive import __version__
 from derive.errors import DeriveError
 
 #: Verb name -> module in derive.cli that implements it.
@@ -36,6 +37,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="derive", description=(
         "Derive the backpropagation rules of deep learning symbolically, check hand "
         "calculations against them, and generate pure-NumPy gradient functions."))
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     for verb, module_name in VERBS.items():
         if only is not None and verb != only:
@@ -52,12 +54,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv == ["--version"]:  # without importing any verb
+        print(f"derive {__version__}")
+        return 0
     # Import only the verb asked for: the others' imports (SymPy, the LaTeX parser) would
     # otherwise be most of the start-up time of `derive check` on a file of plain numbers.
     parser = build_parser(argv[0] if argv and argv[0] in VERBS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "verb", None):
-        parser.print_help()
+        print(f"derive: expected a verb: {', '.join(VERBS)} (see 'derive --help')", file=sys.stderr)
         return 2
     try:
         return args.run(args)

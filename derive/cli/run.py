@@ -15,8 +15,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from derive.check import files_under
 from derive.errors import InputError
-from derive.registry import rules
+from derive.paths import user_path
+from derive.registry import get_rule, rules
 
 
 def add_parser(sub):
@@ -28,6 +30,8 @@ def add_parser(sub):
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="worker processes for the proofs (default: one per core)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--rule", action="append", metavar="RULE",
+                        help="only this rule and its worked examples (repeatable; default: every rule)")
     parser.set_defaults(run=run)
 
 
@@ -72,10 +76,11 @@ def check_examples(directory: Path):
 
 
 def run(args) -> int:
-    directory = Path(args.dir)
+    directory = user_path(args.dir, "DIR")
     if not directory.is_dir():
         raise InputError(f"{directory}: not a folder of worked examples (expected a directory of *.yaml files)")
-    names = list(rules())
+    files_under([directory])  # an empty or unreadable folder is refused before minutes of proving
+    names = [get_rule(name).name for name in args.rule] if args.rule else list(rules())
     done = []
 
     def progress(result):
@@ -84,7 +89,7 @@ def run(args) -> int:
             print(_progress_line(result, len(done), len(names)), file=sys.stderr, flush=True)
 
     proofs = prove_all(names, max(1, args.jobs), progress)
-    reports = check_examples(directory)
+    reports = [r for r in check_examples(directory) if r.rule in names or r.rule not in rules()]
     print(summary_table(names, proofs, reports))
     failures = [f for n in names for f in proofs[n][3]]
     for failure in failures:

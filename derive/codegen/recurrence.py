@@ -31,13 +31,10 @@ differs from the committed files.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import sympy as sp
 
-from derive import naming
-from derive.codegen.generate import NUMPY_PACKAGE
+from derive import naming, registry
+from derive.codegen.generate import NUMPY_PACKAGE, argument_checks
 from derive.codegen.numpy_printer import numpy_code
 from derive.printing.text import text
 from derive.symbolic.arrays import ArraySymbol
@@ -58,18 +55,8 @@ from derive.numpy import _kernels as _k
 
 
 def loops() -> dict:
-    """Every ``LOOP`` declared by a rule module, by loop name."""
-    import derive.rules as package
-
-    found = {}
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        loop = getattr(module, "LOOP", None)
-        if loop is not None:
-            found[loop.name] = (loop, module.__name__)
-    return dict(sorted(found.items()))
+    """Every ``LOOP`` declared by a rule module, by loop name (found by :mod:`derive.registry`)."""
+    return registry.loops()
 
 
 # -- reading the cell -------------------------------------------------------------
@@ -84,21 +71,6 @@ def _depends_on(cell, names: set) -> set:
 
 def _used_names(expr) -> set:
     return {s.name for s in sp.sympify(expr).free_symbols if isinstance(s, sp.Symbol)}
-
-
-def _sizes(loop) -> list[tuple[str, str, int]]:
-    """(size, loop input, axis) for each size the cell uses, read from a loop input's shape."""
-    cell, out = loop.cell, []
-    used = set().union(*(_used_names(q.code_form) for q in cell.quantities.values()))
-    for name, item in cell.inputs.items():
-        if name in loop.carry:
-            continue
-        source = loop.state[name][1] if name in loop.state else name
-        for axis, d in enumerate(item.shape):
-            d = sp.sympify(d)
-            if d.is_Symbol and d.name in used and d.name not in {s for s, _, _ in out}:
-                out.append((d.name, source, axis - len(item.shape)))
-    return out
 
 
 # -- printing ---------------------------------------------------------------------
@@ -179,11 +151,13 @@ def loop_source(loop, module_name: str) -> str:
              + (" Weights may also be shared by the batch (no N axis)." if params else ""),
              "    Returns " + ", ".join(f'"{o}"' for o in outputs) + ".",
              '    """']
-    lines += [f"    {naming.python_name(n)} = numpy.asarray({naming.python_name(n)}, dtype=numpy.float64)"
-              for n in inputs]
-    first_sequence = naming.python_name(loop.sequences[0])
-    lines.append(f"    T = {first_sequence}.shape[1]")
-    lines += [f"    {size} = {naming.python_name(source)}.shape[{axis}]" for size, source, axis in _sizes(loop)]
+    # the arguments: sequences come with the batch axis, then T; the rest may be shared by the batch
+    spec = {n: (shape_of(n)[1:], defaults.get(n)) for n in inputs}
+    steps = [("T",) + tuple(str(d) for d in q.shape) for q in cell.quantities.values()]
+    head = [tuple(str(d) for d in q.shape) for q in loop.head.quantities.values()] if loop.head else []
+    code = [q.code_form for q in cell.quantities.values()] + (
+        [q.code_form for q in loop.head.quantities.values()] if loop.head else [])
+    lines += argument_checks(loop.name, spec, steps + head, code, batched=loop.sequences)
 
     lines.append("    # forward, step by step, keeping what the backward pass reads")
     for state, (_, initial) in loop.state.items():
@@ -218,7 +192,10 @@ def loop_source(loop, module_name: str) -> str:
     doc = (f"Forward over t = 1..T, then backward over t = T..1 with the step ``{cell.name}``: "
            f"{cell.headline or cell.title}.")
     header = HEADER.format(title=loop.title, cell=cell.name, source=source, doc=doc)
-    return header + "\n" + "\n".join(lines) + "\n"
+    table = ("INPUTS = {" + ", ".join(f'"{n}": {tuple(shape)!r}' for n, (shape, _) in spec.items()) + "}\n"
+             "#: Inputs given per step, (N, T, ...): they always have the batch axis.\n"
+             f"SEQUENCES = {tuple(loop.sequences)!r}\n")
+    return header + table + "\n\n" + "\n".join(lines) + "\n"
 
 
 def _start_of_backward(loop) -> list[str]:

@@ -28,8 +28,8 @@ rule = Rule(
     test_sizes={K: 4},
 )
 
-p = rule.input("p", (K,), OneHot(), note="the true distribution p")
-q = rule.input("q", (K,), OneHot(), note="the model's distribution q")
+p = rule.input("p", (K,), Simplex(), note="the true distribution p")
+q = rule.input("q", (K,), Simplex(), note="the model's distribution q")
 
 I = rule.quantity("I", -log(p), note="information (surprise) of each outcome, −log p")
 H = rule.quantity("H", -Total(p * log(p)), note="entropy H(p), nats")

@@ -23,9 +23,9 @@ rule = Rule(
     test_sizes={K: 3},
 )
 
-p_z = rule.input("p_z", (K,), OneHot(), note="prior p(z) over the K latent values")
+p_z = rule.input("p_z", (K,), Simplex(), note="prior p(z) over the K latent values")
 lik = rule.input("lik", (K,), Unit(), note="likelihood p(x|z) of the observed x for each z")
-q = rule.input("q", (K,), OneHot(), note="the encoder's q(z|x)")
+q = rule.input("q", (K,), Simplex(), note="the encoder's q(z|x)")
 
 p_x = rule.quantity("p_x", Total(p_z * lik), note="evidence p(x) = Σ_z p(z) p(x|z)")
 log_px = rule.quantity("log_px", log(p_x), note="log-evidence log p(x)")

@@ -26,8 +26,8 @@ rule = Rule(
     test_sizes={K: 4},
 )
 
-p = rule.input("p", (K,), OneHot(), note="first distribution")
-q = rule.input("q", (K,), OneHot(), note="second distribution")
+p = rule.input("p", (K,), Simplex(), note="first distribution")
+q = rule.input("q", (K,), Simplex(), note="second distribution")
 
 m = rule.quantity("m", (p + q) / 2, note="the midpoint distribution")
 JSD = rule.quantity("JSD", Total(p * log(p / m)) / 2 + Total(q * log(q / m)) / 2, note="nats")
