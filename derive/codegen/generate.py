@@ -29,8 +29,7 @@ Do not edit: ``python -m derive.codegen`` writes this file, and a test fails whe
 a fresh generation differs from it.
 """
 
-import numpy
-{kernels}
+{imports}
 '''
 
 
@@ -50,6 +49,36 @@ def _size_lines(expressions, arrays: dict, indent="    ") -> list[str]:
                 lines.append(f"{indent}{d.name} = {naming.python_name(name)}.shape[{axis - len(shape)}]")
                 used.discard(d)
     return lines
+
+
+def argument_checks(function: str, inputs: dict, result_shapes, code, *, batched=(), indent="    ") -> list[str]:
+    """Read each input with ``_k.real``, read the sizes, then one ``_k.check_shapes`` of every input
+    against those sizes and of the memory the results take (``per_example`` numbers for each example).
+
+    ``inputs`` maps each input to (its shape after the batch axis, its default or None); those named
+    in ``batched`` must come with the batch axis. ``code`` are the expressions the body computes
+    (for the sizes it reads)."""
+    lines = []
+    for name, (_, default) in inputs.items():
+        py = naming.python_name(name)
+        options = (", number=True" if default is not None else "") + (", batched=True" if name in batched else "")
+        lines.append(f'{indent}{py} = _k.real("{function}", INPUTS, "{name}", {py}{options})')
+    shapes = {name: shape for name, (shape, _) in inputs.items()}
+    dims = [sp.sympify(d) for shape in shapes.values() for d in shape]
+    per_example = sp.Add(*(sp.Mul(*(sp.sympify(d) for d in shape)) for shape in result_shapes))
+    sizes = _size_lines(list(code) + dims + [per_example], shapes, indent)
+    known = {line.split(" = ")[0].strip() for line in sizes}
+    unread = {s.name for e in dims + [per_example] for s in e.free_symbols} - known
+    if unread:
+        raise ValueError(f"{function}: no input has the sizes {sorted(unread)} as an axis of its own")
+    checked = ", ".join(f'"{name}": ({naming.python_name(name)}, {_shape_code(shape)})'
+                        for name, shape in shapes.items())
+    return lines + sizes + [f"{indent}_k.check_shapes(\"{function}\", INPUTS, {{{checked}}}, "
+                            f"per_example={numpy_code(per_example)})"]
+
+
+def _shape_code(shape) -> str:
+    return "(" + ", ".join(numpy_code(sp.sympify(d)) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _assignment(name: str, expr: sp.Expr, comment: str, indent="    ") -> list[str]:
@@ -79,11 +108,9 @@ def main_function(rule) -> list[str]:
              + ".",
              f"    Returns {{{returns}}}.",
              '    """']
-    for i in rule.inputs.values():
-        py = naming.python_name(i.name)
-        lines.append(f"    {py} = numpy.asarray({py}, dtype=numpy.float64)")
-    code = [q.code_form for q in rule.quantities.values()]
-    lines += _size_lines(code, {n: i.shape for n, i in rule.inputs.items()})
+    lines += argument_checks(rule.name, {n: (i.shape, i.default) for n, i in rule.inputs.items()},
+                             [q.shape for q in rule.quantities.values()],
+                             [q.code_form for q in rule.quantities.values()])
     for q in rule.quantities.values():
         comment = f"{q.name} = {text(q.definition)}"
         if q.stable is not None:
@@ -131,10 +158,14 @@ def _size_sources(rule, quantity) -> list[str]:
 def module_source(rule) -> str:
     headline = rule.headline or rule.title
     body = main_function(rule) + recompute_functions(rule)
-    kernels = "\nfrom derive.numpy import _kernels as _k\n" if any("_k." in line for line in body) else ""
-    lines = [HEADER.format(title=rule.title, name=rule.name, headline=headline, kernels=kernels).rstrip("\n"), ""]
+    code = [line for line in body if not line.lstrip().startswith("#")]  # only what runs needs an import
+    imports = [("import numpy", "numpy."), ("from derive.numpy import _kernels as _k", "_k.")]
+    imports = "\n\n".join(line for line, use in imports if any(use in c for c in code))
+    lines = [HEADER.format(title=rule.title, name=rule.name, headline=headline, imports=imports).rstrip("\n"), ""]
     inputs = ", ".join(f'"{i.name}": {tuple(str(d) for d in i.shape)!r}' for i in rule.inputs.values())
+    domains = ", ".join(f'"{i.name}": "{i.domain.kind}"' for i in rule.inputs.values())
     lines += [f"INPUTS = {{{inputs}}}",
+              f"DOMAINS = {{{domains}}}",
               f"QUANTITIES = {tuple(rule.quantity_names)!r}", "", ""]
     lines += body
     return "\n".join(lines) + "\n"
@@ -146,6 +177,12 @@ def package_init(names: list[str]) -> str:
     return ('"""Pure-NumPy gradient functions generated from derive\'s rules (no SymPy needed).\n\n'
             "Each function takes the rule's inputs as keyword arrays with a leading batch axis\n"
             "and returns a dict keyed by the quantity names, batched the same way.\n\n"
+            "Arguments are checked before any work: a wrong number of axes or size, text, complex\n"
+            "numbers or ragged lists raise a ValueError or TypeError naming the function, the argument\n"
+            "and the shape expected; booleans count as 0 and 1. An empty batch (N = 0) gives empty\n"
+            "results of the right shapes; every other size must be at least 1. Results that would\n"
+            "take more than ``_kernels.MAX_RESULT_BYTES`` (half the machine's memory) raise a\n"
+            "MemoryError at once. NaN and infinities are not checked: they propagate as NumPy does.\n\n"
             'Do not edit: ``python -m derive.codegen`` writes this file.\n"""\n\n'
             f"{imports}\n\n__all__ = [{listing}]\n")
 

@@ -62,7 +62,7 @@ class BatchedNumPyPrinter(NumPyPrinter):
         return f"numpy.sum({self._print(expr.args[0])}, axis=-1)"
 
     def _print_Concat(self, expr):
-        return f"numpy.concatenate(({self._print(expr.args[0])}, {self._print(expr.args[1])}), axis=-1)"
+        return f"_k.concat({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Part(self, expr):
         v, start, stop = expr.args

@@ -3,6 +3,13 @@
 Each function takes the rule's inputs as keyword arrays with a leading batch axis
 and returns a dict keyed by the quantity names, batched the same way.
 
+Arguments are checked before any work: a wrong number of axes or size, text, complex
+numbers or ragged lists raise a ValueError or TypeError naming the function, the argument
+and the shape expected; booleans count as 0 and 1. An empty batch (N = 0) gives empty
+results of the right shapes; every other size must be at least 1. Results that would
+take more than ``_kernels.MAX_RESULT_BYTES`` (half the machine's memory) raise a
+MemoryError at once. NaN and infinities are not checked: they propagate as NumPy does.
+
 Do not edit: ``python -m derive.codegen`` writes this file.
 """
 

@@ -3,7 +3,10 @@
 These are the building blocks, not gradient formulas: each computes one
 function of machine learning without overflow for any finite input, batched
 over leading axes. The gradients themselves are generated from the rules.
+At the end, the checks every generated function makes of its arguments.
 """
+
+import os
 
 import numpy as np
 
@@ -57,3 +60,166 @@ def safe_log(x):
     """log x with log 0 = -inf silently (a probability that underflowed)."""
     with np.errstate(divide="ignore"):
         return np.log(x)
+
+
+def concat(a, b):
+    """[a; b] over the last axis, the batch axes broadcast (a state shared by the batch beside a batched x)."""
+    if a.shape[:-1] != b.shape[:-1]:
+        batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+        a, b = np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
+    return np.concatenate((a, b), axis=-1)
+
+
+# -- checking the arguments of a generated function ------------------------------------------------
+#
+# Every generated function starts by reading each argument with ``real`` (a float64 array with
+# the input's number of axes, with or without the batch axis) and then checks the sizes with
+# ``check_shapes``: O(1) work per argument, no copy of a float64 array. The errors name the
+# function, the argument and the shape it should have.
+
+def _default_result_limit() -> int:
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not POSIX
+        memory = 16 * 2**30
+    return memory // 2
+
+
+#: The most bytes the results of one call may take; a call that would need more fails at once
+#: with a MemoryError naming the sizes, instead of driving the machine into swap. Half the
+#: machine's memory by default; assign a larger number to lift the guard.
+MAX_RESULT_BYTES = _default_result_limit()
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _batch_label(shapes: dict) -> str:
+    """N for the batch axis, unless the rule has a size of that name (the samples of l1_linreg)."""
+    return "batch" if any("N" in str(d).split() for shape in shapes.values() for d in shape) else "N"
+
+
+def _expected(shape, batched: bool, number: bool, n: str) -> str:
+    text = f"({n}, {', '.join(shape)})" if shape else f"({n},)"
+    if batched:
+        return f"shape {text}"
+    alone = f"shape {_shape_text(shape)}" if shape else "a number"
+    return f"shape {text}, or {alone} shared by the batch" + (", or a number" if number and shape else "")
+
+
+def real(rule: str, shapes: dict, name: str, value, *, number: bool = False, batched: bool = False):
+    """The argument ``name`` as a float64 array (no copy when it is one) with the axes ``shapes[name]``
+    after the batch axis, which may be left out unless ``batched``; with ``number`` (an input with a
+    default), also a plain number. Booleans are read as 0 and 1; text, complex numbers, objects that
+    are not numbers and ragged nested lists raise a TypeError or ValueError naming the argument."""
+    if type(value) is np.ndarray and value.dtype == np.float64:
+        array = value
+    else:
+        array = _as_float(rule, name, value)
+    shape = shapes[name]
+    ranks = (len(shape) + 1,) if batched else (len(shape), len(shape) + 1)
+    if array.ndim not in ranks and not (number and array.ndim == 0):
+        raise ValueError(f"{rule}: {name} has shape {_shape_text(array.shape)}; expected "
+                         f"{_expected(shape, batched, number, _batch_label(shapes))}")
+    return array
+
+
+def _as_float(rule: str, name: str, value):
+    where = f"{rule}: {name}"
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{where} is not a rectangular array: its nested lists have different lengths") from None
+    kind = array.dtype.kind
+    if kind in "fiub":
+        return array.astype(np.float64, copy=False)
+    if kind == "c":
+        raise TypeError(f"{where} holds complex numbers; expected real numbers")
+    if kind in "USa":
+        raise TypeError(f"{where} holds text ({array.dtype}); expected real numbers")
+    if kind == "O":
+        bad = next((v for v in array.flat if isinstance(v, (str, bytes, complex)) or v is None), _NONE)
+        if bad is _NONE:
+            try:
+                return array.astype(np.float64)
+            except OverflowError:
+                raise ValueError(f"{where} holds a number too large for float64") from None
+            except (TypeError, ValueError) as error:
+                if "sequence" in str(error):  # a ragged list that NumPy kept as objects
+                    raise ValueError(f"{where} is not a rectangular array: its nested lists have "
+                                     "different lengths") from None
+                bad = next((v for v in array.flat if not _is_real(v)), array.flat[0] if array.size else array)
+        raise TypeError(f"{where} holds {_short(bad)} ({type(bad).__name__}); expected real numbers")
+    raise TypeError(f"{where} has dtype {array.dtype}; expected real numbers")
+
+
+_NONE = object()
+
+
+def _is_real(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return not isinstance(v, (str, bytes))
+
+
+def _short(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_shapes(rule: str, shapes: dict, arguments: dict, per_example: int) -> None:
+    """Each argument's shape against the sizes read from the arguments before it.
+
+    ``arguments`` maps a name to (array, expected shape after the batch axis, as integers);
+    ``shapes`` gives the expected shapes as the rule writes them (for the messages). Every size
+    must be at least 1, the batched arguments must agree on the batch size N (N = 0 is an empty
+    batch), and the results, ``per_example`` numbers for each example, must fit in
+    ``MAX_RESULT_BYTES``."""
+    batch, first = None, None
+    for name, (array, expected) in arguments.items():
+        shape = array.shape
+        if len(shape) > len(expected):  # with the batch axis (ranks were checked by ``real``)
+            shape = shape[1:]
+            if shape == expected and batch is not None and array.shape[0] != batch:
+                raise ValueError(f"{rule}: {name} has a batch of {_examples(array.shape[0])}, "
+                                 f"but {first} has {_examples(batch)}")
+            if batch is None:
+                batch, first = array.shape[0], name
+        elif not shape and expected:  # a plain number standing for every component
+            continue
+        if shape != expected or 0 in expected:
+            raise ValueError(_shape_error(rule, shapes, name, array.shape, expected))
+    needed = (batch or 1) * per_example * 8
+    if needed > MAX_RESULT_BYTES:
+        raise MemoryError(f"{rule}: the results would take {_bytes(needed)} ({per_example} numbers for each of "
+                          f"{_examples(batch or 1)}), more than derive.numpy._kernels.MAX_RESULT_BYTES = "
+                          f"{_bytes(MAX_RESULT_BYTES)}; pass fewer or smaller examples")
+
+
+def _shape_error(rule: str, shapes: dict, name: str, shape, expected) -> str:
+    text, n = shapes[name], _batch_label(shapes)
+    for size, written in zip(expected, text):
+        if size < 1:
+            return (f"{rule}: {name} has shape {_shape_text(shape)}, an empty axis: {written} = {size}; "
+                    "every size must be at least 1")
+    if len(shape) > len(expected):
+        return (f"{rule}: {name} has shape {_shape_text(shape)}; expected ({n}, {', '.join(text)}) = "
+                f"{_shape_text((shape[0],) + tuple(expected))}")
+    return (f"{rule}: {name} has shape {_shape_text(shape)}; expected {_shape_text(text)} = "
+            f"{_shape_text(expected)}, or ({n}, {', '.join(text)}) with a batch axis")
+
+
+def _examples(n: int) -> str:
+    return "1 example" if n == 1 else f"{n} examples"
+
+
+def _bytes(n: float) -> str:
+    units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    power = 0
+    while n >= 1024 and power < len(units) - 1:
+        n /= 1024
+        power += 1
+    return f"{n:.0f} bytes" if power == 0 else f"{n:.1f} {units[power]}"

@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"h_enc": ('T', 'D'), "h_dec": ('D',), "g": ('D',)}
+DOMAINS = {"h_enc": "real", "h_dec": "real", "g": "real"}
 QUANTITIES = ('e', 'alpha', 'c', 'L', 'dL/dalpha', 'dL/de', 'dL/dh_dec', 'dL/dh_enc')
 
 
@@ -20,9 +21,12 @@ def attention(*, h_enc, h_dec, g):
     Inputs: h_enc (N, T, D), h_dec (N, D), g (N, D).
     Returns {"e": (N, T), "alpha": (N, T), "c": (N, D), "L": (N,), "dL/dalpha": (N, T), "dL/de": (N, T), "dL/dh_dec": (N, D), "dL/dh_enc": (N, T, D)}.
     """
-    h_enc = numpy.asarray(h_enc, dtype=numpy.float64)
-    h_dec = numpy.asarray(h_dec, dtype=numpy.float64)
-    g = numpy.asarray(g, dtype=numpy.float64)
+    h_enc = _k.real("attention", INPUTS, "h_enc", h_enc)
+    h_dec = _k.real("attention", INPUTS, "h_dec", h_dec)
+    g = _k.real("attention", INPUTS, "g", g)
+    T = h_enc.shape[-2]
+    D = h_enc.shape[-1]
+    _k.check_shapes("attention", INPUTS, {"h_enc": (h_enc, (T, D)), "h_dec": (h_dec, (D,)), "g": (g, (D,))}, per_example=D*T + 2*D + 4*T + 1)
     # e = h_enc h_dec
     e = _k.matvec(h_enc, h_dec)
     # alpha = softmax(e)

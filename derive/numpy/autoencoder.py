@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "W_enc": ('H', 'D'), "W_dec": ('D', 'H'), "lr": ()}
+DOMAINS = {"x": "unit", "W_enc": "real", "W_dec": "real", "lr": "positive"}
 QUANTITIES = ('s_enc', 'z', 's_dec', 'x_hat', 'L', 'dL/dx_hat', 'dL/ds_dec', 'dL/dW_dec', 'dL/dz', 'dL/ds_enc', 'dL/dW_enc', 'W_dec_new', 'W_enc_new')
 
 
@@ -20,11 +21,13 @@ def autoencoder(*, x, W_enc, W_dec, lr):
     Inputs: x (N, D), W_enc (N, H, D), W_dec (N, D, H), lr (N,).
     Returns {"s_enc": (N, H), "z": (N, H), "s_dec": (N, D), "x_hat": (N, D), "L": (N,), "dL/dx_hat": (N, D), "dL/ds_dec": (N, D), "dL/dW_dec": (N, D, H), "dL/dz": (N, H), "dL/ds_enc": (N, H), "dL/dW_enc": (N, H, D), "W_dec_new": (N, D, H), "W_enc_new": (N, H, D)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    W_enc = numpy.asarray(W_enc, dtype=numpy.float64)
-    W_dec = numpy.asarray(W_dec, dtype=numpy.float64)
-    lr = numpy.asarray(lr, dtype=numpy.float64)
+    x = _k.real("autoencoder", INPUTS, "x", x)
+    W_enc = _k.real("autoencoder", INPUTS, "W_enc", W_enc)
+    W_dec = _k.real("autoencoder", INPUTS, "W_dec", W_dec)
+    lr = _k.real("autoencoder", INPUTS, "lr", lr)
     D = x.shape[-1]
+    H = W_enc.shape[-2]
+    _k.check_shapes("autoencoder", INPUTS, {"x": (x, (D,)), "W_enc": (W_enc, (H, D)), "W_dec": (W_dec, (D, H)), "lr": (lr, ())}, per_example=4*D*H + 4*D + 4*H + 1)
     # s_enc = W_enc x
     s_enc = _k.matvec(W_enc, x)
     # z = sigmoid(s_enc)

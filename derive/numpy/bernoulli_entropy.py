@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"theta": ()}
+DOMAINS = {"theta": "unit"}
 QUANTITIES = ('H', 'H_bits', 'dH/dtheta', 'curvature', 'gap')
 
 
@@ -18,7 +21,8 @@ def bernoulli_entropy(*, theta):
     Inputs: theta (N,).
     Returns {"H": (N,), "H_bits": (N,), "dH/dtheta": (N,), "curvature": (N,), "gap": (N,)}.
     """
-    theta = numpy.asarray(theta, dtype=numpy.float64)
+    theta = _k.real("bernoulli_entropy", INPUTS, "theta", theta)
+    _k.check_shapes("bernoulli_entropy", INPUTS, {"theta": (theta, ())}, per_example=5)
     # H = -theta*log(theta) - (1 - theta)*log(1 - theta)
     H = -theta*numpy.log(theta) - (1 - theta)*numpy.log(1 - theta)
     # H_bits = H/log(2)

@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"s": (), "y": ()}
+DOMAINS = {"s": "real", "y": "unit"}
 QUANTITIES = ('y_hat', 'L_ce', 'L_mse', 'dL_ce/ds', 'dL_mse/ds', 'ratio')
 
 
@@ -20,8 +21,9 @@ def ce_vs_mse(*, s, y):
     Inputs: s (N,), y (N,).
     Returns {"y_hat": (N,), "L_ce": (N,), "L_mse": (N,), "dL_ce/ds": (N,), "dL_mse/ds": (N,), "ratio": (N,)}.
     """
-    s = numpy.asarray(s, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
+    s = _k.real("ce_vs_mse", INPUTS, "s", s)
+    y = _k.real("ce_vs_mse", INPUTS, "y", y)
+    _k.check_shapes("ce_vs_mse", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=6)
     # y_hat = sigmoid(s)
     y_hat = _k.sigmoid(s)
     # L_ce = -y*log(y_hat) - (1 - y)*log(1 - y_hat)

@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"p": ('K',), "q": ('K',)}
+DOMAINS = {"p": "simplex", "q": "simplex"}
 QUANTITIES = ('I', 'H', 'CE', 'KL', 'KL_rev', 'asym', 'H_bits', 'CE_bits', 'KL_bits', 'dCE/dq', 'dKL/dq')
 
 
@@ -18,8 +21,10 @@ def cross_entropy_kl(*, p, q):
     Inputs: p (N, K), q (N, K).
     Returns {"I": (N, K), "H": (N,), "CE": (N,), "KL": (N,), "KL_rev": (N,), "asym": (N,), "H_bits": (N,), "CE_bits": (N,), "KL_bits": (N,), "dCE/dq": (N, K), "dKL/dq": (N, K)}.
     """
-    p = numpy.asarray(p, dtype=numpy.float64)
-    q = numpy.asarray(q, dtype=numpy.float64)
+    p = _k.real("cross_entropy_kl", INPUTS, "p", p)
+    q = _k.real("cross_entropy_kl", INPUTS, "q", q)
+    K = p.shape[-1]
+    _k.check_shapes("cross_entropy_kl", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=3*K + 8)
     # I = -log(p)
     I = -numpy.log(p)
     # H = -sum_k(p ⊙ log(p))

@@ -10,6 +10,10 @@ import numpy
 
 from derive.numpy import _kernels as _k
 
+INPUTS = {"w": ('T',), "x": (), "k": ('T',), "y": ()}
+#: Inputs given per step, (N, T, ...): they always have the batch axis.
+SEQUENCES = ('w', 'k')
+
 
 def deep_chain_loop(*, w, x, k, y):
     """Sigmoid chain of any depth, each layer with or without its skip.
@@ -17,11 +21,12 @@ def deep_chain_loop(*, w, x, k, y):
     Batched over the leading axis N, with the T steps along axis 1. Inputs: w (N, T), x (N,), k (N, T), y (N,).
     Returns "y_hat", "L", "a", "dL/da", "dL/dw", "dL/dx".
     """
-    w = numpy.asarray(w, dtype=numpy.float64)
-    x = numpy.asarray(x, dtype=numpy.float64)
-    k = numpy.asarray(k, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
-    T = w.shape[1]
+    w = _k.real("deep_chain_loop", INPUTS, "w", w, batched=True)
+    x = _k.real("deep_chain_loop", INPUTS, "x", x)
+    k = _k.real("deep_chain_loop", INPUTS, "k", k, batched=True)
+    y = _k.real("deep_chain_loop", INPUTS, "y", y)
+    T = w.shape[-1]
+    _k.check_shapes("deep_chain_loop", INPUTS, {"w": (w, (T,)), "x": (x, ()), "k": (k, (T,)), "y": (y, ())}, per_example=8*T + 3)
     # forward, step by step, keeping what the backward pass reads
     a_prev = x
     a_prev_steps = []

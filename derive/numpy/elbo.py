@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"p_z": ('K',), "lik": ('K',), "q": ('K',)}
+DOMAINS = {"p_z": "simplex", "lik": "unit", "q": "simplex"}
 QUANTITIES = ('p_x', 'log_px', 'post', 'recon', 'KL_prior', 'ELBO', 'KL_post')
 
 
@@ -18,9 +21,11 @@ def elbo(*, p_z, lik, q):
     Inputs: p_z (N, K), lik (N, K), q (N, K).
     Returns {"p_x": (N,), "log_px": (N,), "post": (N, K), "recon": (N,), "KL_prior": (N,), "ELBO": (N,), "KL_post": (N,)}.
     """
-    p_z = numpy.asarray(p_z, dtype=numpy.float64)
-    lik = numpy.asarray(lik, dtype=numpy.float64)
-    q = numpy.asarray(q, dtype=numpy.float64)
+    p_z = _k.real("elbo", INPUTS, "p_z", p_z)
+    lik = _k.real("elbo", INPUTS, "lik", lik)
+    q = _k.real("elbo", INPUTS, "q", q)
+    K = p_z.shape[-1]
+    _k.check_shapes("elbo", INPUTS, {"p_z": (p_z, (K,)), "lik": (lik, (K,)), "q": (q, (K,))}, per_example=K + 6)
     # p_x = sum_k(lik ⊙ p_z)
     p_x = numpy.sum(lik*p_z, axis=-1)
     # log_px = log(p_x)

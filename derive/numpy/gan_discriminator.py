@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "g": ('D',), "w": ('D',), "b": (), "lr": ()}
+DOMAINS = {"x": "unit", "g": "unit", "w": "real", "b": "real", "lr": "positive"}
 QUANTITIES = ('a_real', 'a_fake', 'D_real', 'D_fake', 'L_D', 'dL_D/da_real', 'dL_D/da_fake', 'dL_D/dw', 'dL_D/db', 'w_new', 'b_new')
 
 
@@ -20,11 +21,13 @@ def gan_discriminator(*, x, g, w, b, lr):
     Inputs: x (N, D), g (N, D), w (N, D), b (N,), lr (N,).
     Returns {"a_real": (N,), "a_fake": (N,), "D_real": (N,), "D_fake": (N,), "L_D": (N,), "dL_D/da_real": (N,), "dL_D/da_fake": (N,), "dL_D/dw": (N, D), "dL_D/db": (N,), "w_new": (N, D), "b_new": (N,)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    g = numpy.asarray(g, dtype=numpy.float64)
-    w = numpy.asarray(w, dtype=numpy.float64)
-    b = numpy.asarray(b, dtype=numpy.float64)
-    lr = numpy.asarray(lr, dtype=numpy.float64)
+    x = _k.real("gan_discriminator", INPUTS, "x", x)
+    g = _k.real("gan_discriminator", INPUTS, "g", g)
+    w = _k.real("gan_discriminator", INPUTS, "w", w)
+    b = _k.real("gan_discriminator", INPUTS, "b", b)
+    lr = _k.real("gan_discriminator", INPUTS, "lr", lr)
+    D = x.shape[-1]
+    _k.check_shapes("gan_discriminator", INPUTS, {"x": (x, (D,)), "g": (g, (D,)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=2*D + 9)
     # a_real = b + sum_k(w ⊙ x)
     a_real = b + numpy.sum(w*x, axis=-1)
     # a_fake = b + sum_k(g ⊙ w)

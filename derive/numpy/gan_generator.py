@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"z": ('Z',), "W_g": ('D', 'Z'), "w": ('D',), "b": (), "lr": ()}
+DOMAINS = {"z": "real", "W_g": "real", "w": "real", "b": "real", "lr": "positive"}
 QUANTITIES = ('s_g', 'g', 'a_fake', 'D_fake', 'L_sat', 'L_ns', 'dL_sat/da_fake', 'dL_ns/da_fake', 'ratio', 'dL_ns/dg', 'dL_ns/ds_g', 'dL_ns/dW_g', 'dL_sat/dW_g', 'W_g_new')
 
 
@@ -20,11 +21,14 @@ def gan_generator(*, z, W_g, w, b, lr):
     Inputs: z (N, Z), W_g (N, D, Z), w (N, D), b (N,), lr (N,).
     Returns {"s_g": (N, D), "g": (N, D), "a_fake": (N,), "D_fake": (N,), "L_sat": (N,), "L_ns": (N,), "dL_sat/da_fake": (N,), "dL_ns/da_fake": (N,), "ratio": (N,), "dL_ns/dg": (N, D), "dL_ns/ds_g": (N, D), "dL_ns/dW_g": (N, D, Z), "dL_sat/dW_g": (N, D, Z), "W_g_new": (N, D, Z)}.
     """
-    z = numpy.asarray(z, dtype=numpy.float64)
-    W_g = numpy.asarray(W_g, dtype=numpy.float64)
-    w = numpy.asarray(w, dtype=numpy.float64)
-    b = numpy.asarray(b, dtype=numpy.float64)
-    lr = numpy.asarray(lr, dtype=numpy.float64)
+    z = _k.real("gan_generator", INPUTS, "z", z)
+    W_g = _k.real("gan_generator", INPUTS, "W_g", W_g)
+    w = _k.real("gan_generator", INPUTS, "w", w)
+    b = _k.real("gan_generator", INPUTS, "b", b)
+    lr = _k.real("gan_generator", INPUTS, "lr", lr)
+    Z = z.shape[-1]
+    D = W_g.shape[-2]
+    _k.check_shapes("gan_generator", INPUTS, {"z": (z, (Z,)), "W_g": (W_g, (D, Z)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=3*D*Z + 4*D + 7)
     # s_g = W_g z
     s_g = _k.matvec(W_g, z)
     # g = sigmoid(s_g)

@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"mu_1": (), "sigma_1": (), "mu_2": (), "sigma_2": ()}
+DOMAINS = {"mu_1": "real", "sigma_1": "positive", "mu_2": "real", "sigma_2": "positive"}
 QUANTITIES = ('KL', 'dKL/dmu_1', 'dKL/dsigma_1', 'dKL/dmu_2', 'dKL/dsigma_2')
 
 
@@ -18,10 +21,11 @@ def gaussian_kl(*, mu_1, sigma_1, mu_2, sigma_2):
     Inputs: mu_1 (N,), sigma_1 (N,), mu_2 (N,), sigma_2 (N,).
     Returns {"KL": (N,), "dKL/dmu_1": (N,), "dKL/dsigma_1": (N,), "dKL/dmu_2": (N,), "dKL/dsigma_2": (N,)}.
     """
-    mu_1 = numpy.asarray(mu_1, dtype=numpy.float64)
-    sigma_1 = numpy.asarray(sigma_1, dtype=numpy.float64)
-    mu_2 = numpy.asarray(mu_2, dtype=numpy.float64)
-    sigma_2 = numpy.asarray(sigma_2, dtype=numpy.float64)
+    mu_1 = _k.real("gaussian_kl", INPUTS, "mu_1", mu_1)
+    sigma_1 = _k.real("gaussian_kl", INPUTS, "sigma_1", sigma_1)
+    mu_2 = _k.real("gaussian_kl", INPUTS, "mu_2", mu_2)
+    sigma_2 = _k.real("gaussian_kl", INPUTS, "sigma_2", sigma_2)
+    _k.check_shapes("gaussian_kl", INPUTS, {"mu_1": (mu_1, ()), "sigma_1": (sigma_1, ()), "mu_2": (mu_2, ()), "sigma_2": (sigma_2, ())}, per_example=6)
     # _u = 2*log(sigma_1/sigma_2)
     _u = 2*numpy.log(sigma_1/sigma_2)
     # KL = log(sigma_2/sigma_1) + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2) - 1/2  (stable form: expm1(_u)/2 + (mu_1 - mu_2)**2/(2*sigma_2**2) - _u/2)

@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"p": ('K',), "q": ('K',)}
+DOMAINS = {"p": "simplex", "q": "simplex"}
 QUANTITIES = ('m', 'JSD', 'JSD_bits', 'gap', 'dJSD/dp', 'dJSD/dq')
 
 
@@ -18,8 +21,10 @@ def jsd(*, p, q):
     Inputs: p (N, K), q (N, K).
     Returns {"m": (N, K), "JSD": (N,), "JSD_bits": (N,), "gap": (N,), "dJSD/dp": (N, K), "dJSD/dq": (N, K)}.
     """
-    p = numpy.asarray(p, dtype=numpy.float64)
-    q = numpy.asarray(q, dtype=numpy.float64)
+    p = _k.real("jsd", INPUTS, "p", p)
+    q = _k.real("jsd", INPUTS, "q", q)
+    K = p.shape[-1]
+    _k.check_shapes("jsd", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=3*K + 3)
     # m = p/2 + q/2
     m = (0.5)*p + (0.5)*q
     # JSD = sum_k(p ⊙ log(p/m))/2 + sum_k(q ⊙ log(q/m))/2

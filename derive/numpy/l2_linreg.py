@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"x": ('N',), "y": ('N',), "w": (), "b": (), "lr": (), "lam": ()}
+DOMAINS = {"x": "real", "y": "real", "w": "real", "b": "real", "lr": "positive", "lam": "positive"}
 QUANTITIES = ('y_hat', 'E', 'R', 'L', 'dE/dw', 'dL/dw', 'dL/db', 'w_new', 'b_new')
 
 
@@ -18,13 +21,14 @@ def l2_linreg(*, x, y, w, b, lr, lam):
     Inputs: x (N, N), y (N, N), w (N,), b (N,), lr (N,), lam (N,).
     Returns {"y_hat": (N, N), "E": (N,), "R": (N,), "L": (N,), "dE/dw": (N,), "dL/dw": (N,), "dL/db": (N,), "w_new": (N,), "b_new": (N,)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
-    w = numpy.asarray(w, dtype=numpy.float64)
-    b = numpy.asarray(b, dtype=numpy.float64)
-    lr = numpy.asarray(lr, dtype=numpy.float64)
-    lam = numpy.asarray(lam, dtype=numpy.float64)
+    x = _k.real("l2_linreg", INPUTS, "x", x)
+    y = _k.real("l2_linreg", INPUTS, "y", y)
+    w = _k.real("l2_linreg", INPUTS, "w", w)
+    b = _k.real("l2_linreg", INPUTS, "b", b)
+    lr = _k.real("l2_linreg", INPUTS, "lr", lr)
+    lam = _k.real("l2_linreg", INPUTS, "lam", lam)
     N = x.shape[-1]
+    _k.check_shapes("l2_linreg", INPUTS, {"x": (x, (N,)), "y": (y, (N,)), "w": (w, ()), "b": (b, ()), "lr": (lr, ()), "lam": (lam, ())}, per_example=N + 8)
     # y_hat = b + w*x
     y_hat = x*(w)[..., None] + (b)[..., None]
     # E = sum_k((y_hat - y)**2)/N

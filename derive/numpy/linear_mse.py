@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"x": ('D',), "w": ('D',), "b": (), "y": ()}
+DOMAINS = {"x": "real", "w": "real", "b": "real", "y": "real"}
 QUANTITIES = ('y_hat', 'L', 'dL/dy_hat', 'dL/dw', 'dL/db')
 
 
@@ -18,10 +21,12 @@ def linear_mse(*, x, w, b, y):
     Inputs: x (N, D), w (N, D), b (N,), y (N,).
     Returns {"y_hat": (N,), "L": (N,), "dL/dy_hat": (N,), "dL/dw": (N, D), "dL/db": (N,)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    w = numpy.asarray(w, dtype=numpy.float64)
-    b = numpy.asarray(b, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
+    x = _k.real("linear_mse", INPUTS, "x", x)
+    w = _k.real("linear_mse", INPUTS, "w", w)
+    b = _k.real("linear_mse", INPUTS, "b", b)
+    y = _k.real("linear_mse", INPUTS, "y", y)
+    D = x.shape[-1]
+    _k.check_shapes("linear_mse", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "b": (b, ()), "y": (y, ())}, per_example=D + 4)
     # y_hat = b + sum_k(w ⊙ x)
     y_hat = b + numpy.sum(w*x, axis=-1)
     # L = (y_hat - y)**2/2

@@ -10,6 +10,10 @@ import numpy
 
 from derive.numpy import _kernels as _k
 
+INPUTS = {"x": ('T', 'D'), "h_0": ('H',), "C_0": ('H',), "W_f": ('H', 'D + H'), "W_i": ('H', 'D + H'), "W_c": ('H', 'D + H'), "W_o": ('H', 'D + H'), "b_f": ('H',), "b_i": ('H',), "b_c": ('H',), "b_o": ('H',), "W_y": ('K', 'H'), "y": ('T', 'K')}
+#: Inputs given per step, (N, T, ...): they always have the batch axis.
+SEQUENCES = ('x', 'y')
+
 
 def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0, b_o=0.0, W_y, y):
     """LSTM, forward over T steps and backpropagation through time.
@@ -17,22 +21,24 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     Batched over the leading axis N, with the T steps along axis 1. Inputs: x (N, T, D), h_0 (N, H), C_0 (N, H), W_f (N, H, D + H), W_i (N, H, D + H), W_c (N, H, D + H), W_o (N, H, D + H), b_f (N, H), b_i (N, H), b_c (N, H), b_o (N, H), W_y (N, K, H), y (N, T, K). Weights may also be shared by the batch (no N axis).
     Returns "L", "dL/dW_y", "dL/dW_o", "dL/dW_f", "dL/dW_i", "dL/dW_c", "dL/db_o", "dL/db_f", "dL/db_i", "dL/db_c", "h", "C", "f", "y_hat", "dL/dh", "dL/dC", "dL/dx", "dL/dh_0", "dL/dC_0".
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    h_0 = numpy.asarray(h_0, dtype=numpy.float64)
-    C_0 = numpy.asarray(C_0, dtype=numpy.float64)
-    W_f = numpy.asarray(W_f, dtype=numpy.float64)
-    W_i = numpy.asarray(W_i, dtype=numpy.float64)
-    W_c = numpy.asarray(W_c, dtype=numpy.float64)
-    W_o = numpy.asarray(W_o, dtype=numpy.float64)
-    b_f = numpy.asarray(b_f, dtype=numpy.float64)
-    b_i = numpy.asarray(b_i, dtype=numpy.float64)
-    b_c = numpy.asarray(b_c, dtype=numpy.float64)
-    b_o = numpy.asarray(b_o, dtype=numpy.float64)
-    W_y = numpy.asarray(W_y, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
-    T = x.shape[1]
+    x = _k.real("lstm_bptt_loop", INPUTS, "x", x, batched=True)
+    h_0 = _k.real("lstm_bptt_loop", INPUTS, "h_0", h_0)
+    C_0 = _k.real("lstm_bptt_loop", INPUTS, "C_0", C_0)
+    W_f = _k.real("lstm_bptt_loop", INPUTS, "W_f", W_f)
+    W_i = _k.real("lstm_bptt_loop", INPUTS, "W_i", W_i)
+    W_c = _k.real("lstm_bptt_loop", INPUTS, "W_c", W_c)
+    W_o = _k.real("lstm_bptt_loop", INPUTS, "W_o", W_o)
+    b_f = _k.real("lstm_bptt_loop", INPUTS, "b_f", b_f, number=True)
+    b_i = _k.real("lstm_bptt_loop", INPUTS, "b_i", b_i, number=True)
+    b_c = _k.real("lstm_bptt_loop", INPUTS, "b_c", b_c, number=True)
+    b_o = _k.real("lstm_bptt_loop", INPUTS, "b_o", b_o, number=True)
+    W_y = _k.real("lstm_bptt_loop", INPUTS, "W_y", W_y)
+    y = _k.real("lstm_bptt_loop", INPUTS, "y", y, batched=True)
+    T = x.shape[-2]
     D = x.shape[-1]
     H = h_0.shape[-1]
+    K = W_y.shape[-2]
+    _k.check_shapes("lstm_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "C_0": (C_0, (H,)), "W_f": (W_f, (H, D + H)), "W_i": (W_i, (H, D + H)), "W_c": (W_c, (H, D + H)), "W_o": (W_o, (H, D + H)), "b_f": (b_f, (H,)), "b_i": (b_i, (H,)), "b_c": (b_c, (H,)), "b_o": (b_o, (H,)), "W_y": (W_y, (K, H)), "y": (y, (T, K))}, per_example=D*T + H*K*T + 4*H*T*(D + H) + 27*H*T + 3*K*T + 2*T*(D + H) + 3*T)
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     C_prev = C_0
@@ -54,7 +60,7 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         y_t = y[:, t]
         C_prev_steps.append(C_prev)
         # z = [h_prev; x]
-        z = numpy.concatenate((h_prev, x_t), axis=-1)
+        z = _k.concat(h_prev, x_t)
         z_steps.append(z)
         # s_f = b_f + W_f z
         s_f = b_f + _k.matvec(W_f, z)

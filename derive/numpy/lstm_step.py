@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "h_prev": ('H',), "C_prev": ('H',), "W_f": ('H', 'D + H'), "W_i": ('H', 'D + H'), "W_c": ('H', 'D + H'), "W_o": ('H', 'D + H'), "b_f": ('H',), "b_i": ('H',), "b_c": ('H',), "b_o": ('H',), "W_y": ('K', 'H'), "y": ('K',)}
+DOMAINS = {"x": "real", "h_prev": "real", "C_prev": "real", "W_f": "real", "W_i": "real", "W_c": "real", "W_o": "real", "b_f": "real", "b_i": "real", "b_c": "real", "b_o": "real", "W_y": "real", "y": "one_hot"}
 QUANTITIES = ('z', 's_f', 's_i', 's_c', 's_o', 'f', 'i', 'C_tilde', 'o', 'C', 'h', 'g', 'y_hat', 'L', 'dL/dg', 'dL/dW_y', 'dL/dh', 'dL/do', 'dL/dC', 'dL/df', 'dL/di', 'dL/dC_tilde', 'dL/ds_o', 'dL/ds_f', 'dL/ds_i', 'dL/ds_c', 'dL/dW_o', 'dL/dW_f', 'dL/dW_i', 'dL/dW_c', 'dL/db_o', 'dL/db_f', 'dL/db_i', 'dL/db_c', 'dL/dz', 'dL/dh_prev', 'dL/dC_prev', 'dL/dx')
 
 
@@ -20,23 +21,25 @@ def lstm_step(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     Inputs: x (N, D), h_prev (N, H), C_prev (N, H), W_f (N, H, D + H), W_i (N, H, D + H), W_c (N, H, D + H), W_o (N, H, D + H), b_f (N, H), b_i (N, H), b_c (N, H), b_o (N, H), W_y (N, K, H), y (N, K).
     Returns {"z": (N, D + H), "s_f": (N, H), "s_i": (N, H), "s_c": (N, H), "s_o": (N, H), "f": (N, H), "i": (N, H), "C_tilde": (N, H), "o": (N, H), "C": (N, H), "h": (N, H), "g": (N, K), "y_hat": (N, K), "L": (N,), "dL/dg": (N, K), "dL/dW_y": (N, K, H), "dL/dh": (N, H), "dL/do": (N, H), "dL/dC": (N, H), "dL/df": (N, H), "dL/di": (N, H), "dL/dC_tilde": (N, H), "dL/ds_o": (N, H), "dL/ds_f": (N, H), "dL/ds_i": (N, H), "dL/ds_c": (N, H), "dL/dW_o": (N, H, D + H), "dL/dW_f": (N, H, D + H), "dL/dW_i": (N, H, D + H), "dL/dW_c": (N, H, D + H), "dL/db_o": (N, H), "dL/db_f": (N, H), "dL/db_i": (N, H), "dL/db_c": (N, H), "dL/dz": (N, D + H), "dL/dh_prev": (N, H), "dL/dC_prev": (N, H), "dL/dx": (N, D)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    h_prev = numpy.asarray(h_prev, dtype=numpy.float64)
-    C_prev = numpy.asarray(C_prev, dtype=numpy.float64)
-    W_f = numpy.asarray(W_f, dtype=numpy.float64)
-    W_i = numpy.asarray(W_i, dtype=numpy.float64)
-    W_c = numpy.asarray(W_c, dtype=numpy.float64)
-    W_o = numpy.asarray(W_o, dtype=numpy.float64)
-    b_f = numpy.asarray(b_f, dtype=numpy.float64)
-    b_i = numpy.asarray(b_i, dtype=numpy.float64)
-    b_c = numpy.asarray(b_c, dtype=numpy.float64)
-    b_o = numpy.asarray(b_o, dtype=numpy.float64)
-    W_y = numpy.asarray(W_y, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
+    x = _k.real("lstm_step", INPUTS, "x", x)
+    h_prev = _k.real("lstm_step", INPUTS, "h_prev", h_prev)
+    C_prev = _k.real("lstm_step", INPUTS, "C_prev", C_prev)
+    W_f = _k.real("lstm_step", INPUTS, "W_f", W_f)
+    W_i = _k.real("lstm_step", INPUTS, "W_i", W_i)
+    W_c = _k.real("lstm_step", INPUTS, "W_c", W_c)
+    W_o = _k.real("lstm_step", INPUTS, "W_o", W_o)
+    b_f = _k.real("lstm_step", INPUTS, "b_f", b_f, number=True)
+    b_i = _k.real("lstm_step", INPUTS, "b_i", b_i, number=True)
+    b_c = _k.real("lstm_step", INPUTS, "b_c", b_c, number=True)
+    b_o = _k.real("lstm_step", INPUTS, "b_o", b_o, number=True)
+    W_y = _k.real("lstm_step", INPUTS, "W_y", W_y)
+    y = _k.real("lstm_step", INPUTS, "y", y)
     D = x.shape[-1]
     H = h_prev.shape[-1]
+    K = W_y.shape[-2]
+    _k.check_shapes("lstm_step", INPUTS, {"x": (x, (D,)), "h_prev": (h_prev, (H,)), "C_prev": (C_prev, (H,)), "W_f": (W_f, (H, D + H)), "W_i": (W_i, (H, D + H)), "W_c": (W_c, (H, D + H)), "W_o": (W_o, (H, D + H)), "b_f": (b_f, (H,)), "b_i": (b_i, (H,)), "b_c": (b_c, (H,)), "b_o": (b_o, (H,)), "W_y": (W_y, (K, H)), "y": (y, (K,))}, per_example=3*D + H*K + 4*H*(D + H) + 29*H + 3*K + 2)
     # z = [h_prev; x]
-    z = numpy.concatenate((h_prev, x), axis=-1)
+    z = _k.concat(h_prev, x)
     # s_f = b_f + W_f z
     s_f = b_f + _k.matvec(W_f, z)
     # s_i = b_i + W_i z
@@ -120,7 +123,7 @@ def lstm_step(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
 
 def _z_from(*, x, h_prev):
     """z from x, h_prev."""
-    return numpy.concatenate((h_prev, x), axis=-1)
+    return _k.concat(h_prev, x)
 
 
 def _s_f_from(*, W_f, b_f, z):

@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "W_1": ('H_1', 'D'), "W_2": ('H_2', 'H_1'), "W_3": ('K', 'H_2'), "b_1": ('H_1',), "b_2": ('H_2',), "b_3": ('K',), "y": ('K',), "lr": ()}
+DOMAINS = {"x": "real", "W_1": "real", "W_2": "real", "W_3": "real", "b_1": "real", "b_2": "real", "b_3": "real", "y": "one_hot", "lr": "positive"}
 QUANTITIES = ('s_1', 'z_1', 's_2', 'z_2', 's_3', 'y_hat', 'L', 'dL/ds_3', 'dL/ds_2', 'dL/ds_1', 'dL/dW_3', 'dL/db_3', 'dL/dW_2', 'dL/db_2', 'dL/dW_1', 'dL/db_1', 'W_3_new', 'W_2_new', 'W_1_new')
 
 
@@ -20,15 +21,20 @@ def mlp_backprop(*, x, W_1, W_2, W_3, b_1=0.0, b_2=0.0, b_3=0.0, y, lr):
     Inputs: x (N, D), W_1 (N, H_1, D), W_2 (N, H_2, H_1), W_3 (N, K, H_2), b_1 (N, H_1), b_2 (N, H_2), b_3 (N, K), y (N, K), lr (N,).
     Returns {"s_1": (N, H_1), "z_1": (N, H_1), "s_2": (N, H_2), "z_2": (N, H_2), "s_3": (N, K), "y_hat": (N, K), "L": (N,), "dL/ds_3": (N, K), "dL/ds_2": (N, H_2), "dL/ds_1": (N, H_1), "dL/dW_3": (N, K, H_2), "dL/db_3": (N, K), "dL/dW_2": (N, H_2, H_1), "dL/db_2": (N, H_2), "dL/dW_1": (N, H_1, D), "dL/db_1": (N, H_1), "W_3_new": (N, K, H_2), "W_2_new": (N, H_2, H_1), "W_1_new": (N, H_1, D)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    W_1 = numpy.asarray(W_1, dtype=numpy.float64)
-    W_2 = numpy.asarray(W_2, dtype=numpy.float64)
-    W_3 = numpy.asarray(W_3, dtype=numpy.float64)
-    b_1 = numpy.asarray(b_1, dtype=numpy.float64)
-    b_2 = numpy.asarray(b_2, dtype=numpy.float64)
-    b_3 = numpy.asarray(b_3, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
-    lr = numpy.asarray(lr, dtype=numpy.float64)
+    x = _k.real("mlp_backprop", INPUTS, "x", x)
+    W_1 = _k.real("mlp_backprop", INPUTS, "W_1", W_1)
+    W_2 = _k.real("mlp_backprop", INPUTS, "W_2", W_2)
+    W_3 = _k.real("mlp_backprop", INPUTS, "W_3", W_3)
+    b_1 = _k.real("mlp_backprop", INPUTS, "b_1", b_1, number=True)
+    b_2 = _k.real("mlp_backprop", INPUTS, "b_2", b_2, number=True)
+    b_3 = _k.real("mlp_backprop", INPUTS, "b_3", b_3, number=True)
+    y = _k.real("mlp_backprop", INPUTS, "y", y)
+    lr = _k.real("mlp_backprop", INPUTS, "lr", lr)
+    D = x.shape[-1]
+    H_1 = W_1.shape[-2]
+    H_2 = W_2.shape[-2]
+    K = W_3.shape[-2]
+    _k.check_shapes("mlp_backprop", INPUTS, {"x": (x, (D,)), "W_1": (W_1, (H_1, D)), "W_2": (W_2, (H_2, H_1)), "W_3": (W_3, (K, H_2)), "b_1": (b_1, (H_1,)), "b_2": (b_2, (H_2,)), "b_3": (b_3, (K,)), "y": (y, (K,)), "lr": (lr, ())}, per_example=2*D*H_1 + 2*H_1*H_2 + 4*H_1 + 2*H_2*K + 4*H_2 + 4*K + 2)
     # s_1 = b_1 + W_1 x
     s_1 = b_1 + _k.matvec(W_1, x)
     # z_1 = sigmoid(s_1)

@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "w": ('D',), "y": (), "lr": ()}
+DOMAINS = {"x": "real", "w": "real", "y": "unit", "lr": "positive"}
 QUANTITIES = ('s', 'y_hat', 'E', 'dE/dw', 'w_new')
 
 
@@ -20,10 +21,12 @@ def perceptron(*, x, w, y, lr):
     Inputs: x (N, D), w (N, D), y (N,), lr (N,).
     Returns {"s": (N,), "y_hat": (N,), "E": (N,), "dE/dw": (N, D), "w_new": (N, D)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    w = numpy.asarray(w, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
-    lr = numpy.asarray(lr, dtype=numpy.float64)
+    x = _k.real("perceptron", INPUTS, "x", x)
+    w = _k.real("perceptron", INPUTS, "w", w)
+    y = _k.real("perceptron", INPUTS, "y", y)
+    lr = _k.real("perceptron", INPUTS, "lr", lr)
+    D = x.shape[-1]
+    _k.check_shapes("perceptron", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "y": (y, ()), "lr": (lr, ())}, per_example=2*D + 3)
     # s = sum_k(w ⊙ x)
     s = numpy.sum(w*x, axis=-1)
     # y_hat = sigmoid(s)

@@ -6,11 +6,10 @@ Do not edit: ``python -m derive.codegen`` writes this file, and a test fails whe
 a fresh generation differs from it.
 """
 
-import numpy
-
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": (), "y": (), "w_1": (), "w_2": (), "w_3": ()}
+DOMAINS = {"x": "real", "y": "real", "w_1": "real", "w_2": "real", "w_3": "real"}
 QUANTITIES = ('s_1', 'a_1', 's_2', 'F_2', 'a_2', 's_3', 'y_hat', 'L', 'dL/dy_hat', 'dL/ds_3', 'dL/dw_3', 'dL/da_2', 'dL/ds_2', 'dL/dw_2', 'dL/da_1', 'dL/ds_1', 'dL/dw_1', 'dL/dx')
 
 
@@ -20,11 +19,12 @@ def residual_chain(*, x, y, w_1, w_2, w_3):
     Inputs: x (N,), y (N,), w_1 (N,), w_2 (N,), w_3 (N,).
     Returns {"s_1": (N,), "a_1": (N,), "s_2": (N,), "F_2": (N,), "a_2": (N,), "s_3": (N,), "y_hat": (N,), "L": (N,), "dL/dy_hat": (N,), "dL/ds_3": (N,), "dL/dw_3": (N,), "dL/da_2": (N,), "dL/ds_2": (N,), "dL/dw_2": (N,), "dL/da_1": (N,), "dL/ds_1": (N,), "dL/dw_1": (N,), "dL/dx": (N,)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
-    w_1 = numpy.asarray(w_1, dtype=numpy.float64)
-    w_2 = numpy.asarray(w_2, dtype=numpy.float64)
-    w_3 = numpy.asarray(w_3, dtype=numpy.float64)
+    x = _k.real("residual_chain", INPUTS, "x", x)
+    y = _k.real("residual_chain", INPUTS, "y", y)
+    w_1 = _k.real("residual_chain", INPUTS, "w_1", w_1)
+    w_2 = _k.real("residual_chain", INPUTS, "w_2", w_2)
+    w_3 = _k.real("residual_chain", INPUTS, "w_3", w_3)
+    _k.check_shapes("residual_chain", INPUTS, {"x": (x, ()), "y": (y, ()), "w_1": (w_1, ()), "w_2": (w_2, ()), "w_3": (w_3, ())}, per_example=18)
     # s_1 = w_1*x
     s_1 = w_1*x
     # a_1 = sigmoid(s_1)

@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x_1": ('D',), "x_2": ('D',), "h_0": ('H',), "U": ('H', 'D'), "W": ('H', 'H'), "V": ('K', 'H'), "y_1": ('K',), "y_2": ('K',)}
+DOMAINS = {"x_1": "real", "x_2": "real", "h_0": "real", "U": "real", "W": "real", "V": "real", "y_1": "one_hot", "y_2": "one_hot"}
 QUANTITIES = ('s_1', 'h_1', 'o_1', 'y_hat_1', 'L_1', 's_2', 'h_2', 'o_2', 'y_hat_2', 'L_2', 'L', 'dL/do_2', 'dL/dh_2', 'dL/ds_2', 'dL/do_1', 'dL/dh_1', 'dL/ds_1', 'dL/dV', 'dL/dW', 'dL/dU', 'dL/dh_0')
 
 
@@ -20,14 +21,18 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     Inputs: x_1 (N, D), x_2 (N, D), h_0 (N, H), U (N, H, D), W (N, H, H), V (N, K, H), y_1 (N, K), y_2 (N, K).
     Returns {"s_1": (N, H), "h_1": (N, H), "o_1": (N, K), "y_hat_1": (N, K), "L_1": (N,), "s_2": (N, H), "h_2": (N, H), "o_2": (N, K), "y_hat_2": (N, K), "L_2": (N,), "L": (N,), "dL/do_2": (N, K), "dL/dh_2": (N, H), "dL/ds_2": (N, H), "dL/do_1": (N, K), "dL/dh_1": (N, H), "dL/ds_1": (N, H), "dL/dV": (N, K, H), "dL/dW": (N, H, H), "dL/dU": (N, H, D), "dL/dh_0": (N, H)}.
     """
-    x_1 = numpy.asarray(x_1, dtype=numpy.float64)
-    x_2 = numpy.asarray(x_2, dtype=numpy.float64)
-    h_0 = numpy.asarray(h_0, dtype=numpy.float64)
-    U = numpy.asarray(U, dtype=numpy.float64)
-    W = numpy.asarray(W, dtype=numpy.float64)
-    V = numpy.asarray(V, dtype=numpy.float64)
-    y_1 = numpy.asarray(y_1, dtype=numpy.float64)
-    y_2 = numpy.asarray(y_2, dtype=numpy.float64)
+    x_1 = _k.real("rnn_bptt", INPUTS, "x_1", x_1)
+    x_2 = _k.real("rnn_bptt", INPUTS, "x_2", x_2)
+    h_0 = _k.real("rnn_bptt", INPUTS, "h_0", h_0)
+    U = _k.real("rnn_bptt", INPUTS, "U", U)
+    W = _k.real("rnn_bptt", INPUTS, "W", W)
+    V = _k.real("rnn_bptt", INPUTS, "V", V)
+    y_1 = _k.real("rnn_bptt", INPUTS, "y_1", y_1)
+    y_2 = _k.real("rnn_bptt", INPUTS, "y_2", y_2)
+    D = x_1.shape[-1]
+    H = h_0.shape[-1]
+    K = V.shape[-2]
+    _k.check_shapes("rnn_bptt", INPUTS, {"x_1": (x_1, (D,)), "x_2": (x_2, (D,)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y_1": (y_1, (K,)), "y_2": (y_2, (K,))}, per_example=D*H + H**2 + H*K + 9*H + 6*K + 5)
     # s_1 = U x_1 + W h_0
     s_1 = _k.matvec(U, x_1) + _k.matvec(W, h_0)
     # h_1 = tanh(s_1)

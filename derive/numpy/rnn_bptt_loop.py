@@ -10,6 +10,10 @@ import numpy
 
 from derive.numpy import _kernels as _k
 
+INPUTS = {"x": ('T', 'D'), "h_0": ('H',), "U": ('H', 'D'), "W": ('H', 'H'), "V": ('K', 'H'), "y": ('T', 'K')}
+#: Inputs given per step, (N, T, ...): they always have the batch axis.
+SEQUENCES = ('x', 'y')
+
 
 def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     """RNN, forward over T steps and backpropagation through time.
@@ -17,13 +21,17 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     Batched over the leading axis N, with the T steps along axis 1. Inputs: x (N, T, D), h_0 (N, H), U (N, H, D), W (N, H, H), V (N, K, H), y (N, T, K). Weights may also be shared by the batch (no N axis).
     Returns "L", "dL/dU", "dL/dW", "dL/dV", "h", "y_hat", "dL/dh", "dL/ds", "dL/dx", "dL/dh_0".
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    h_0 = numpy.asarray(h_0, dtype=numpy.float64)
-    U = numpy.asarray(U, dtype=numpy.float64)
-    W = numpy.asarray(W, dtype=numpy.float64)
-    V = numpy.asarray(V, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
-    T = x.shape[1]
+    x = _k.real("rnn_bptt_loop", INPUTS, "x", x, batched=True)
+    h_0 = _k.real("rnn_bptt_loop", INPUTS, "h_0", h_0)
+    U = _k.real("rnn_bptt_loop", INPUTS, "U", U)
+    W = _k.real("rnn_bptt_loop", INPUTS, "W", W)
+    V = _k.real("rnn_bptt_loop", INPUTS, "V", V)
+    y = _k.real("rnn_bptt_loop", INPUTS, "y", y, batched=True)
+    T = x.shape[-2]
+    D = x.shape[-1]
+    H = h_0.shape[-1]
+    K = V.shape[-2]
+    _k.check_shapes("rnn_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y": (y, (T, K))}, per_example=D*H*T + D*T + H**2*T + H*K*T + 5*H*T + 3*K*T + 3*T)
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     h_prev_steps = []

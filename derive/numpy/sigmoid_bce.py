@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"s": (), "y": ()}
+DOMAINS = {"s": "real", "y": "unit"}
 QUANTITIES = ('y_hat', 'L', 'dL/ds')
 
 
@@ -20,8 +21,9 @@ def sigmoid_bce(*, s, y):
     Inputs: s (N,), y (N,).
     Returns {"y_hat": (N,), "L": (N,), "dL/ds": (N,)}.
     """
-    s = numpy.asarray(s, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
+    s = _k.real("sigmoid_bce", INPUTS, "s", s)
+    y = _k.real("sigmoid_bce", INPUTS, "y", y)
+    _k.check_shapes("sigmoid_bce", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=5)
     # _e = exp(-Abs(s))
     _e = numpy.exp(-abs(s))
     # _d = _e + 1

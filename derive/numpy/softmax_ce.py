@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"o": ('K',), "y": ('K',)}
+DOMAINS = {"o": "real", "y": "one_hot"}
 QUANTITIES = ('y_hat', 'L', 'dL/do')
 
 
@@ -20,8 +21,10 @@ def softmax_ce(*, o, y):
     Inputs: o (N, K), y (N, K).
     Returns {"y_hat": (N, K), "L": (N,), "dL/do": (N, K)}.
     """
-    o = numpy.asarray(o, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
+    o = _k.real("softmax_ce", INPUTS, "o", o)
+    y = _k.real("softmax_ce", INPUTS, "y", y)
+    K = o.shape[-1]
+    _k.check_shapes("softmax_ce", INPUTS, {"o": (o, (K,)), "y": (y, (K,))}, per_example=3*K + 3)
     # _m = max_k(o)
     _m = numpy.max(o, axis=-1)
     # _z = exp(o - _m)

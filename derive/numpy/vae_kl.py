@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"mu": ('Z',), "logvar": ('Z',)}
+DOMAINS = {"mu": "real", "logvar": "real"}
 QUANTITIES = ('KL', 'dKL/dmu', 'dKL/dlogvar')
 
 
@@ -18,8 +21,10 @@ def vae_kl(*, mu, logvar):
     Inputs: mu (N, Z), logvar (N, Z).
     Returns {"KL": (N,), "dKL/dmu": (N, Z), "dKL/dlogvar": (N, Z)}.
     """
-    mu = numpy.asarray(mu, dtype=numpy.float64)
-    logvar = numpy.asarray(logvar, dtype=numpy.float64)
+    mu = _k.real("vae_kl", INPUTS, "mu", mu)
+    logvar = _k.real("vae_kl", INPUTS, "logvar", logvar)
+    Z = mu.shape[-1]
+    _k.check_shapes("vae_kl", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,))}, per_example=3*Z + 1)
     # _em1 = expm1(logvar)
     _em1 = numpy.expm1(logvar)
     # KL = sum_k(mu**2 + exp(logvar) - logvar - 1)/2  (stable form: Max(0, sum_k(_em1 + mu**2 - logvar)/2))

@@ -11,6 +11,7 @@ import numpy
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "W_mu": ('Z', 'D'), "W_logvar": ('Z', 'D'), "W_dec": ('D', 'Z'), "eps": ('Z',)}
+DOMAINS = {"x": "real", "W_mu": "real", "W_logvar": "real", "W_dec": "real", "eps": "real"}
 QUANTITIES = ('mu', 'logvar', 'sigma', 'z', 'x_hat', 'rec', 'KL', 'L', 'dL/dx_hat', 'dL/dW_dec', 'dL/dz', 'dL/dmu', 'dL/dlogvar', 'dL/dW_mu', 'dL/dW_logvar')
 
 
@@ -20,11 +21,14 @@ def vae_loss(*, x, W_mu, W_logvar, W_dec, eps):
     Inputs: x (N, D), W_mu (N, Z, D), W_logvar (N, Z, D), W_dec (N, D, Z), eps (N, Z).
     Returns {"mu": (N, Z), "logvar": (N, Z), "sigma": (N, Z), "z": (N, Z), "x_hat": (N, D), "rec": (N,), "KL": (N,), "L": (N,), "dL/dx_hat": (N, D), "dL/dW_dec": (N, D, Z), "dL/dz": (N, Z), "dL/dmu": (N, Z), "dL/dlogvar": (N, Z), "dL/dW_mu": (N, Z, D), "dL/dW_logvar": (N, Z, D)}.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    W_mu = numpy.asarray(W_mu, dtype=numpy.float64)
-    W_logvar = numpy.asarray(W_logvar, dtype=numpy.float64)
-    W_dec = numpy.asarray(W_dec, dtype=numpy.float64)
-    eps = numpy.asarray(eps, dtype=numpy.float64)
+    x = _k.real("vae_loss", INPUTS, "x", x)
+    W_mu = _k.real("vae_loss", INPUTS, "W_mu", W_mu)
+    W_logvar = _k.real("vae_loss", INPUTS, "W_logvar", W_logvar)
+    W_dec = _k.real("vae_loss", INPUTS, "W_dec", W_dec)
+    eps = _k.real("vae_loss", INPUTS, "eps", eps)
+    D = x.shape[-1]
+    Z = W_mu.shape[-2]
+    _k.check_shapes("vae_loss", INPUTS, {"x": (x, (D,)), "W_mu": (W_mu, (Z, D)), "W_logvar": (W_logvar, (Z, D)), "W_dec": (W_dec, (D, Z)), "eps": (eps, (Z,))}, per_example=3*D*Z + 2*D + 8*Z + 3)
     # mu = W_mu x
     mu = _k.matvec(W_mu, x)
     # logvar = W_logvar x

@@ -8,7 +8,10 @@ a fresh generation differs from it.
 
 import numpy
 
+from derive.numpy import _kernels as _k
+
 INPUTS = {"mu": ('Z',), "logvar": ('Z',), "eps": ('Z',), "y": ('Z',)}
+DOMAINS = {"mu": "real", "logvar": "real", "eps": "real", "y": "real"}
 QUANTITIES = ('sigma', 'z', 'L', 'dL/dz', 'dL/dmu', 'dL/dlogvar')
 
 
@@ -18,10 +21,12 @@ def vae_reparam(*, mu, logvar, eps, y):
     Inputs: mu (N, Z), logvar (N, Z), eps (N, Z), y (N, Z).
     Returns {"sigma": (N, Z), "z": (N, Z), "L": (N,), "dL/dz": (N, Z), "dL/dmu": (N, Z), "dL/dlogvar": (N, Z)}.
     """
-    mu = numpy.asarray(mu, dtype=numpy.float64)
-    logvar = numpy.asarray(logvar, dtype=numpy.float64)
-    eps = numpy.asarray(eps, dtype=numpy.float64)
-    y = numpy.asarray(y, dtype=numpy.float64)
+    mu = _k.real("vae_reparam", INPUTS, "mu", mu)
+    logvar = _k.real("vae_reparam", INPUTS, "logvar", logvar)
+    eps = _k.real("vae_reparam", INPUTS, "eps", eps)
+    y = _k.real("vae_reparam", INPUTS, "y", y)
+    Z = mu.shape[-1]
+    _k.check_shapes("vae_reparam", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,)), "eps": (eps, (Z,)), "y": (y, (Z,))}, per_example=5*Z + 1)
     # sigma = exp(logvar/2)
     sigma = numpy.exp((0.5)*logvar)
     # z = eps ⊙ sigma + mu
