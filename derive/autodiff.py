@@ -29,6 +29,7 @@ from derive.engine.equality import NUMPY_FUNCTIONS
 from derive.engine.prove import Proof, prove_equal
 from derive.engine.rule import Step
 from derive.errors import TooComplex
+from derive.printing import glossary as g
 from derive.symbolic.functions import relu, sigmoid, softplus
 
 MAX_STEPS = 200
@@ -71,6 +72,40 @@ WHY = {
     "piecewise": "differentiate a piecewise definition branch by branch",
     "other": "derivative computed by SymPy",
     "simplify": "simplify",
+}
+
+#: The same reasons in Korean, in the lecture notes' words (a test keeps the keys equal to :data:`WHY`'s).
+WHY_KO = {
+    "constant": f"{g.CONSTANT}의 {g.DIFFERENTIATE}은 0",
+    "variable": f"{g.VARIABLE} 자신의 {g.DIFFERENTIATE}은 1",
+    "constant_and_variable": f"{g.CONSTANT}의 {g.DIFFERENTIATE}은 0, {g.VARIABLE} 자신의 {g.DIFFERENTIATE}은 1",
+    "sum": f"{g.SUM_RULE}: {g.SUM}의 {g.DIFFERENTIATE}은 {g.DIFFERENTIATE}의 {g.SUM}",
+    "constant_factor": f"{g.CONSTANT}배의 {g.DIFFERENTIATE}: (c u)' = c u'",
+    "product": f"{g.PRODUCT_RULE}: (u v)' = u' v + u v'",
+    "quotient": f"{g.QUOTIENT_RULE}: (u / v)' = (u' v − u v') / v²",
+    "power": f"{g.POWER_RULE}: (x^n)' = n x^(n−1)",
+    "power_chain": f"{g.POWER_RULE}과 {g.CHAIN_RULE}: (u^n)' = n u^(n−1) u'",
+    "sqrt": f"제곱근과 {g.CHAIN_RULE}: (√u)' = u' / (2√u)",
+    "exponential": f"지수함수의 {g.DIFFERENTIATE}: (a^u)' = a^u log(a) u'",
+    "general_power": f"일반 {g.POWER_RULE}: (u^v)' = u^v (v' log u + v u' / u)",
+    "exp": f"{g.CHAIN_RULE}: d/dx e^u = e^u u'",
+    "log": f"{g.CHAIN_RULE}: d/dx log u = u'/u",
+    "sigmoid": f"{g.SIGMOID}의 {g.DERIVATIVE}: σ' = σ(1 − σ)",
+    "tanh": f"tanh의 {g.DERIVATIVE}: tanh' = 1 − tanh²",
+    "softplus": f"softplus의 {g.DERIVATIVE}: softplus' = σ",
+    "relu": f"ReLU의 {g.DERIVATIVE}: 계단 함수 H (u > 0이면 1, u < 0이면 0)",
+    "abs": f"절댓값의 {g.DERIVATIVE}: |u|' = sign(u) u'",
+    "sign": "sign 함수는 0이 아닌 곳에서 평평하다: sign' = 0",
+    "max": f"최댓값의 {g.DERIVATIVE}: 더 큰 인자의 {g.DERIVATIVE}",
+    "min": f"최솟값의 {g.DERIVATIVE}: 더 작은 인자의 {g.DERIVATIVE}",
+    "sinh": f"{g.CHAIN_RULE}: sinh' = cosh",
+    "cosh": f"{g.CHAIN_RULE}: cosh' = sinh",
+    "sin": f"{g.CHAIN_RULE}: sin' = cos",
+    "cos": f"{g.CHAIN_RULE}: cos' = −sin",
+    "tan": f"{g.CHAIN_RULE}: tan' = 1 + tan²",
+    "piecewise": f"구간별 정의를 구간마다 {g.DIFFERENTIATE}",
+    "other": f"SymPy가 계산한 {g.DERIVATIVE}",
+    "simplify": "정리",
 }
 
 
@@ -190,11 +225,11 @@ def gradient_steps(expr: sp.Expr, variable: sp.Symbol) -> list[Step]:
             raise TooComplex(f"the derivative needs more than {MAX_STEPS} steps")
         with distribute(False):  # keep 2(y − ŷ) as written, not 2y − 2ŷ
             kind, current = _next_step(current)
-        steps.append(Step(_d(expr, variable), current, why=WHY[kind]) if not steps
-                     else Step(current, why=WHY[kind]))
+        steps.append(Step(_d(expr, variable), current, why=WHY[kind], why_ko=WHY_KO[kind]) if not steps
+                     else Step(current, why=WHY[kind], why_ko=WHY_KO[kind]))
     final = simplest_form(current, familiar=_function_types(expr))
     if final != current:
-        steps.append(Step(final, why=WHY["simplify"]))
+        steps.append(Step(final, why=WHY["simplify"], why_ko=WHY_KO["simplify"]))
     return steps
 
 

@@ -61,8 +61,9 @@ MISTAKES = [  # (rule, quantity, latex, mistake kind, words the diagnosis must c
      "missing term: -1"),
     ("sigmoid_bce", "L", r"-y\log\hat{y} - (1-y)\log(1-\hat{y}) + s", "extra_term", "extra term: s"),
     ("sigmoid_bce", "L", r"-y\log\hat{y} + (1-y)\log(1-\hat{y})", "term_sign", "is flipped"),
-    ("l2_linreg", "dL/dw", r"\frac{2}{N}\sum_n x_n(\hat{y}_n - y_n) + \lambda w", "term_factor",
-     "1/2 times it"),
+    # (+ \lambda w would be right with the penalty (λ/2)w²: a convention, see tests/test_conventions.py)
+    ("l2_linreg", "dL/dw", r"\frac{2}{N}\sum_n x_n(\hat{y}_n - y_n) + 4\lambda w", "term_factor",
+     "2 times it"),
     ("softmax_ce", "dL/do", r"\log(\log(\hat{y}_j)) - y_j", "undefined", "undefined"),
     ("softmax_ce", "L", r"\hat{y} - y", "shape", "does not have the shape of L"),
     ("sigmoid_bce", "dL/ds", r"\hat{y}(1 - \hat{y})", None, "not one of the usual mistakes"),

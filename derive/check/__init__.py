@@ -41,7 +41,11 @@ format), so that ``derive run`` reports them as expected findings::
       statuses: {L: carried} # worked: any subset of the answered quantities
       reaches: false         # derivation: whether the last line is the quantity
       ok: false              # optional, both
+      slips: {dL/do: sign}   # worked: the kind of slip the report names (derive.check.slips.KINDS)
       mistake: sign flipped  # free text
+
+Each answer that is not ``correct`` also gets a :class:`derive.check.slips.Finding`
+(``FileReport.findings``): the kind of slip, the numbers off and the accepted range.
 
 Precision: a number is judged by the digits written (``0.60``: ± 0.005; ``1.5e-3``:
 ± 0.5e-4; a whole number ``1`` is exact; the decimals inside a quoted LaTeX answer
@@ -61,6 +65,7 @@ from pathlib import Path
 
 from derive.check.judge import first_error, judge
 from derive.check.report import FileReport, format_report, format_table
+from derive.check.slips import explain
 from derive.check.worked import DerivationFile, load_file
 from derive.engine.budget import bounded
 from derive.errors import InputError, TooComplex
@@ -111,7 +116,8 @@ def _check(path) -> FileReport:
         from derive.check.derivation_file import check_derivation  # needs SymPy
         return check_derivation(loaded)
     steps = judge(loaded)
-    return FileReport(str(path), "worked", loaded.rule.name, loaded.title, steps, first_error(steps), loaded.expect)
+    return FileReport(str(path), "worked", loaded.rule.name, loaded.title, steps, first_error(steps), loaded.expect,
+                      findings=explain(loaded, steps))
 
 
 def check_paths(paths) -> list[FileReport]:

@@ -36,6 +36,7 @@ from derive.check.equiv import index_sizes, read_formula
 from derive.check.report import FileReport
 from derive.check.worked import DerivationFile
 from derive.engine.budget import bounded, time_budget
+from derive.engine.conventions import in_convention
 from derive.engine.realize import Realizer
 from derive.engine.rule import Rule
 from derive.errors import InputError, TooComplex
@@ -118,7 +119,8 @@ def check_derivation(derivation: DerivationFile) -> FileReport:
 def _rule(derivation: DerivationFile):
     if derivation.rule is None:
         return Rule("derivation", "a derivation without a rule")
-    rule = get_rule(derivation.rule, path=derivation.path, field="rule")
+    rule = in_convention(get_rule(derivation.rule, path=derivation.path, field="rule"), derivation.conventions,
+                         path=derivation.path)
     public = [q for q in rule.quantities if not q.startswith("_")]
     if derivation.quantity is not None and derivation.quantity not in public:
         raise InputError(f"{rule.name} has no quantity {derivation.quantity!r} (its quantities: "

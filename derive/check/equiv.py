@@ -18,7 +18,10 @@ How it works
    and decides: symbolically first, then numerically at random points of the
    inputs' domains, which yields a counterexample when they differ. A formula
    that is undefined at a point where the quantity is defined differs there.
-3. **Diagnose.** When they differ, the usual mistakes are tried in turn, each as
+3. **Diagnose.** When they differ, the formula is first tried as the quantity in each other
+   convention of the rule (½ in the squared error, λ/2, log₂, a mean: the diagnosis names it
+   and the declaration to add) and as the notes' δ = r − y quantities; then the usual
+   mistakes are tried in turn, each as
    a rewrite of the correct formula G (its definition or any step of its
    derivation in the rule) or of the student's F, compared numerically at the
    same random points: F = −G (sign), F = c·G (a constant factor), log base 10,
@@ -50,11 +53,15 @@ from derive.check.compare import (
     Deadline, Evaluator, Form, ShapeMismatch, compare, concrete_sizes, free_indices, quantities_used, realize,
     same_values,
 )
+from derive.check.conventions import TRADITION
+from derive.check.messages import Text
 from derive.engine.budget import bounded, time_budget
+from derive.engine.conventions import alternatives, declaration_text, in_convention, meaning
 from derive.engine.realize import Realizer
 from derive.errors import InputError, LatexError, TooComplex
 from derive.latex.adapter import parse_latex
 from derive.naming import gradient_parts, is_gradient
+from derive.printing.errors_ko import translate
 from derive.printing.latex import latex
 from derive.symbolic.arrays import ArraySymbol, MatVec, Outer, Transpose, shape_of
 from derive.symbolic.functions import sigmoid
@@ -69,18 +76,26 @@ DIAGNOSIS_POINTS = 40
 MAX_CANDIDATES = 120
 #: \delta_{kj} (read as the name delta_kj): the Kronecker delta of two index letters.
 _KRONECKER = re.compile(r"delta_([a-z])_?([a-z])")
-LOG_BASE = r"log base 10 where the natural log belongs (\log is natural here)"
+LOG_BASE = Text("eq_log_base")
 
 
 @dataclass
 class Equivalence:
     verdict: str  # "equivalent" | "not_equivalent"
-    diagnosis: str
+    diagnosis: str  # in English (the JSON report's); built from a Text, said in any language by say()
     counterexample: dict | None = None
-    #: sign, factor, log_base, transpose, activation, missing_term, extra_term, term_sign,
+    #: convention, sign, factor, log_base, transpose, activation, missing_term, extra_term, term_sign,
     #: term_factor, shape, undefined; None when equivalent or not recognized
     mistake: str | None = None
     method: str = ""
+
+    def __post_init__(self):
+        self.text = self.diagnosis if isinstance(self.diagnosis, Text) else None
+        self.diagnosis = str(self.diagnosis)
+
+    def say(self, lang: str = "en") -> str:
+        """The diagnosis in ``lang`` (en or ko)."""
+        return self.text.say(lang) if self.text is not None else translate(self.diagnosis, lang)
 
     def to_json(self) -> dict:
         return {"verdict": self.verdict, "diagnosis": self.diagnosis, "counterexample": self.counterexample,
@@ -276,16 +291,19 @@ def _decide(rule, quantity: str, text: str, deadline: Deadline) -> Equivalence:
             mistake, diagnosis = _diagnose(rule, quantity, form, evaluator, yours, right, sizes, shape, deadline)
             if result.left is None:
                 mistake = mistake or "undefined"
-                diagnosis = f"your formula is undefined (or overflows) at a point where {quantity} is defined" \
-                    if mistake == "undefined" else diagnosis
+                diagnosis = Text("eq_undefined", quantity=quantity) if mistake == "undefined" else diagnosis
             elif result.right is None:
-                diagnosis += f" (at the counterexample {quantity} is undefined, yours = {result.left:.6g})"
+                diagnosis = Text("eq_at_undefined", diagnosis=diagnosis, quantity=quantity,
+                                 yours=f"{result.left:.6g}")
             else:
-                diagnosis += f" (at the counterexample: yours = {result.left:.6g}, correct = {result.right:.6g})"
+                diagnosis = Text("eq_at", diagnosis=diagnosis, yours=f"{result.left:.6g}",
+                                 correct=f"{result.right:.6g}")
             return Equivalence("not_equivalent", diagnosis, result.counterexample, mistake, result.method)
         methods.append(result.method)
     method = "symbolic" if all(m == "symbolic" for m in methods) else methods[-1]
-    return Equivalence("equivalent", f"equal to {quantity} of {rule.name} ({method})", None, None, method)
+    said = Text(f"eq_method_{method}") if method in ("symbolic", "numeric") else method
+    return Equivalence("equivalent", Text("eq_equal", quantity=quantity, rule=rule.name, method=said), None, None,
+                       method)
 
 
 def _shape_verdict(rule, quantity, form, sizes, shape, reason, deadline) -> Equivalence:
@@ -300,8 +318,8 @@ def _shape_verdict(rule, quantity, form, sizes, shape, reason, deadline) -> Equi
             continue
         if same_values(values, right):
             return Equivalence("not_equivalent", message, None, kind, "shape")
-    return Equivalence("not_equivalent", f"the formula does not have the shape of {quantity}: {reason}",
-                       None, "shape", "shape")
+    return Equivalence("not_equivalent", Text("eq_shape", quantity=quantity,
+                                              reason=lambda lang: translate(reason, lang)), None, "shape", "shape")
 
 
 # -- diagnosis -------------------------------------------------------------------------
@@ -311,14 +329,21 @@ def _diagnose(rule, quantity, form, evaluator, mine, right, sizes, shape, deadli
     if mine is None:  # decided without numbers: evaluate now
         mine = evaluator.values(realize(rule, form, sizes, shape))
         right = evaluator.values(realize(rule, Form(rule.quantities[quantity].symbol), sizes, shape))
+    try:  # right in another convention: said so, with the declaration, before "2 times" or "sign flipped"
+        with time_budget(max(0.1, min(DIAGNOSIS_SECONDS, deadline.left() - 0.2))):
+            found = _convention(rule, quantity, form, evaluator, mine, right, sizes, shape)
+        if found is not None:
+            return "convention", found
+    except (TooComplex, RecursionError):
+        pass
     factor = _constant_ratio(mine, right)
     if factor is not None:
         if abs(factor + 1) < 1e-9:
-            return "sign", "the sign is flipped: yours is −1 times the correct formula"
+            return "sign", Text("eq_sign")
         for base_factor in (1 / math.log(10), math.log(10)):
             if abs(factor - base_factor) < 1e-9 * base_factor:
                 return "log_base", LOG_BASE
-        return "factor", f"off by a constant factor: yours is {_number_text(factor)} times the correct formula"
+        return "factor", Text("eq_factor", factor=_number_text(factor))
     try:
         with time_budget(max(0.1, min(DIAGNOSIS_SECONDS, deadline.left() - 0.2))):
             for kind, message, candidate, side in _candidates(rule, quantity, form):
@@ -333,22 +358,61 @@ def _diagnose(rule, quantity, form, evaluator, mine, right, sizes, shape, deadli
                 elif same_values(mine, values) if side == "correct" else same_values(values, right):
                     return kind, message
     except (TooComplex, RecursionError):
-        return None, "not equal; no usual mistake was recognized in the time available"
-    return None, "not equal, and not one of the usual mistakes (sign, factor, log base, transpose, " \
-                 "activation derivative, a missing or extra term)"
+        return None, Text("eq_no_time")
+    return None, Text("eq_unknown")
+
+
+def _convention(rule, quantity, form, evaluator, mine, right, sizes, shape) -> Text | None:
+    """The formula is the quantity in another convention of the rule (:mod:`derive.engine.conventions`),
+    or one of the notes' δ = r − y quantities (or the gradient where one of those belongs)."""
+    own = rule.default_convention
+    for other in alternatives(rule):
+        variant = in_convention(rule, other.only(rule.convention_keys))
+        try:
+            yours = evaluator.values(realize(variant, form, sizes, shape))
+            theirs = evaluator.values(realize(variant, Form(variant.quantities[quantity].symbol), sizes, shape))
+        except ShapeMismatch:
+            continue
+        if same_values(yours, theirs):
+            # the declaration that gives this convention: each key off the rule's own, or declared already
+            wanted = {k: getattr(other, k) for k in rule.convention_keys
+                      if getattr(other, k) != getattr(own, k) or getattr(rule.convention, k) != getattr(own, k)}
+            flags = ",".join(f"{k}={v}" for k, v in wanted.items())
+            differences = other.differences(rule.convention, rule.convention_keys)
+            sentence = Text("convention", name=quantity, verb=Text("verb_add"),
+                            meaning=lambda lang, differences=differences: meaning(differences, lang),
+                            declaration=declaration_text(wanted))
+            return Text("eq_convention_flags", sentence=sentence, flags=flags)
+    ours = [q for q in rule.quantities if TRADITION.match(q)]
+    if not ours or not (is_gradient(quantity) or TRADITION.match(quantity)):
+        return None
+    others = ours if is_gradient(quantity) else [q for q in rule.quantities if is_gradient(q)]
+    for other in others:
+        try:
+            values = evaluator.values(realize(rule, Form(rule.quantities[other].symbol), sizes, shape))
+        except ShapeMismatch:
+            continue
+        if same_values(mine, values):
+            tradition = other if is_gradient(quantity) else quantity
+            what = Text("delta" if tradition.startswith("delta") else "update")
+            key = "tradition_value" if is_gradient(quantity) else "gradient_value"
+            return Text(key, other=other, name=quantity, what=what)
+    if is_gradient(quantity) and same_values(mine, -right):
+        return Text("tradition_sign", name=quantity, others=", ".join(f"`{q}`" for q in ours))
+    return None
 
 
 def _term_mistake(mine, right, rest, term: str):
     """With G = rest + t: the student's F = rest (t missing), rest − t (its sign flipped) or rest + c·t."""
     if same_values(mine, rest):
-        return "missing_term", f"a missing term: {term}"
+        return "missing_term", Text("eq_missing_term", term=term)
     with np.errstate(invalid="ignore"):
         factor = _constant_ratio(mine - rest, right - rest)
     if factor is None or abs(factor - 1) < 1e-9:
         return None
     if abs(factor + 1) < 1e-9:
-        return "term_sign", f"the sign of the term {term} is flipped"
-    return "term_factor", f"the term {term} has a wrong factor: yours is {_number_text(factor)} times it"
+        return "term_sign", Text("eq_term_sign", term=term)
+    return "term_factor", Text("eq_term_factor", term=term, factor=_number_text(factor))
 
 
 def _constant_ratio(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -427,18 +491,18 @@ def _transposes(form: Form, *, student: bool):
         if isinstance(node, Transpose) and isinstance(node.args[0], ArraySymbol):
             m = latex(node.args[0])
             wrote, belongs = (rf"{m}^\top", m) if student else (m, rf"{m}^\top")
-            yield "transpose", f"a transposed matrix: {wrote} where {belongs} belongs", \
+            yield "transpose", Text("eq_transposed", wrote=wrote, belongs=belongs), \
                 Form(expr.xreplace({node: node.args[0]}), form.indices)
         elif isinstance(node, MatVec) and isinstance(node.args[0], ArraySymbol):
             m = latex(node.args[0])
             wrote, belongs = (m, rf"{m}^\top") if student else (rf"{m}^\top", m)
-            yield "transpose", f"a transposed matrix: {wrote} where {belongs} belongs", \
+            yield "transpose", Text("eq_transposed", wrote=wrote, belongs=belongs), \
                 Form(expr.xreplace({node: MatVec(Transpose(node.args[0]), node.args[1])}), form.indices)
         elif isinstance(node, Outer):
             a, b = node.args
             here, swapped = rf"{latex(a)} {latex(b)}^\top", rf"{latex(b)} {latex(a)}^\top"
             wrote, belongs = (here, swapped) if student else (swapped, here)
-            yield "transpose", f"a transposed outer product: {wrote} where {belongs} belongs", \
+            yield "transpose", Text("eq_transposed_outer", wrote=wrote, belongs=belongs), \
                 Form(expr.xreplace({node: Outer(b, a)}), form.indices)
 
 
@@ -446,7 +510,7 @@ _DERIVATIVES = {
     "sigmoid": lambda a: a * (1 - a),
     "tanh": lambda a: 1 - a ** 2,
 }
-_NAMES = {"sigmoid": r"the sigmoid's \sigma' = a(1 - a)", "tanh": r"tanh's 1 - a^2", "relu": "ReLU's H(x)"}
+_NAMES = {"sigmoid": Text("eq_act_sigmoid"), "tanh": Text("eq_act_tanh"), "relu": Text("eq_act_relu")}
 
 
 def _activations(rule, form: Form, *, student: bool):
@@ -463,8 +527,8 @@ def _activations(rule, form: Form, *, student: bool):
                     replacement = _DERIVATIVES[other](a if a is not None else _activation(other, pre))
                 new = expr.xreplace({node: sp.Mul(*rest, replacement)})
                 used, belongs = (kind, other) if student else (other, kind)
-                yield "activation", f"the derivative of the wrong activation: {_NAMES[used]} where " \
-                                    f"{_NAMES[belongs]} belongs", Form(new, form.indices)
+                yield "activation", Text("eq_activation", used=_NAMES[used], belongs=_NAMES[belongs]), \
+                    Form(new, form.indices)
 
 
 def _activation(kind, pre):
@@ -513,6 +577,6 @@ def _terms(form: Form, *, student: bool):
             rest = Form(expr.xreplace({node: sp.Add(*(node.args[:position] + node.args[position + 1:]))}),
                         form.indices)
             if student:
-                yield "extra_term", f"an extra term: {latex(term)}", rest
+                yield "extra_term", Text("eq_extra_term", term=latex(term)), rest
             else:
                 yield "term", latex(term), rest

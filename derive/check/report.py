@@ -10,12 +10,22 @@ could not be checked (its content unusable, or too complex to decide).
 from __future__ import annotations
 
 import re
+import textwrap
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from derive.check.messages import Text, message, status_text
+from derive.check.slips import no_negative_zero
+from derive.printing.errors_ko import translate
+
 #: Arrays with more numbers than this are shown by the one furthest from the exact value.
-MAX_SHOWN = 12
+MAX_SHOWN = 120
+#: The readable report fits a terminal this wide.
+WIDTH = 100
+INDENT = "  "
+DETAIL = "      "  # stacked numbers and findings, under their table line
 
 
 @dataclass
@@ -31,6 +41,7 @@ class FileReport:
     quantity: str | None = None  # derivations: the quantity to reach
     reaches: bool | None = None  # derivations: whether the last line is that quantity
     undecided: bool = False  # derivations: a line was too complex to decide
+    findings: dict = field(default_factory=dict)  # worked: name -> slips.Finding, for each step not correct
 
     @property
     def ok(self) -> bool:
@@ -55,22 +66,29 @@ class FileReport:
     @property
     def mismatches(self) -> list[str]:
         """How the findings differ from the file's ``expect`` block (or from 'no mistake' without one)."""
+        return self.mismatch_texts("en")
+
+    def mismatch_texts(self, lang: str = "en") -> list[str]:
+        """:attr:`mismatches` in ``lang``."""
         if self.error is not None:
-            return [self.error]
+            return [translate(self.error, lang)]
         if self.expect is None:
-            return [] if self.ok else ["mistakes found"]
+            return [] if self.ok else [message("mismatch_found", lang)]
         found = []
-        if "first_error" in self.expect and self.expect["first_error"] != self.first_error:
-            found.append(f"first_error is {self.first_error}, expected {self.expect['first_error']}")
-        if "ok" in self.expect and self.expect["ok"] != self.ok:
-            found.append(f"ok is {self.ok}, expected {self.expect['ok']}")
-        if "reaches" in self.expect and self.expect["reaches"] != self.reaches:
-            found.append(f"reaches is {self.reaches}, expected {self.expect['reaches']}")
+        for key in ("first_error", "ok", "reaches"):
+            value = self.ok if key == "ok" else getattr(self, key)
+            if key in self.expect and self.expect[key] != value:
+                found.append(Text(f"mismatch_{key}", found=value, expected=self.expect[key]))
         by_name = {s.name: s.status for s in self.steps if hasattr(s, "name")}
         for name, status in self.expect.get("statuses", {}).items():
             if by_name.get(name) != status:
-                found.append(f"{name} is {by_name.get(name)}, expected {status}")
-        return found
+                found.append(Text("mismatch_status", name=name, found=by_name.get(name), expected=status))
+        for name, kind in self.expect.get("slips", {}).items():
+            finding = self.findings.get(name)
+            named = finding.slip.kind if finding is not None and finding.slip is not None else None
+            if named != kind:
+                found.append(Text("mismatch_slip", name=name, found=named, expected=kind))
+        return [text.say(lang) for text in found]
 
     @property
     def as_expected(self) -> bool:
@@ -85,13 +103,19 @@ class FileReport:
         """One line: why the file is not as expected (empty when it is)."""
         return "; ".join(self.mismatches)
 
+    def _finding_json(self, step) -> dict:
+        finding = self.findings.get(step.name)
+        if finding is None:
+            return {"slip": None, "off_components": [] if np.ndim(step.given) else None, "accepted": None}
+        return finding.to_json()
+
     def to_json(self) -> dict:
         out = {"path": self.path, "kind": self.kind, "rule": self.rule, "ok": self.ok,
                "first_error": self.first_error}
         if self.kind == "derivation":
             out.update(quantity=self.quantity, reaches=self.reaches, lines=[s.to_json() for s in self.steps])
         else:
-            out["steps"] = [s.to_json() for s in self.steps]
+            out["steps"] = [{**s.to_json(), **self._finding_json(s)} for s in self.steps]
         if self.title:
             out["title"] = self.title
         if self.error is not None:
@@ -103,6 +127,11 @@ class FileReport:
 
 
 # -- the readable table ------------------------------------------------------------
+#
+# Everything fits a terminal of WIDTH columns: a quantity whose numbers would make the
+# table wider is shown on its table line by its shape, its numbers stacked under it
+# (a matrix a row per line); what is wrong with a number follows on its own lines.
+# Every sentence comes from derive.check.messages.MESSAGES.
 
 def _format_of(texts) -> tuple[str, int]:
     """How to show the expected values beside what was written: two more digits than the student's."""
@@ -113,101 +142,201 @@ def _format_of(texts) -> tuple[str, int]:
     return ("e", decimals + 2) if scientific else ("f", min(max(decimals + 2, 4), 8))
 
 
-def _number(value: float, style: tuple) -> str:
+def _number(value: float, style: tuple, lang: str = "en") -> str:
     kind, digits = style
     if not np.isfinite(value):
-        return "undefined"
+        return message("undefined", lang)
     if kind == "f" and value != 0 and abs(value) < 10.0 ** -digits:
         kind = "e"
-    return f"{value:.{digits}{kind}}"
+    return no_negative_zero(f"{value:.{digits}{kind}}")
 
 
-def _array_text(values, style: tuple) -> str:
+def _numbers(values, style: tuple, lang: str = "en") -> np.ndarray:
+    """The numbers of an array as texts, in its shape."""
     values = np.asarray(values, dtype=float)
-    if values.ndim == 0:
-        return _number(float(values), style)
-    return "[" + ", ".join(_array_text(v, style) for v in values) + "]"
+    out = np.empty(values.shape, dtype=object)
+    for index in np.ndindex(values.shape):
+        out[index] = _number(float(values[index]), style, lang)
+    return out
 
 
-def _given_text(texts) -> str:
-    texts = np.asarray(texts, dtype=object)
-    if texts.ndim == 0:
-        return str(texts[()])
-    return "[" + ", ".join(_given_text(t) for t in texts) + "]"
+def _inline(cells) -> str:
+    """An array of texts on one line: ``[[a, b], [c, d]]``."""
+    cells = np.asarray(cells, dtype=object)
+    if cells.ndim == 0:
+        return str(cells[()])
+    return "[" + ", ".join(_inline(c) for c in cells) + "]"
 
 
-def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+def stacked(cells, width: int) -> list[str]:
+    """An array of texts as lines of at most ``width`` columns: a vector wrapped, a matrix a row per line."""
+    cells = np.asarray(cells, dtype=object)
+    if cells.ndim == 0:
+        return [str(cells[()])]
+    if cells.ndim == 1:
+        items = [str(c) + ("," if k < len(cells) - 1 else "]") for k, c in enumerate(cells)]
+        lines, current = [], "[" + items[0]
+        for item in items[1:]:
+            if len(current) + 1 + len(item) > width:
+                lines.append(current)
+                current = " " + item
+            else:
+                current += " " + item
+        return lines + [current]
+    lines = []
+    for k, row in enumerate(cells):
+        inner = stacked(row, width - 1)
+        inner = [("[" if k == 0 and j == 0 else " ") + line for j, line in enumerate(inner)]
+        inner[-1] += "]" if k == len(cells) - 1 else ","
+        lines += inner
+    return lines
 
 
-def _worked_lines(report: FileReport) -> list[str]:
-    rows = [["quantity", "yours", "expected", "verdict", "from your numbers"]]
-    for step in report.steps:
+def _wrap(text: str, first: str, rest: str | None = None) -> list[str]:
+    """``text`` in lines of at most WIDTH columns, the first indented by ``first``, the others by ``rest``."""
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=first if rest is None else rest,
+                         break_long_words=True, break_on_hyphens=False) or [first.rstrip()]
+
+
+def columns(text: str) -> int:
+    """Terminal columns of ``text``: a Hangul (wide) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _table(rows: list[list[str]], indent: str = INDENT) -> list[str]:
+    widths = [max(columns(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(c + " " * (w - columns(c)) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _table_width(rows: list[list[str]]) -> int:
+    return len(INDENT) + sum(max(columns(r[i]) for r in rows) for i in range(len(rows[0]))) \
+        + 2 * (len(rows[0]) - 1)
+
+
+class _Row:
+    """One step of a worked report: its table cells inline, and how to stack its numbers instead."""
+
+    def __init__(self, step, finding, lang: str = "en"):
+        self.step, self.finding, self.lang = step, finding, lang
         style = _format_of(step.texts)
         given, expected, recomputed = step.texts, step.expected, step.recomputed
-        yours_text = None
-        if np.size(given) > MAX_SHOWN:  # a big array: show the number that is furthest off
+        shown = step.status != "correct" and recomputed is not None
+        self.label = None
+        if np.size(given) > MAX_SHOWN:  # a big array: the number that is furthest off
             worst = np.unravel_index(np.argmax(np.abs(step.given - step.expected)), np.shape(given))
-            label = "[" + ", ".join(str(i) for i in worst) + "]"
-            yours_text = f"{'x'.join(map(str, np.shape(given)))} numbers; {label}: {given[worst]}"
-            expected = expected[worst]
-            recomputed = recomputed[worst] if recomputed is not None else None
-        shown = ""
-        if step.status != "correct" and recomputed is not None:
-            shown = _array_text(recomputed, style)
-        rows.append([step.name, yours_text or _given_text(given), _array_text(expected, style), step.status,
-                     shown])
-    lines = _table(rows)
-    lines.append(f"  first error: {report.first_error}" if report.first_error else "  no mistakes")
+            self.label = "[" + ", ".join(str(i) for i in worst) + "]"
+            given, expected = np.asarray(given, dtype=object)[worst], np.asarray(expected)[worst]
+            recomputed = np.asarray(recomputed)[worst] if shown else None
+        self.arrays = {"col_yours": np.asarray(given, dtype=object),
+                       "col_expected": _numbers(expected, style, lang)}
+        if shown:
+            self.arrays["col_recomputed"] = _numbers(recomputed, style, lang)
+        self.stack = False
+
+    def cells(self) -> list[str]:
+        step = self.step
+        if self.stack:
+            shape = "x".join(map(str, np.shape(step.given)))
+            where = f"{shape} {self.label}" if self.label else shape
+            below = message("below", self.lang)
+            return [step.name, message("below_shape", self.lang, shape=where), below,
+                    status_text(step.status, self.lang), below if "col_recomputed" in self.arrays else ""]
+        yours = _inline(self.arrays["col_yours"])
+        if self.label:
+            yours = f"{'x'.join(map(str, np.shape(step.given)))} {self.label}: {yours}"
+        return [step.name, yours, _inline(self.arrays["col_expected"]), status_text(step.status, self.lang),
+                _inline(self.arrays["col_recomputed"]) if "col_recomputed" in self.arrays else ""]
+
+    def widest(self) -> int:
+        cells = self.cells()
+        return max(len(cells[1]), len(cells[2]), len(cells[4]))
+
+    def details(self) -> list[str]:
+        """The stacked numbers (when stacked), then what is wrong."""
+        lines = []
+        if self.stack:
+            labels = {key: message(key, self.lang) for key in self.arrays}
+            column = max(columns(t) for t in labels.values()) + 2
+            for key, cells in self.arrays.items():
+                body = stacked(cells, WIDTH - len(DETAIL) - column)
+                label = labels[key]
+                lines += [DETAIL + (label + " " * (column - columns(label)) if k == 0 else " " * column) + line
+                          for k, line in enumerate(body)]
+        if self.finding is not None:
+            for sentence in self.finding.lines(self.lang):
+                lines += _wrap(sentence, DETAIL + "→ ", DETAIL + "  ")
+        return lines
+
+
+def _worked_lines(report: FileReport, lang: str = "en") -> list[str]:
+    rows = [_Row(step, report.findings.get(step.name), lang) for step in report.steps]
+    columns = 5 if any("col_recomputed" in r.arrays for r in rows) else 4  # "from your numbers" when it has any
+    header = [message(k, lang) for k in ("col_quantity", "col_yours", "col_expected", "col_verdict",
+                                   "col_recomputed")][:columns]
+    while _table_width([header] + [r.cells()[:columns] for r in rows]) > WIDTH:
+        inline = [r for r in rows if not r.stack]
+        if not inline:
+            break
+        max(inline, key=lambda r: r.widest()).stack = True  # the widest first; ties: the earliest
+    table = _table([header] + [r.cells()[:columns] for r in rows])
+    lines = [table[0]]
+    for line, row in zip(table[1:], rows):
+        lines.append(line)
+        lines += row.details()
+    lines.append(INDENT + (message("first_error", lang, name=report.first_error) if report.first_error
+                           else message("no_mistakes", lang)))
     return lines
 
 
-def _derivation_lines(report: FileReport) -> list[str]:
+def _derivation_lines(report: FileReport, lang: str = "en") -> list[str]:
     lines = []
     for line in report.steps:
-        head = f"  {line.number:>2}. {line.latex}"
-        lines.append(head + (f"    ({line.why})" if line.why else ""))
-        lines.append(f"      {line.describe()}")
+        head = f"{line.number:>2}. {line.latex}" + (f"    ({line.why})" if line.why else "")
+        lines += _wrap(head, INDENT, DETAIL)
+        lines += _wrap(translate(line.describe(), lang), DETAIL)
     if report.quantity:
-        verdict = {True: "yes", False: "no", None: "not decided"}[report.reaches]
-        lines.append(f"  reaches {report.quantity}: {verdict}")
-    lines.append(f"  first line that does not follow: {report.first_error}" if report.first_error
-                 else ("  every line follows from the one before" if not report.undecided
-                       else "  some lines could not be decided"))
+        verdict = message({True: "reaches_yes", False: "reaches_no", None: "reaches_undecided"}[report.reaches],
+                          lang)
+        lines.append(INDENT + message("reaches", lang, quantity=report.quantity, verdict=verdict))
+    lines += _wrap(message("first_bad_line", lang, number=report.first_error) if report.first_error
+                   else message("every_line_follows", lang) if not report.undecided
+                   else message("some_undecided", lang), INDENT)
     return lines
 
 
-def format_report(report: FileReport) -> str:
-    what = report.kind if report.rule is None else f"{report.kind}, {report.rule}"
-    head = f"{report.path} ({what})" + (f": {report.title}" if report.title else "")
+def format_report(report: FileReport, lang: str = "en") -> str:
     if report.error is not None:
-        return f"UNUSABLE: {report.error}"
-    lines = [head]
-    lines += _derivation_lines(report) if report.kind == "derivation" else _worked_lines(report)
+        return "\n".join(_wrap(message("unusable", lang, error=translate(report.error, lang)), "", INDENT))
+    kind = message(f"kind_{report.kind}", lang)
+    what = kind if report.rule is None else f"{kind}, {report.rule}"
+    head = f"{report.path} ({what})"
+    lines = [head + f": {report.title}"] if report.title and len(head) + 2 + len(report.title) <= WIDTH \
+        else _wrap(head, "", INDENT) + (_wrap(report.title, INDENT) if report.title else [])
+    lines += _derivation_lines(report, lang) if report.kind == "derivation" else _worked_lines(report, lang)
     if report.expect is not None:
-        mismatches = report.mismatches
-        lines.append("  as the file expects (deliberate mistakes found)" if not mismatches and report.expected_failure
-                     else "  as the file expects" if not mismatches
-                     else "  NOT as the file expects: " + "; ".join(mismatches))
+        mismatches = report.mismatch_texts(lang)
+        verdict = message("as_expected_mistakes", lang) if not mismatches and report.expected_failure \
+            else message("as_expected", lang) if not mismatches \
+            else message("not_as_expected", lang, mismatches="; ".join(mismatches))
+        lines += _wrap(verdict, INDENT, DETAIL)
     return "\n".join(lines)
 
 
-def format_table(reports: list[FileReport]) -> str:
-    """Every report as readable text, then a one-line summary."""
-    parts = [format_report(r) for r in reports]
+def format_table(reports: list[FileReport], lang: str = "en") -> str:
+    """Every report as readable text, then a one-line summary (in ``lang``: en or ko)."""
+    parts = [format_report(r, lang) for r in reports]
     good = sum(r.ok for r in reports)
     expected = sum(1 for r in reports if not r.ok and r.expected_failure and r.as_expected)
     unusable = sum(r.error is not None for r in reports)
     undecided = sum(1 for r in reports if r.undecided and r.error is None and r.first_error is None)
-    summary = f"{len(reports)} file(s): {good} without mistakes"
+    summary = message("summary", lang, count=len(reports), good=good)
     if expected:
-        summary += f", {expected} with the deliberate mistakes they declare"
+        summary += message("summary_expected", lang, count=expected)
     other = len(reports) - good - expected - unusable - undecided
     if other:
-        summary += f", {other} with mistakes"
+        summary += message("summary_mistakes", lang, count=other)
     if undecided:
-        summary += f", {undecided} too complex to decide"
+        summary += message("summary_undecided", lang, count=undecided)
     if unusable:
-        summary += f", {unusable} unusable"
-    return "\n\n".join(parts + [summary])
+        summary += message("summary_unusable", lang, count=unusable)
+    return "\n\n".join(parts + ["\n".join(_wrap(summary, ""))])

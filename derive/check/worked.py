@@ -22,7 +22,8 @@ gives for a registered rule (its batched function, ``INPUTS``, ``DOMAINS``,
 checked without importing SymPy. Each input must lie in its domain (a one-hot
 target, a probability in [0, 1]...; :mod:`derive.engine.domains`): a value outside
 is refused with the field named, never judged. Quoted answers are LaTeX and bring in the
-LaTeX adapter (and SymPy) the first time one is met.
+LaTeX adapter (and SymPy) the first time one is met; so does a ``conventions:`` block, whose
+rule is built in that convention (:mod:`derive.check.conventions`).
 
 Precision policy
 ----------------
@@ -50,6 +51,8 @@ import numpy as np
 import yaml
 
 from derive import naming, registry
+from derive.check.conventions import declaration, declared_module
+from derive.check.slips import KINDS
 from derive.engine.domains import Real, by_kind
 from derive.errors import InputError, TooComplex
 
@@ -309,7 +312,12 @@ class NumericRule:
 
 def numeric_rule(name: str, where: str, field_name: str = "rule") -> NumericRule:
     """The numeric view of the registered rule ``name``; an unknown name is an InputError."""
-    module = registry.numeric(name, path=where, field=field_name)
+    return numeric_view(name, registry.numeric(name, path=where, field=field_name))
+
+
+def numeric_view(name: str, module) -> NumericRule:
+    """The numeric view of a generated module of the rule ``name`` (the registered one, or a
+    convention's variant: :mod:`derive.check.conventions`)."""
     function = getattr(module, name)
     defaults = {}
     for parameter in inspect.signature(function).parameters.values():
@@ -350,6 +358,7 @@ class WorkedFile:
     exact: dict  # quantity -> float array
     tolerance: Tolerance | None = None
     expect: dict | None = None
+    conventions: dict = field(default_factory=dict)  # the file's declared conventions, {key: value}
 
 
 @dataclass
@@ -367,6 +376,7 @@ class DerivationFile:
     title: str
     lines: list = field(default_factory=list)
     expect: dict | None = None
+    conventions: dict = field(default_factory=dict)  # the file's declared conventions, {key: value}
 
 
 def load_file(path) -> WorkedFile | DerivationFile:
@@ -407,6 +417,9 @@ def _worked(where: str, top: dict) -> WorkedFile:
     if "rule" not in top:
         raise InputError("missing field 'rule' (a name from `derive list`)", path=where)
     rule = numeric_rule(_text(top["rule"], where, "rule"), where)
+    conventions = declaration(top["conventions"], where) if "conventions" in top else {}
+    if conventions:  # the rule in another convention: built from the SymPy rule
+        rule = numeric_view(rule.name, declared_module(rule.name, conventions, where))
     title = _text(top.get("title"), where, "title", required=False) or ""
     inputs = _inputs(rule, _mapping(top, "inputs", where), where)
     with np.errstate(all="ignore"):
@@ -434,7 +447,7 @@ def _worked(where: str, top: dict) -> WorkedFile:
         answers[name] = answer
     answers = {q: answers[q] for q in rule.quantities if q in answers}
     return WorkedFile(where, rule, title, inputs, answers, exact,
-                      _tolerance(top, where), _worked_expectation(top, answers, where))
+                      _tolerance(top, where), _worked_expectation(top, answers, where), conventions)
 
 
 def _inputs(rule: NumericRule, raw: dict, where: str) -> dict:
@@ -612,10 +625,28 @@ def _worked_expectation(top, answers, where) -> dict | None:
             expect[key] = _boolean(item, where, here)
         elif key in ("mistake", "note"):
             expect[key] = _text(item, where, here)
+        elif key == "slips":
+            expect[key] = _expected_slips(item, answers, where, here)
         else:
-            raise InputError(f"unknown expectation {key!r} (known: first_error, statuses, ok, mistake)",
+            raise InputError(f"unknown expectation {key!r} (known: first_error, statuses, ok, mistake, slips)",
                              path=where, field=here)
     return expect
+
+
+def _expected_slips(item, answers, where, here) -> dict:
+    """``slips: {dL/do: sign}``: the kind of slip the report must name for each answer listed."""
+    if not isinstance(item, dict):
+        raise InputError("expected a mapping quantity: kind of slip", path=where, field=here)
+    slips = {}
+    for name, kind in item.items():
+        if name not in answers:
+            raise InputError(f"{name!r} is not answered in this file", path=where, field=f"{here}.{name}")
+        text = _text(kind, where, f"{here}.{name}", required=False)
+        if text is not None and text not in KINDS:
+            raise InputError(f"expected one of {', '.join(KINDS)} or null, got {text!r}", path=where,
+                             field=f"{here}.{name}")
+        slips[name] = text
+    return slips
 
 
 def _boolean(item, where, field_name) -> bool:
@@ -672,7 +703,10 @@ def _derivation(where: str, top: dict) -> DerivationFile:
             else:
                 raise InputError(f"unknown expectation {key!r} (known: first_error, reaches, ok, mistake)",
                                  path=where, field=here)
-    return DerivationFile(where, rule, quantity, title, lines, expect)
+    conventions = declaration(top["conventions"], where) if "conventions" in top else {}
+    if conventions and rule is None:
+        raise InputError("conventions belong to a rule (field 'rule')", path=where, field="conventions")
+    return DerivationFile(where, rule, quantity, title, lines, expect, conventions)
 
 
 __all__ = ["DerivationFile", "Line", "NumericRule", "Scalar", "Tolerance", "WorkedFile", "Written",

@@ -13,6 +13,8 @@ import json
 import sys
 
 from derive.check import check_paths, format_table
+from derive.printing.errors_ko import translate
+from derive.printing.i18n import LANGUAGES
 
 
 def add_parser(subparsers) -> None:
@@ -22,6 +24,8 @@ def add_parser(subparsers) -> None:
                     "or wrong) and multi-step derivation files (each line follows from the one before).")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a YAML file or a folder of them")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help="language of the readable report and the messages (the JSON keeps English)")
     parser.add_argument("--expect", action="store_true",
                         help="a file with an 'expect:' block passes when the checker finds exactly the "
                              "mistakes it declares")
@@ -32,11 +36,11 @@ def run(args) -> int:
     reports = check_paths(args.paths)
     for report in reports:
         if report.error is not None:
-            print(f"derive check: {report.error}", file=sys.stderr)
+            print(f"derive check: {translate(report.error, args.lang)}", file=sys.stderr)
     if args.json:
         print(json.dumps({"reports": [r.to_json() for r in reports]}, indent=2, ensure_ascii=False))
     else:
-        print(format_table(reports))
+        print(format_table(reports, args.lang))
     if any(r.error is not None or r.undecided for r in reports):
         return 2
     if args.expect:

@@ -24,6 +24,8 @@ from derive.engine.equality import NUMPY_FUNCTIONS
 from derive.errors import InputError
 from derive.latex.adapter import parse_latex
 from derive.paths import user_path
+from derive.printing.errors_ko import translate
+from derive.printing.i18n import LANGUAGES, grad_line, method, reason
 from derive.printing.latex import latex
 from derive.printing.text import text
 from derive.symbolic.arrays import ArrayOp
@@ -45,6 +47,8 @@ def add_parser(subparsers) -> None:
                         help="a variable to differentiate by, by its plain name (mu, y_hat, W_f); repeatable")
     parser.add_argument("--at", metavar="POINT", help='values of every variable, e.g. "a=0.3,b=1"')
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help="language of the step reasons and the result lines (the JSON keeps English)")
     parser.add_argument("--emit-numpy", metavar="FILE", help="write the gradients as NumPy functions to FILE")
     parser.set_defaults(run=run)
 
@@ -61,6 +65,7 @@ def run(args) -> int:
               "gradients": {}, "steps": []}
     proven = True
     results = {}
+    said = {"steps": [], "results": {}}  # the reasons and proofs in --lang, beside the report's English
     for name, variable in zip(args.wrt, variables):
         steps = gradient_steps(forward, variable)
         proofs = prove_gradient_steps(steps, variable)
@@ -70,13 +75,19 @@ def run(args) -> int:
         gradient = naming.gradient_name(FORWARD, variable.name)
         report["gradients"][name] = {"latex": latex(result), "value": _value(result, point, gradient),
                                      "proof": _proof_text(proofs[-1])}
+        said["results"][name] = _proof_text(proofs[-1], args.lang)
         for number, (step, proof) in enumerate(zip(steps, proofs)):
             left = latex(step.lhs) + " " if number == 0 else ""
             report["steps"].append({"wrt": name, "latex": f"{left}= {latex(step.rhs)}", "why": step.why,
                                     "proof": _proof_text(proof)})
+            said["steps"].append({"why": reason(step, args.lang), "proof": _proof_text(proof, args.lang)})
     if args.emit_numpy is not None:
         _emit(args.emit_numpy, forward, results)
-    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else _human(report, args.at))
+    if args.json and args.lang != "en":  # the contract's fields stay English; the student's language beside them
+        for step, words in zip(report["steps"], said["steps"]):
+            step["message"] = words["why"]
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json
+          else _human(report, args.at, args.lang, said))
     return 0 if proven else 1
 
 
@@ -147,8 +158,10 @@ def _value(expr: sp.Expr, point: dict | None, label: str) -> float | None:
     return value.real
 
 
-def _proof_text(proof) -> str:
-    return proof.method if proof.ok else f"FAILED: {proof.detail}"
+def _proof_text(proof, lang: str = "en") -> str:
+    if proof.ok:
+        return method(proof.method, lang)
+    return grad_line("failed", lang, detail=translate(str(proof.detail), lang))
 
 
 def _check_writable(path: Path) -> None:
@@ -181,17 +194,20 @@ def _emit(path: Path, forward: sp.Expr, results: dict) -> None:
         raise InputError(f"--emit-numpy {path}: cannot write the file ({error.strerror})") from None
 
 
-def _human(report: dict, at: str | None) -> str:
-    lines = [f"forward: {FORWARD} = {report['forward']['latex']}"]
+def _human(report: dict, at: str | None, lang: str = "en", said: dict | None = None) -> str:
+    """The readable report; ``said``: the steps' reasons and proofs and the results' proofs in ``lang``
+    (without it, the report's English)."""
+    said = said or {"steps": report["steps"], "results": {k: g["proof"] for k, g in report["gradients"].items()}}
+    lines = [grad_line("forward", lang, name=FORWARD, latex=report["forward"]["latex"])]
     if at is not None:
-        lines.append(f"  at {at}: {FORWARD} = {report['forward']['value']:.10g}")
+        lines.append(grad_line("at", lang, at=at, name=FORWARD, value=f"{report['forward']['value']:.10g}"))
     for name, gradient in report["gradients"].items():
-        lines += ["", f"gradient by {name}:"]
-        steps = [s for s in report["steps"] if s["wrt"] == name]
-        for number, step in enumerate(steps, 1):
-            lines += [f"  {number}. {step['latex']}", f"     ({step['why']}; proof: {step['proof']})"]
-        lines.append(f"  result: d{FORWARD}/d{name} = {gradient['latex']}  (equal to SymPy's derivative: "
-                     f"{gradient['proof']})")
+        lines += ["", grad_line("gradient_by", lang, name=name)]
+        steps = [(s, w) for s, w in zip(report["steps"], said["steps"]) if s["wrt"] == name]
+        for number, (step, words) in enumerate(steps, 1):
+            lines += [f"  {number}. {step['latex']}", grad_line("why", lang, why=words["why"], proof=words["proof"])]
+        lines.append(grad_line("result", lang, name=f"d{FORWARD}/d{name}", latex=gradient["latex"],
+                               proof=said["results"][name]))
         if gradient["value"] is not None:
-            lines.append(f"  at {at}: d{FORWARD}/d{name} = {gradient['value']:.10g}")
+            lines.append(grad_line("at", lang, at=at, name=f"d{FORWARD}/d{name}", value=f"{gradient['value']:.10g}"))
     return "\n".join(lines)

@@ -12,6 +12,7 @@ import sys
 
 from derive import __version__
 from derive.errors import DeriveError
+from derive.printing.errors_ko import translate
 
 #: Verb name -> module in derive.cli that implements it.
 VERBS = {
@@ -25,11 +26,29 @@ VERBS = {
 }
 
 
+USAGE_HINT = "(see 'derive --help')"
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with 2 and one line (it already does; keep the usage short)."""
 
+    #: The language of the command line being parsed (``--lang``), read before argparse has it.
+    lang = "en"
+
     def error(self, message):
-        self.exit(2, f"derive: {message}\n(see 'derive --help')\n")
+        if self.lang == "ko":  # one line: the hint joins the message
+            self.exit(2, f"derive: {translate(message, 'ko')} {translate(USAGE_HINT, 'ko')}\n")
+        self.exit(2, f"derive: {message}\n{USAGE_HINT}\n")
+
+
+def _lang(argv: list[str]) -> str:
+    """The ``--lang`` of a command line, for the messages printed before (or without) parsing it."""
+    for k, arg in enumerate(argv):
+        if arg == "--lang" and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return "en"
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -59,18 +78,21 @@ def main(argv=None) -> int:
         return 0
     # Import only the verb asked for: the others' imports (SymPy, the LaTeX parser) would
     # otherwise be most of the start-up time of `derive check` on a file of plain numbers.
+    _Parser.lang = _lang(argv)
     parser = build_parser(argv[0] if argv and argv[0] in VERBS else None)
     args = parser.parse_args(argv)
+    lang = getattr(args, "lang", _Parser.lang)
     if not getattr(args, "verb", None):
-        print(f"derive: expected a verb: {', '.join(VERBS)} (see 'derive --help')", file=sys.stderr)
+        print("derive: " + translate(f"expected a verb: {', '.join(VERBS)} (see 'derive --help')", lang),
+              file=sys.stderr)
         return 2
     try:
         return args.run(args)
     except DeriveError as error:
-        print(f"derive {args.verb}: {error}", file=sys.stderr)
+        print(f"derive {args.verb}: {translate(str(error), lang)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("derive: interrupted", file=sys.stderr)
+        print("derive: " + translate("interrupted", lang), file=sys.stderr)
         return 130
 
 

@@ -1,7 +1,13 @@
-"""``derive show RULE``: the step-by-step derivation, every step proven."""
+"""``derive show RULE``: the step-by-step derivation, every step proven.
+
+``--convention squared_error=half`` (repeatable, or ``a=b,c=d``) shows the rule in another
+convention (:mod:`derive.engine.conventions`): where the ½, the λ/2, the 1/N or the log 2
+goes, every step proven again. Without it the rule is shown as it is defined.
+"""
 
 from __future__ import annotations
 
+from derive.engine.conventions import in_convention, parse_flags
 from derive.engine.verify import verify_rule
 from derive.printing.derivation import RENDERERS, render
 from derive.printing.i18n import LANGUAGES
@@ -17,11 +23,14 @@ def add_parser(sub):
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the reasons")
     parser.add_argument("--no-proof", action="store_true",
                         help="print without proving the steps (faster; no proof methods shown)")
+    parser.add_argument("--convention", action="append", metavar="KEY=VALUE",
+                        help="derive in another convention: squared_error=full|half, reduce=sum|mean, "
+                             "l2=full|half, log_base=e|2 (repeatable; the keys that apply to the rule)")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    rule = get_rule(args.rule)
+    rule = in_convention(get_rule(args.rule), parse_flags(args.convention), field="--convention")
     report = None if args.no_proof else verify_rule(rule)
     print(render(rule, args.format, report, args.lang), end="")
     return 0 if report is None or report.ok else 1

@@ -116,6 +116,12 @@ class Rule:
     inputs: dict[str, Input] = field(default_factory=dict)
     quantities: dict[str, Quantity] = field(default_factory=dict)
     derivations: list[Derivation] = field(default_factory=list)
+    #: Set by :func:`derive.engine.conventions.conventional` for a rule written once for several
+    #: conventions: the one it is built in, the rule's own, the keys that apply, the builder.
+    convention: object = None
+    default_convention: object = None
+    convention_keys: tuple = ()
+    builder: object = None
 
     # -- declaring ---------------------------------------------------------
     def input(self, name: str, shape=(), domain=Real(), *, default=None, note="") -> ArraySymbol:

@@ -12,21 +12,21 @@ from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "w": ('D',), "b": (), "y": ()}
 DOMAINS = {"x": "real", "w": "real", "b": "real", "y": "real"}
-QUANTITIES = ('y_hat', 'L', 'dL/dy_hat', 'dL/dw', 'dL/db')
+QUANTITIES = ('y_hat', 'L', 'dL/dy_hat', 'dL/dw', 'dL/db', 'delta')
 
 
 def linear_mse(*, x, w, b, y):
     """Linear output + squared error, batched over the leading axis N.
 
     Inputs: x (N, D), w (N, D), b (N,), y (N,).
-    Returns {"y_hat": (N,), "L": (N,), "dL/dy_hat": (N,), "dL/dw": (N, D), "dL/db": (N,)}.
+    Returns {"y_hat": (N,), "L": (N,), "dL/dy_hat": (N,), "dL/dw": (N, D), "dL/db": (N,), "delta": (N,)}.
     """
     x = _k.real("linear_mse", INPUTS, "x", x)
     w = _k.real("linear_mse", INPUTS, "w", w)
     b = _k.real("linear_mse", INPUTS, "b", b)
     y = _k.real("linear_mse", INPUTS, "y", y)
     D = x.shape[-1]
-    _k.check_shapes("linear_mse", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "b": (b, ()), "y": (y, ())}, per_example=D + 4)
+    _k.check_shapes("linear_mse", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "b": (b, ()), "y": (y, ())}, per_example=D + 5)
     # y_hat = b + sum_k(w ⊙ x)
     y_hat = b + numpy.sum(w*x, axis=-1)
     # L = (y_hat - y)**2/2
@@ -37,7 +37,9 @@ def linear_mse(*, x, w, b, y):
     dL_dw = x*(y_hat - y)[..., None]
     # dL/db = y_hat - y
     dL_db = y_hat - y
-    return {"y_hat": y_hat, "L": L, "dL/dy_hat": dL_dy_hat, "dL/dw": dL_dw, "dL/db": dL_db}
+    # delta = y - y_hat
+    delta = y - y_hat
+    return {"y_hat": y_hat, "L": L, "dL/dy_hat": dL_dy_hat, "dL/dw": dL_dw, "dL/db": dL_db, "delta": delta}
 
 
 def _y_hat_from(*, x, w, b):
@@ -65,6 +67,11 @@ def _dL_db_from(*, y, y_hat):
     return y_hat - y
 
 
+def _delta_from(*, y, y_hat):
+    """delta from y, y_hat."""
+    return y - y_hat
+
+
 #: Each quantity from the quantities it depends on: (function, names of its arguments).
 FROM_DEPENDENCIES = {
     "y_hat": (_y_hat_from, ('x', 'w', 'b')),
@@ -72,4 +79,5 @@ FROM_DEPENDENCIES = {
     "dL/dy_hat": (_dL_dy_hat_from, ('y', 'y_hat')),
     "dL/dw": (_dL_dw_from, ('x', 'y', 'y_hat')),
     "dL/db": (_dL_db_from, ('y', 'y_hat')),
+    "delta": (_delta_from, ('y', 'y_hat')),
 }

@@ -12,14 +12,14 @@ from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "W_1": ('H_1', 'D'), "W_2": ('H_2', 'H_1'), "W_3": ('K', 'H_2'), "b_1": ('H_1',), "b_2": ('H_2',), "b_3": ('K',), "y": ('K',), "lr": ()}
 DOMAINS = {"x": "real", "W_1": "real", "W_2": "real", "W_3": "real", "b_1": "real", "b_2": "real", "b_3": "real", "y": "unit", "lr": "positive"}
-QUANTITIES = ('s_1', 'z_1', 's_2', 'z_2', 's_3', 'y_hat', 'L', 'dL/ds_3', 'dL/ds_2', 'dL/ds_1', 'dL/dW_3', 'dL/db_3', 'dL/dW_2', 'dL/db_2', 'dL/dW_1', 'dL/db_1', 'W_3_new', 'W_2_new', 'W_1_new')
+QUANTITIES = ('s_1', 'z_1', 's_2', 'z_2', 's_3', 'y_hat', 'L', 'dL/ds_3', 'dL/ds_2', 'dL/ds_1', 'dL/dW_3', 'dL/db_3', 'dL/dW_2', 'dL/db_2', 'dL/dW_1', 'dL/db_1', 'W_3_new', 'W_2_new', 'W_1_new', 'delta_3', 'delta_2', 'delta_1', 'dW_3', 'db_3', 'dW_2', 'db_2', 'dW_1', 'db_1')
 
 
 def mlp_backprop_multilabel(*, x, W_1, W_2, W_3, b_1=0.0, b_2=0.0, b_3=0.0, y, lr):
     """MLP backpropagation, K sigmoids + binary cross-entropy (multi-label), batched over the leading axis N.
 
     Inputs: x (N, D), W_1 (N, H_1, D), W_2 (N, H_2, H_1), W_3 (N, K, H_2), b_1 (N, H_1), b_2 (N, H_2), b_3 (N, K), y (N, K), lr (N,).
-    Returns {"s_1": (N, H_1), "z_1": (N, H_1), "s_2": (N, H_2), "z_2": (N, H_2), "s_3": (N, K), "y_hat": (N, K), "L": (N,), "dL/ds_3": (N, K), "dL/ds_2": (N, H_2), "dL/ds_1": (N, H_1), "dL/dW_3": (N, K, H_2), "dL/db_3": (N, K), "dL/dW_2": (N, H_2, H_1), "dL/db_2": (N, H_2), "dL/dW_1": (N, H_1, D), "dL/db_1": (N, H_1), "W_3_new": (N, K, H_2), "W_2_new": (N, H_2, H_1), "W_1_new": (N, H_1, D)}.
+    Returns {"s_1": (N, H_1), "z_1": (N, H_1), "s_2": (N, H_2), "z_2": (N, H_2), "s_3": (N, K), "y_hat": (N, K), "L": (N,), "dL/ds_3": (N, K), "dL/ds_2": (N, H_2), "dL/ds_1": (N, H_1), "dL/dW_3": (N, K, H_2), "dL/db_3": (N, K), "dL/dW_2": (N, H_2, H_1), "dL/db_2": (N, H_2), "dL/dW_1": (N, H_1, D), "dL/db_1": (N, H_1), "W_3_new": (N, K, H_2), "W_2_new": (N, H_2, H_1), "W_1_new": (N, H_1, D), "delta_3": (N, K), "delta_2": (N, H_2), "delta_1": (N, H_1), "dW_3": (N, K, H_2), "db_3": (N, K), "dW_2": (N, H_2, H_1), "db_2": (N, H_2), "dW_1": (N, H_1, D), "db_1": (N, H_1)}.
     """
     x = _k.real("mlp_backprop_multilabel", INPUTS, "x", x)
     W_1 = _k.real("mlp_backprop_multilabel", INPUTS, "W_1", W_1)
@@ -34,7 +34,7 @@ def mlp_backprop_multilabel(*, x, W_1, W_2, W_3, b_1=0.0, b_2=0.0, b_3=0.0, y, l
     H_1 = W_1.shape[-2]
     H_2 = W_2.shape[-2]
     K = W_3.shape[-2]
-    _k.check_shapes("mlp_backprop_multilabel", INPUTS, {"x": (x, (D,)), "W_1": (W_1, (H_1, D)), "W_2": (W_2, (H_2, H_1)), "W_3": (W_3, (K, H_2)), "b_1": (b_1, (H_1,)), "b_2": (b_2, (H_2,)), "b_3": (b_3, (K,)), "y": (y, (K,)), "lr": (lr, ())}, per_example=2*D*H_1 + 2*H_1*H_2 + 4*H_1 + 2*H_2*K + 4*H_2 + 4*K + 1)
+    _k.check_shapes("mlp_backprop_multilabel", INPUTS, {"x": (x, (D,)), "W_1": (W_1, (H_1, D)), "W_2": (W_2, (H_2, H_1)), "W_3": (W_3, (K, H_2)), "b_1": (b_1, (H_1,)), "b_2": (b_2, (H_2,)), "b_3": (b_3, (K,)), "y": (y, (K,)), "lr": (lr, ())}, per_example=3*D*H_1 + 3*H_1*H_2 + 6*H_1 + 3*H_2*K + 6*H_2 + 6*K + 1)
     # s_1 = b_1 + W_1 x
     s_1 = b_1 + _k.matvec(W_1, x)
     # z_1 = sigmoid(s_1)
@@ -73,7 +73,25 @@ def mlp_backprop_multilabel(*, x, W_1, W_2, W_3, b_1=0.0, b_2=0.0, b_3=0.0, y, l
     W_2_new = W_2 - dL_dW_2*(lr)[..., None, None]
     # W_1_new = W_1 - dL/dW_1*lr
     W_1_new = W_1 - dL_dW_1*(lr)[..., None, None]
-    return {"s_1": s_1, "z_1": z_1, "s_2": s_2, "z_2": z_2, "s_3": s_3, "y_hat": y_hat, "L": L, "dL/ds_3": dL_ds_3, "dL/ds_2": dL_ds_2, "dL/ds_1": dL_ds_1, "dL/dW_3": dL_dW_3, "dL/db_3": dL_db_3, "dL/dW_2": dL_dW_2, "dL/db_2": dL_db_2, "dL/dW_1": dL_dW_1, "dL/db_1": dL_db_1, "W_3_new": W_3_new, "W_2_new": W_2_new, "W_1_new": W_1_new}
+    # delta_3 = y - y_hat
+    delta_3 = y - y_hat
+    # delta_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T delta_3
+    delta_2 = z_2*(1 - z_2)*_k.matvec_t(W_3, delta_3)
+    # delta_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T delta_2
+    delta_1 = z_1*(1 - z_1)*_k.matvec_t(W_2, delta_2)
+    # dW_3 = lr*delta_3 z_2^T
+    dW_3 = _k.outer(delta_3, z_2)*(lr)[..., None, None]
+    # db_3 = delta_3*lr
+    db_3 = delta_3*(lr)[..., None]
+    # dW_2 = lr*delta_2 z_1^T
+    dW_2 = _k.outer(delta_2, z_1)*(lr)[..., None, None]
+    # db_2 = delta_2*lr
+    db_2 = delta_2*(lr)[..., None]
+    # dW_1 = lr*delta_1 x^T
+    dW_1 = _k.outer(delta_1, x)*(lr)[..., None, None]
+    # db_1 = delta_1*lr
+    db_1 = delta_1*(lr)[..., None]
+    return {"s_1": s_1, "z_1": z_1, "s_2": s_2, "z_2": z_2, "s_3": s_3, "y_hat": y_hat, "L": L, "dL/ds_3": dL_ds_3, "dL/ds_2": dL_ds_2, "dL/ds_1": dL_ds_1, "dL/dW_3": dL_dW_3, "dL/db_3": dL_db_3, "dL/dW_2": dL_dW_2, "dL/db_2": dL_db_2, "dL/dW_1": dL_dW_1, "dL/db_1": dL_db_1, "W_3_new": W_3_new, "W_2_new": W_2_new, "W_1_new": W_1_new, "delta_3": delta_3, "delta_2": delta_2, "delta_1": delta_1, "dW_3": dW_3, "db_3": db_3, "dW_2": dW_2, "db_2": db_2, "dW_1": dW_1, "db_1": db_1}
 
 
 def _s_1_from(*, x, W_1, b_1):
@@ -171,6 +189,51 @@ def _W_1_new_from(*, W_1, lr, dL_dW_1):
     return W_1 - dL_dW_1*(lr)[..., None, None]
 
 
+def _delta_3_from(*, y, y_hat):
+    """delta_3 from y, y_hat."""
+    return y - y_hat
+
+
+def _delta_2_from(*, W_3, z_2, delta_3):
+    """delta_2 from W_3, z_2, delta_3."""
+    return z_2*(1 - z_2)*_k.matvec_t(W_3, delta_3)
+
+
+def _delta_1_from(*, W_2, z_1, delta_2):
+    """delta_1 from W_2, z_1, delta_2."""
+    return z_1*(1 - z_1)*_k.matvec_t(W_2, delta_2)
+
+
+def _dW_3_from(*, lr, z_2, delta_3):
+    """dW_3 from lr, z_2, delta_3."""
+    return _k.outer(delta_3, z_2)*(lr)[..., None, None]
+
+
+def _db_3_from(*, lr, delta_3):
+    """db_3 from lr, delta_3."""
+    return delta_3*(lr)[..., None]
+
+
+def _dW_2_from(*, lr, z_1, delta_2):
+    """dW_2 from lr, z_1, delta_2."""
+    return _k.outer(delta_2, z_1)*(lr)[..., None, None]
+
+
+def _db_2_from(*, lr, delta_2):
+    """db_2 from lr, delta_2."""
+    return delta_2*(lr)[..., None]
+
+
+def _dW_1_from(*, x, lr, delta_1):
+    """dW_1 from x, lr, delta_1."""
+    return _k.outer(delta_1, x)*(lr)[..., None, None]
+
+
+def _db_1_from(*, lr, delta_1):
+    """db_1 from lr, delta_1."""
+    return delta_1*(lr)[..., None]
+
+
 #: Each quantity from the quantities it depends on: (function, names of its arguments).
 FROM_DEPENDENCIES = {
     "s_1": (_s_1_from, ('x', 'W_1', 'b_1')),
@@ -192,4 +255,13 @@ FROM_DEPENDENCIES = {
     "W_3_new": (_W_3_new_from, ('W_3', 'lr', 'dL/dW_3')),
     "W_2_new": (_W_2_new_from, ('W_2', 'lr', 'dL/dW_2')),
     "W_1_new": (_W_1_new_from, ('W_1', 'lr', 'dL/dW_1')),
+    "delta_3": (_delta_3_from, ('y', 'y_hat')),
+    "delta_2": (_delta_2_from, ('W_3', 'z_2', 'delta_3')),
+    "delta_1": (_delta_1_from, ('W_2', 'z_1', 'delta_2')),
+    "dW_3": (_dW_3_from, ('lr', 'z_2', 'delta_3')),
+    "db_3": (_db_3_from, ('lr', 'delta_3')),
+    "dW_2": (_dW_2_from, ('lr', 'z_1', 'delta_2')),
+    "db_2": (_db_2_from, ('lr', 'delta_2')),
+    "dW_1": (_dW_1_from, ('x', 'lr', 'delta_1')),
+    "db_1": (_db_1_from, ('lr', 'delta_1')),
 }

@@ -12,32 +12,38 @@ from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "w": ('D',), "y": (), "lr": ()}
 DOMAINS = {"x": "real", "w": "real", "y": "unit", "lr": "positive"}
-QUANTITIES = ('s', 'y_hat', 'E', 'dE/dw', 'w_new')
+QUANTITIES = ('s', 'y_hat', 'E', 'dE/ds', 'dE/dw', 'w_new', 'delta', 'dw')
 
 
 def perceptron(*, x, w, y, lr):
     """Perceptron update with a sigmoid output, batched over the leading axis N.
 
     Inputs: x (N, D), w (N, D), y (N,), lr (N,).
-    Returns {"s": (N,), "y_hat": (N,), "E": (N,), "dE/dw": (N, D), "w_new": (N, D)}.
+    Returns {"s": (N,), "y_hat": (N,), "E": (N,), "dE/ds": (N,), "dE/dw": (N, D), "w_new": (N, D), "delta": (N,), "dw": (N, D)}.
     """
     x = _k.real("perceptron", INPUTS, "x", x)
     w = _k.real("perceptron", INPUTS, "w", w)
     y = _k.real("perceptron", INPUTS, "y", y)
     lr = _k.real("perceptron", INPUTS, "lr", lr)
     D = x.shape[-1]
-    _k.check_shapes("perceptron", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "y": (y, ()), "lr": (lr, ())}, per_example=2*D + 3)
+    _k.check_shapes("perceptron", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "y": (y, ()), "lr": (lr, ())}, per_example=3*D + 5)
     # s = sum_k(w ⊙ x)
     s = numpy.sum(w*x, axis=-1)
     # y_hat = sigmoid(s)
     y_hat = _k.sigmoid(s)
     # E = -y*log(y_hat) - (1 - y)*log(1 - y_hat)
     E = -y*numpy.log(y_hat) - (1 - y)*numpy.log(1 - y_hat)
+    # dE/ds = y_hat - y
+    dE_ds = y_hat - y
     # dE/dw = x*(y_hat - y)
     dE_dw = x*(y_hat - y)[..., None]
     # w_new = w - dE/dw*lr
     w_new = w - dE_dw*(lr)[..., None]
-    return {"s": s, "y_hat": y_hat, "E": E, "dE/dw": dE_dw, "w_new": w_new}
+    # delta = y - y_hat
+    delta = y - y_hat
+    # dw = delta*lr*x
+    dw = x*(delta)[..., None]*(lr)[..., None]
+    return {"s": s, "y_hat": y_hat, "E": E, "dE/ds": dE_ds, "dE/dw": dE_dw, "w_new": w_new, "delta": delta, "dw": dw}
 
 
 def _s_from(*, x, w):
@@ -55,6 +61,11 @@ def _E_from(*, y, y_hat):
     return -y*numpy.log(y_hat) - (1 - y)*numpy.log(1 - y_hat)
 
 
+def _dE_ds_from(*, y, y_hat):
+    """dE/ds from y, y_hat."""
+    return y_hat - y
+
+
 def _dE_dw_from(*, x, y, y_hat):
     """dE/dw from x, y, y_hat."""
     return x*(y_hat - y)[..., None]
@@ -65,11 +76,24 @@ def _w_new_from(*, w, lr, dE_dw):
     return w - dE_dw*(lr)[..., None]
 
 
+def _delta_from(*, y, y_hat):
+    """delta from y, y_hat."""
+    return y - y_hat
+
+
+def _dw_from(*, x, lr, delta):
+    """dw from x, lr, delta."""
+    return x*(delta)[..., None]*(lr)[..., None]
+
+
 #: Each quantity from the quantities it depends on: (function, names of its arguments).
 FROM_DEPENDENCIES = {
     "s": (_s_from, ('x', 'w')),
     "y_hat": (_y_hat_from, ('s',)),
     "E": (_E_from, ('y', 'y_hat')),
+    "dE/ds": (_dE_ds_from, ('y', 'y_hat')),
     "dE/dw": (_dE_dw_from, ('x', 'y', 'y_hat')),
     "w_new": (_w_new_from, ('w', 'lr', 'dE/dw')),
+    "delta": (_delta_from, ('y', 'y_hat')),
+    "dw": (_dw_from, ('x', 'lr', 'delta')),
 }

@@ -56,7 +56,7 @@ def render_text(rule, report=None, lang="en") -> str:
         lines.append(f"{word('headline', lang)}: {rule.headline}")
     lines += ["", word("inputs", lang)]
     for i in rule.inputs.values():
-        shape = f"({', '.join(map(str, i.shape))})" if i.shape else "scalar"
+        shape = f"({', '.join(map(str, i.shape))})" if i.shape else word("scalar", lang)
         lines.append(f"  {i.name:<10} {shape:<12} {i.note}")
     lines += ["", word("forward", lang)]
     for q in rule.public_quantities:
@@ -79,7 +79,8 @@ def _summary(rule, report, lang) -> str:
     status = "all proven" if report.ok else f"{len(report.failures)} check(s) FAILED"
     if lang == "ko":
         status = "모두 증명됨" if report.ok else f"{len(report.failures)}개 검증 실패"
-    return f"{len(report.checks)} checks ({sizes}): {status}" if sizes else f"{len(report.checks)} checks: {status}"
+    checks = f"{len(report.checks)}{word('checks', lang)}" if lang == "ko" else f"{len(report.checks)} checks"
+    return f"{checks} ({sizes}): {status}" if sizes else f"{checks}: {status}"
 
 
 def _latex_text(s: str) -> str:
@@ -116,9 +117,10 @@ def render_markdown(rule, report=None, lang="en") -> str:
     out = [f"# `{rule.name}`: {rule.title}", ""]
     if rule.source:
         out += [f"*{word('source', lang)}: {rule.source}*", ""]
-    out += [f"## {word('inputs', lang)}", "", "| name | shape | |", "| --- | --- | --- |"]
+    out += [f"## {word('inputs', lang)}", "", f"| {word('name', lang)} | {word('shape', lang)} | |",
+            "| --- | --- | --- |"]
     for i in rule.inputs.values():
-        shape = " × ".join(map(str, i.shape)) if i.shape else "scalar"
+        shape = " × ".join(map(str, i.shape)) if i.shape else word("scalar", lang)
         out.append(f"| ${naming.latex_name(i.name)}$ (`{i.name}`) | {shape} | {i.note} |")
     out += ["", f"## {word('forward', lang)}", "", "$$", r"\begin{aligned}"]
     out.append(" \\\\\n".join(f"{naming.latex_name(q.name)} &= {latex(q.definition)}"

@@ -7,6 +7,8 @@ the English text. A test proves that every step of every rule has a Korean reaso
 
 from __future__ import annotations
 
+from derive.printing import glossary as g
+
 LANGUAGES = ("en", "ko")
 
 #: The shared vocabulary of reasons, English -> Korean (the seeds' terms).
@@ -32,14 +34,50 @@ WORDS = {
     "en": {
         "inputs": "Inputs", "forward": "Forward", "derivation": "Derivation of",
         "results": "Results", "proof": "proof", "source": "Source", "stable": "computed stably as",
-        "headline": "Result",
+        "headline": "Result", "scalar": "scalar", "checks": "checks", "name": "name", "shape": "shape",
     },
     "ko": {
-        "inputs": "입력", "forward": "순전파", "derivation": "유도:",
-        "results": "결과", "proof": "증명", "source": "출처", "stable": "수치적으로 안정된 계산",
-        "headline": "결과",
+        "inputs": g.INPUT, "forward": g.FORWARD, "derivation": f"{g.DERIVATION}:",
+        "results": "결과", "proof": g.PROOF, "source": "출처", "stable": "수치적으로 안정된 계산",
+        "headline": "결과", "scalar": g.SCALAR, "checks": "개 검사", "name": "이름", "shape": "모양",
     },
 }
+
+
+#: The lines of ``derive grad``'s readable output.
+GRAD = {
+    "en": {
+        "forward": "forward: {name} = {latex}",
+        "at": "  at {at}: {name} = {value}",
+        "gradient_by": "gradient by {name}:",
+        "why": "     ({why}; proof: {proof})",
+        "result": "  result: {name} = {latex}  (equal to SymPy's derivative: {proof})",
+        "failed": "FAILED: {detail}",
+    },
+    "ko": {
+        "forward": f"{g.FORWARD}: {{name}} = {{latex}}",
+        "at": "  {at}에서: {name} = {value}",
+        "gradient_by": f"{{name}}에 대한 {g.GRADIENT}:",
+        "why": f"     ({{why}}; {g.PROOF}: {{proof}})",
+        "result": f"  결과: {{name}} = {{latex}}  (SymPy의 {g.DERIVATIVE}와 같음: {{proof}})",
+        "failed": "실패: {detail}",
+    },
+}
+
+#: Proof methods (``symbolic``, ``numeric (float64, 30 points...)``) by the word they start with.
+METHODS = {"symbolic": "기호 증명", "numeric": "수치 검증", "shape": "모양"}
+
+
+def grad_line(key: str, lang: str, **fields) -> str:
+    return GRAD.get(lang, GRAD["en"])[key].format(**fields)
+
+
+def method(text: str, lang: str) -> str:
+    """A proof method in ``lang``: ``numeric (float64, 30 points)`` -> ``수치 검증 (float64, 30 points)``."""
+    if lang != "ko":
+        return text
+    head, space, rest = text.partition(" ")
+    return METHODS.get(head, head) + space + rest
 
 
 def reason(step, lang: str) -> str:

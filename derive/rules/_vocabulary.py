@@ -5,6 +5,7 @@ from sympy import (  # noqa: F401
     sign, sqrt, symbols, tanh, Abs,
 )
 
+from derive.engine.conventions import Convention, conventional  # noqa: F401
 from derive.engine.domains import NonZero, OneHot, Positive, Real, Simplex, Unit  # noqa: F401
 from derive.engine.rule import Rule, Step  # noqa: F401
 from derive.registry import register  # noqa: F401

@@ -16,7 +16,15 @@ The heads (the notes' table) all start backpropagation with the same
 * ``mlp_backprop_regression``: linear output + squared error ½ Σ_k (ŷ_k − y_k)²;
 * ``mlp_backprop_binary``: one sigmoid output + binary cross-entropy;
 * ``mlp_backprop_multilabel``: K independent sigmoids + binary cross-entropy each.
+
+The notes write the error with the other sign, δ = r − y (r the target), and the update
+with a plus, ΔW = +η δ zᵀ: those are the quantities ``delta_l`` (= −∂L/∂s^(l)), ``dW_l`` and
+``db_l``, sent back by the same rule δ^(l) = (W^(l+1)ᵀ δ^(l+1)) ⊙ σ'(s^(l)). The regression
+head may be declared ``conventions: {squared_error: full}`` (no ½) or ``{reduce: mean}``
+(averaged over the K outputs).
 """
+
+from functools import partial
 
 from derive.rules._recurrent import cross_entropy_step, sigmoid_slope, softmax_ce_head
 from derive.rules._vocabulary import *
@@ -26,20 +34,24 @@ a, b, k, m = symbols("a b k m", integer=True, positive=True)
 SOURCE = "Fundamentals notes (MLP backpropagation, update rules per output type); AI Deep Dive ch. 4"
 
 
-def _softmax(rule, s, y):
+def _softmax(rule, s, y, c):
     softmax_ce_head(rule, s, y)
     cross_entropy_step(rule)
     return ("softmax + cross-entropy (rule softmax_ce): ∂L/∂s = ŷ − y",
             "소프트맥스 + 크로스 엔트로피 (softmax_ce 규칙): ∂L/∂s = ŷ − y")
 
 
-def _linear(rule, s, y):
+def _linear(rule, s, y, c):
     y_hat = rule.quantity("y_hat", s, note="linear output")
-    rule.quantity("L", Total((y_hat - y) ** 2) / 2, note="squared error")
-    return ("linear output, ∂ŷ/∂s = 1; d/dŷ ½(ŷ − y)² = ŷ − y", "선형 출력, ∂ŷ/∂s = 1; d/dŷ ½(ŷ − y)² = ŷ − y")
+    rule.quantity("L", c.mean(c.half * Total((y_hat - y) ** 2), K), note="squared error")
+    slope = c.slope_times("ŷ − y") + ("/K" if c.reduce == "mean" else "")
+    if c.reduce == "mean" and c.slope_text:
+        slope = "2(ŷ − y)/K"
+    square = f"d/dŷ {c.mean_text('K')}{c.half_text}(ŷ − y)² = {slope}"
+    return (f"linear output, ∂ŷ/∂s = 1; {square}", f"선형 출력, ∂ŷ/∂s = 1; {square}")
 
 
-def _sigmoids(rule, s, y):
+def _sigmoids(rule, s, y, c):
     rule.quantity("y_hat", sigmoid(s), note="probabilities")
     # −[y log σ(s) + (1 − y) log(1 − σ(s))] = softplus(s) − y s, the form sigmoid_bce proves stable
     rule.quantity("L", Total(softplus(s) - y * s), note="binary cross-entropy, summed over the outputs")
@@ -47,18 +59,18 @@ def _sigmoids(rule, s, y):
             "시그모이드 + 이진 크로스 엔트로피 (sigmoid_bce 규칙): σ' = σ(1 − σ) 가 분모를 지운다")
 
 
-HEADS = {  # name: (title, output head, target domain, number of outputs)
-    "mlp_backprop": ("MLP backpropagation, softmax + cross-entropy (multiclass)", _softmax, OneHot(), None),
+HEADS = {  # name: (title, output head, target domain, number of outputs, the conventions that apply)
+    "mlp_backprop": ("MLP backpropagation, softmax + cross-entropy (multiclass)", _softmax, OneHot(), None, {}),
     "mlp_backprop_regression": ("MLP backpropagation, linear output + squared error (regression)",
-                                _linear, Real(), None),
-    "mlp_backprop_binary": ("MLP backpropagation, one sigmoid + binary cross-entropy", _sigmoids, Unit(), 1),
+                                _linear, Real(), None, {"squared_error": "half", "reduce": "sum"}),
+    "mlp_backprop_binary": ("MLP backpropagation, one sigmoid + binary cross-entropy", _sigmoids, Unit(), 1, {}),
     "mlp_backprop_multilabel": ("MLP backpropagation, K sigmoids + binary cross-entropy (multi-label)",
-                                _sigmoids, Unit(), None),
+                                _sigmoids, Unit(), None, {}),
 }
 
 
-def mlp_rule(name: str) -> Rule:
-    title, head, target, outputs = HEADS[name]
+def mlp_rule(name: str, c: Convention) -> Rule:
+    title, head, target, outputs, _ = HEADS[name]
     sizes = {K: outputs} if outputs else {K: 2}
     rule = Rule(name, title, source=SOURCE,
                 headline="δ^(l) = (W^(l+1)^T δ^(l+1)) ⊙ σ'(s^(l));  ΔW^(l) = −η δ^(l) z^(l−1)^T",
@@ -79,10 +91,12 @@ def mlp_rule(name: str) -> Rule:
         s[l] = rule.quantity(f"s_{l}", MatVec(W[l], z[l - 1]) + bias[l], note=f"pre-activation of layer {l}")
         if l < 3:
             z[l] = rule.quantity(f"z_{l}", sigmoid(s[l]), note=f"hidden layer {l}")
-    why_head = head(rule, s[3], y)
+    why_head = head(rule, s[3], y, c)
     y_hat = rule.symbol("y_hat")
+    # ∂L/∂s^(3) = scale · (ŷ − y): 1 for every head in its own convention
+    scale = c.slope * c.mean(1, K) if name == "mlp_backprop_regression" else 1
 
-    delta = {3: rule.quantity("dL/ds_3", y_hat - y, note="δ^(3), the output error")}
+    delta = {3: rule.quantity("dL/ds_3", scale * (y_hat - y), note="δ^(3), the output error")}
     for l in (2, 1):
         delta[l] = rule.quantity(f"dL/ds_{l}", MatVec(Transpose(W[l + 1]), delta[l + 1]) * sigmoid_slope(z[l]),
                                  note=f"δ^({l})")
@@ -91,9 +105,17 @@ def mlp_rule(name: str) -> Rule:
         rule.quantity(f"dL/db_{l}", delta[l])
     for l in (3, 2, 1):
         rule.quantity(f"W_{l}_new", W[l] - lr * rule.symbol(f"dL/dW_{l}"), note="after one gradient step")
+    # The notes' signs: δ = r − y = −∂L/∂s, sent back by the same rule, and ΔW = +η δ zᵀ.
+    error = {3: rule.quantity("delta_3", scale * (y - y_hat), note="the notes' output error δ^(3) = r − y")}
+    for l in (2, 1):
+        error[l] = rule.quantity(f"delta_{l}", MatVec(Transpose(W[l + 1]), error[l + 1]) * sigmoid_slope(z[l]),
+                                 note=f"the notes' δ^({l}) = (W^({l + 1})ᵀ δ^({l + 1})) ⊙ σ'(s^({l}))")
+    for l in (3, 2, 1):
+        rule.quantity(f"dW_{l}", lr * Outer(error[l], z[l - 1]), note=f"the notes' update ΔW^({l}) = η δ^({l}) z^({l - 1})ᵀ")
+        rule.quantity(f"db_{l}", lr * error[l], note=f"the notes' update Δb^({l}) = η δ^({l})")
 
     L = rule.symbol("L")
-    rule.derive("dL/ds_3", Step(Derivative(L, s[3][a]), y_hat[a] - y[a], why=why_head[0], why_ko=why_head[1]),
+    rule.derive("dL/ds_3", Step(Derivative(L, s[3][a]), scale * (y_hat[a] - y[a]), why=why_head[0], why_ko=why_head[1]),
                 index=(a,), hold=("s_3",), title="The output error: the same for every head")
     rule.derive("dL/dW_3",
                 Step(Derivative(L, W[3][a, b]), delta[3][a] * z[2][b],
@@ -117,8 +139,24 @@ def mlp_rule(name: str) -> Rule:
     rule.derive("W_1_new",
                 Step(rule.symbol("W_1_new"), W[1] - lr * Outer(delta[1], x),
                      why="gradient descent: ΔW = −η δ zᵀ with z^(0) = x", why_ko="경사하강법: ΔW = −η δ zᵀ, z^(0) = x"))
+    for l in (3, 2, 1):
+        rule.derive(f"delta_{l}",
+                    Step(error[l][a], -Derivative(L, s[l][a]),
+                         why="the notes' error signal δ = r − y is the negative gradient −∂L/∂s",
+                         why_ko="강의 노트의 오차 신호 δ = r − y 는 기울기의 음수 −∂L/∂s"),
+                    index=(a,), hold=(f"s_{l}",), title=f"The notes' δ^({l}) = −∂L/∂s^({l})")
+    rule.derive("dW_1",
+                Step(rule.symbol("dW_1"), -lr * rule.symbol("dL/dW_1"),
+                     why="the notes' update ΔW = +η δ zᵀ is the gradient step −η ∂L/∂W",
+                     why_ko="강의 노트의 갱신량 ΔW = +η δ zᵀ 는 경사하강 한 스텝 −η ∂L/∂W"),
+                title="The notes' update ΔW^(1) = η δ^(1) xᵀ")
     return rule
 
 
+def _builder(name: str):
+    """The rule ``name``, written once for the conventions that apply to its head."""
+    return conventional(**HEADS[name][4])(partial(mlp_rule, name))
+
+
 for _name in HEADS:
-    register(mlp_rule(_name))
+    register(_builder(_name)())
