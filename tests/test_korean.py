@@ -264,3 +264,83 @@ def test_usage_errors_in_korean(capsys, args):
     code, out, err = run(capsys, *args)
     assert code == 2
     assert_korean(out, err)
+
+
+# -- the rules' own texts: titles, sources, notes, derivation titles ------------------------------
+
+def _variants(rule):
+    from derive.engine.conventions import alternatives, in_convention
+
+    if rule.builder is None:
+        return [rule]
+    return [in_convention(rule, c.only(rule.convention_keys)) for c in alternatives(rule)]
+
+
+@pytest.mark.parametrize("name", sorted(__import__("derive.registry", fromlist=["rules"]).rules()))
+def test_every_rule_text_has_korean(name):
+    from derive.printing.i18n import has_korean, has_korean_text
+    from derive.registry import get_rule
+
+    for rule in _variants(get_rule(name)):
+        missing = [f"{field}: {getattr(rule, field)}" for field in ("title", "source")
+                   if not has_korean_text(rule, field)]
+        missing += [f"note of {item.name}: {item.note}" for item in [*rule.inputs.values(), *rule.public_quantities]
+                    if not has_korean_text(item, "note")]
+        missing += [f"title of {d.target}: {d.title}" for d in rule.derivations if not has_korean_text(d, "title")]
+        missing += [f"step of {d.target}: {step.why}" for d in rule.derivations for step in d.steps
+                    if not has_korean(step)]
+        assert not missing, (rule.title, missing)
+        assert HANGUL.search(rule.title_ko or "") or rule.convention == rule.default_convention
+
+
+@pytest.mark.parametrize("name", sorted(__import__("derive.registry", fromlist=["rules"]).rules()))
+def test_show_prints_the_rule_in_korean(capsys, name):
+    from derive.registry import get_rule
+
+    rule = get_rule(name)
+    code, out, err = run(capsys, "show", name, "--lang", "ko", "--no-proof")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{name}: ") and HANGUL.search(lines[0]), lines[0]
+    if rule.source:
+        assert lines[1].startswith("출처: ") and HANGUL.search(lines[1]), lines[1]
+    for item in rule.inputs.values():
+        line = next(line for line in lines if line.startswith(f"  {item.name} "))
+        assert not item.note or HANGUL.search(line), line
+    for q in rule.public_quantities:
+        line = next(line for line in lines if line.startswith(f"  {q.name} = "))
+        assert not q.note or HANGUL.search(line.split("    # ")[-1]), line
+    headings = [line for line in lines if line.startswith(f"{glossary.DERIVATION}: ")]
+    assert len(headings) == len(rule.derivations)
+    for heading, derivation in zip(headings, rule.derivations):
+        assert not derivation.title or HANGUL.search(heading.split(": ", 2)[-1]), heading
+
+    code, out, err = run(capsys, "show", name, "--lang", "ko", "--no-proof", "--format", "markdown")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"# `{name}`: ") and HANGUL.search(lines[0]), lines[0]
+    if rule.source:
+        assert lines[2].startswith("*출처: ") and HANGUL.search(lines[2]), lines[2]
+    rows = [line for line in lines if line.startswith("| $")]
+    assert len(rows) == len(rule.inputs)
+    for row, item in zip(rows, rule.inputs.values()):
+        assert not item.note or HANGUL.search(row), row
+    headings = [line for line in lines if line.startswith(f"## {glossary.DERIVATION}: ")]
+    assert len(headings) == len(rule.derivations)
+    for heading, derivation in zip(headings, rule.derivations):
+        assert not derivation.title or HANGUL.search(heading.split(": ", 2)[-1]), heading
+
+
+def test_show_convention_variant_keeps_korean(capsys):
+    code, out, _ = run(capsys, "show", "l2_linreg", "--lang", "ko", "--no-proof", "--convention", "l2=half")
+    assert code == 0
+    first = out.splitlines()[0]
+    assert HANGUL.search(first) and f"{glossary.CONVENTION} {{" in first and "l2: half" in first, first
+    assert "# 정규화된 손실 함수" in out
+
+
+def test_show_english_titles_are_unchanged(capsys):
+    code, out, _ = run(capsys, "show", "sigmoid_bce", "--no-proof")
+    assert code == 0 and out.splitlines()[0] == "sigmoid_bce: Sigmoid + binary cross-entropy"
+    assert "Derivation of dL/ds: Gradient of the binary cross-entropy by the logit" in out
+    assert not HANGUL.search(out)

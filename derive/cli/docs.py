@@ -47,11 +47,13 @@ def _pages(name: str) -> dict[str, str]:
 
 
 def _index(names, figures, lang: str) -> str:
+    from derive.printing.i18n import rule_text
+
     title = "# derive: the rules" if lang == "en" else "# derive: 규칙 목록"
     lines = [title, ""]
     for name in names:
         rule = get_rule(name)
-        lines.append(f"- [`{name}`](rules/{name}.md): {rule.title}")
+        lines.append(f"- [`{name}`](rules/{name}.md): {rule_text(rule, 'title', lang)}")
     lines += ["", "## Figures" if lang == "en" else "## 그림", ""]
     prefix = "" if lang == "en" else "../"
     lines += [f"![{p.stem}]({prefix}figures/{p.name})" for p in sorted(figures)]

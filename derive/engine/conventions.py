@@ -44,6 +44,8 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from derive.errors import InputError
+from derive.printing import glossary
+from derive.printing.rules_ko import korean
 
 #: Every key, with its values; the first value is the default of a rule that does not say.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -188,7 +190,10 @@ def conventional(**own: str):
         def builder(c: Convention | None = None):
             rule = build(c or default)
             if c is not None and c != default:
-                rule.title = f"{rule.title}, conventions {declaration_text(c.only(own))}"
+                declared = declaration_text(c.only(own))
+                # the Korean title keeps the variant's declaration too (표기 관례 {...})
+                rule.title_ko = f"{korean(rule.title, rule.title_ko) or rule.title}, {glossary.CONVENTION} {declared}"
+                rule.title = f"{rule.title}, conventions {declared}"
             rule.convention = c or default
             rule.default_convention = default
             rule.convention_keys = tuple(own)

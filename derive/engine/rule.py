@@ -57,6 +57,8 @@ class Input:
     domain: object
     default: float | None = None
     note: str = ""
+    #: The note in Korean; without it the shared table of :mod:`derive.printing.rules_ko` is used.
+    note_ko: str | None = None
 
     @property
     def shape(self):
@@ -70,6 +72,7 @@ class Quantity:
     definition: sp.Expr
     stable: sp.Expr | None = None
     note: str = ""
+    note_ko: str | None = None
 
     @property
     def shape(self):
@@ -101,6 +104,7 @@ class Derivation:
     title: str = ""
     #: Quantities held as independent variables, for steps that differentiate by them (∂L/∂e_j).
     hold: tuple = ()
+    title_ko: str | None = None
 
 
 @dataclass
@@ -122,28 +126,31 @@ class Rule:
     default_convention: object = None
     convention_keys: tuple = ()
     builder: object = None
+    #: The title and source in Korean; without them :mod:`derive.printing.rules_ko` is used.
+    title_ko: str | None = None
+    source_ko: str | None = None
 
     # -- declaring ---------------------------------------------------------
-    def input(self, name: str, shape=(), domain=Real(), *, default=None, note="") -> ArraySymbol:
+    def input(self, name: str, shape=(), domain=Real(), *, default=None, note="", note_ko=None) -> ArraySymbol:
         symbol = ArraySymbol(name, shape)
-        self.inputs[name] = Input(name, symbol, domain, default, note)
+        self.inputs[name] = Input(name, symbol, domain, default, note, note_ko)
         return symbol
 
-    def quantity(self, name: str, definition, *, stable=None, note="") -> ArraySymbol:
+    def quantity(self, name: str, definition, *, stable=None, note="", note_ko=None) -> ArraySymbol:
         if name in self.quantities or name in self.inputs:
             raise ValueError(f"{self.name}: {name} is defined twice")
         definition = sp.sympify(definition, strict=True)
         symbol = ArraySymbol(name, shape_of(definition))
-        self.quantities[name] = Quantity(name, symbol, definition, stable, note)
+        self.quantities[name] = Quantity(name, symbol, definition, stable, note, note_ko)
         return symbol
 
-    def derive(self, target: str, *steps: Step, index=(), title="", hold=()) -> Derivation:
+    def derive(self, target: str, *steps: Step, index=(), title="", hold=(), title_ko=None) -> Derivation:
         if target not in self.quantities:
             raise ValueError(f"{self.name}: derivation of unknown quantity {target}")
         unknown = [name for name in hold if name not in self.quantities]
         if unknown:
             raise ValueError(f"{self.name}: cannot hold {unknown}: not quantities")
-        derivation = Derivation(target, list(steps), tuple(index), title, tuple(hold))
+        derivation = Derivation(target, list(steps), tuple(index), title, tuple(hold), title_ko)
         self.derivations.append(derivation)
         return derivation
 

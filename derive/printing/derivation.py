@@ -8,7 +8,7 @@ Three formats from the same SymPy objects: ``text`` for the terminal, ``latex``
 from __future__ import annotations
 
 from derive import naming
-from derive.printing.i18n import reason, word
+from derive.printing.i18n import reason, rule_text, word
 from derive.printing.latex import latex
 from derive.printing.text import text
 
@@ -44,23 +44,23 @@ def _step_rows(rule, derivation, report, lang):
 
 
 def _derivation_heading(rule, derivation, lang) -> str:
-    title = f": {derivation.title}" if derivation.title and lang == "en" else ""
+    title = f": {rule_text(derivation, 'title', lang)}" if derivation.title else ""
     return f"{word('derivation', lang)} {derivation.target}{title}"
 
 
 def render_text(rule, report=None, lang="en") -> str:
-    lines = [f"{rule.name}: {rule.title}"]
+    lines = [f"{rule.name}: {rule_text(rule, 'title', lang)}"]
     if rule.source:
-        lines.append(f"{word('source', lang)}: {rule.source}")
+        lines.append(f"{word('source', lang)}: {rule_text(rule, 'source', lang)}")
     if rule.headline:
         lines.append(f"{word('headline', lang)}: {rule.headline}")
     lines += ["", word("inputs", lang)]
     for i in rule.inputs.values():
         shape = f"({', '.join(map(str, i.shape))})" if i.shape else word("scalar", lang)
-        lines.append(f"  {i.name:<10} {shape:<12} {i.note}")
+        lines.append(f"  {i.name:<10} {shape:<12} {rule_text(i, 'note', lang)}")
     lines += ["", word("forward", lang)]
     for q in rule.public_quantities:
-        lines.append(f"  {q.name} = {text(q.definition)}" + (f"    # {q.note}" if q.note else ""))
+        lines.append(f"  {q.name} = {text(q.definition)}" + (f"    # {rule_text(q, 'note', lang)}" if q.note else ""))
         if q.stable is not None:
             lines.append(f"      {word('stable', lang)}: {text(q.stable)}")
     for derivation in rule.derivations:
@@ -98,9 +98,9 @@ def _aligned_rows(rule, derivation, report, lang) -> list[str]:
 
 
 def render_latex(rule, report=None, lang="en") -> str:
-    out = [f"% {rule.name}: {rule.title}"]
+    out = [f"% {rule.name}: {rule_text(rule, 'title', lang)}"]
     if rule.source:
-        out.append(f"% {word('source', lang)}: {rule.source}")
+        out.append(f"% {word('source', lang)}: {rule_text(rule, 'source', lang)}")
     out.append(r"\begin{align*}")
     out.append(" \\\\\n".join(f"{naming.latex_name(q.name)} &= {latex(q.definition)}"
                               for q in rule.public_quantities))
@@ -114,14 +114,14 @@ def render_latex(rule, report=None, lang="en") -> str:
 
 
 def render_markdown(rule, report=None, lang="en") -> str:
-    out = [f"# `{rule.name}`: {rule.title}", ""]
+    out = [f"# `{rule.name}`: {rule_text(rule, 'title', lang)}", ""]
     if rule.source:
-        out += [f"*{word('source', lang)}: {rule.source}*", ""]
+        out += [f"*{word('source', lang)}: {rule_text(rule, 'source', lang)}*", ""]
     out += [f"## {word('inputs', lang)}", "", f"| {word('name', lang)} | {word('shape', lang)} | |",
             "| --- | --- | --- |"]
     for i in rule.inputs.values():
         shape = " × ".join(map(str, i.shape)) if i.shape else word("scalar", lang)
-        out.append(f"| ${naming.latex_name(i.name)}$ (`{i.name}`) | {shape} | {i.note} |")
+        out.append(f"| ${naming.latex_name(i.name)}$ (`{i.name}`) | {shape} | {rule_text(i, 'note', lang)} |")
     out += ["", f"## {word('forward', lang)}", "", "$$", r"\begin{aligned}"]
     out.append(" \\\\\n".join(f"{naming.latex_name(q.name)} &= {latex(q.definition)}"
                               for q in rule.public_quantities))

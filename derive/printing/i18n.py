@@ -8,6 +8,7 @@ the English text. A test proves that every step of every rule has a Korean reaso
 from __future__ import annotations
 
 from derive.printing import glossary as g
+from derive.printing.rules_ko import korean
 
 LANGUAGES = ("en", "ko")
 
@@ -93,3 +94,20 @@ def has_korean(step) -> bool:
 
 def word(key: str, lang: str) -> str:
     return WORDS.get(lang, WORDS["en"])[key]
+
+
+def rule_text(item, field: str, lang: str) -> str:
+    """A rule's, input's, quantity's or derivation's ``title``/``source``/``note`` in ``lang``.
+
+    In Korean: the object's own ``<field>_ko``, else the shared table of
+    :mod:`derive.printing.rules_ko` (English when neither has it).
+    """
+    english = getattr(item, field)
+    if lang != "ko" or not english:
+        return english
+    return korean(english, getattr(item, f"{field}_ko", None)) or english
+
+
+def has_korean_text(item, field: str) -> bool:
+    english = getattr(item, field)
+    return not english or bool(korean(english, getattr(item, f"{field}_ko", None)))
