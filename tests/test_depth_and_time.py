@@ -91,9 +91,11 @@ def test_lstm_step_contract_quantities_and_shared_weights():
     shared = dict(batched, **{n: batched[n][0] for n in batched if n.startswith(("W_", "b_"))})
     per_sample = dict(batched, **{n: np.broadcast_to(shared[n], batched[n].shape) for n in shared})
     a, b = _numpy("lstm_step")(**shared), _numpy("lstm_step")(**per_sample)
-    for name in contract:
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-13, atol=1e-15, err_msg=name)
-    assert a["dL/dW_f"].shape == (3, 2, 5)
+    summed = importlib.import_module("derive.numpy.lstm_step").SUMMED
+    for name in contract:  # a shared weight's gradient is the sum over the batch (the contract)
+        expected = b[name].sum(axis=0) if summed.get(name, "").startswith(("W_", "b_")) else b[name]
+        np.testing.assert_allclose(a[name], expected, rtol=1e-13, atol=1e-15, err_msg=name)
+    assert a["dL/dW_f"].shape == (2, 5) and b["dL/dW_f"].shape == (3, 2, 5)
 
 
 def test_lstm_step_biases_default_to_zero():
@@ -249,10 +251,11 @@ def test_time_loops_match_finite_differences(loop_name, inputs, gradients):
     out = function(**values)
     for name, gradient in gradients.items():
         numeric, direction = _central_difference(function, values, name)
-        shared = np.ndim(values[name]) == out[gradient].ndim - 1  # a weight shared by the batch
-        analytic = np.sum((out[gradient] * direction).reshape(len(numeric), -1), axis=1)
-        if shared:
-            analytic, numeric = analytic.sum(), numeric.sum()
+        if np.shape(out[gradient]) == np.shape(values[name]) and name not in ("x", "h_0", "C_0"):
+            # a weight shared by the batch: its gradient is the sum over the batch (the contract)
+            analytic, numeric = np.sum(out[gradient] * direction), numeric.sum()
+        else:
+            analytic = np.sum((out[gradient] * direction).reshape(len(numeric), -1), axis=1)
         np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=1e-9, err_msg=f"{loop_name}: {gradient}")
 
 

@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive import naming
 from derive.autodiff import gradient_steps, prove_gradient_steps
-from derive.codegen.generate import scalar_function_source
+from derive.codegen.generate import scalar_function_source, standalone
 from derive.engine.equality import NUMPY_FUNCTIONS
 from derive.errors import InputError
 from derive.latex.adapter import parse_latex
@@ -187,7 +187,7 @@ def _emit(path: Path, forward: sp.Expr, results: dict) -> None:
         source = scalar_function_source(naming.python_name(name), expr, arguments,
                                         comment=f"{name} = {text(expr)}")
         parts.append(source if number == 0 else source[source.index("\ndef ") + 1:])
-    source = "\n\n".join(parts)
+    source = standalone("\n\n".join(parts))  # the kernels copied in: the file needs NumPy alone
     try:
         path.write_text(source)
     except OSError as error:

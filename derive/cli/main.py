@@ -23,6 +23,7 @@ VERBS = {
     "equiv": "derive.cli.equiv",
     "run": "derive.cli.run",
     "docs": "derive.cli.docs",
+    "emit": "derive.cli.emit",
 }
 
 

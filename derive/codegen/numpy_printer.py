@@ -11,7 +11,21 @@ broadcasting of :mod:`derive.symbolic.arrays`. Array operations print as
 their stable kernels. Example::
 
     >>> numpy_code((y_hat - y) * x)        # y_hat, y scalar; x a vector
-    '(-y + y_hat)[..., None]*x'
+    'x*(y_hat - y)[..., None]'
+
+Sums over the batch
+-------------------
+A gradient by a weight that the batch shares (passed without the batch axis) is
+the sum over the batch of the per-example gradients. :func:`total_code` prints
+that sum term by term, never forming per-example matrices it would only add up:
+the sum of an outer product δ xᵀ (times scalars, folded into δ) is one matrix
+product δᵀ x; the other terms, together (the sum is linear), are summed over
+their batch axis, or, shared by the batch themselves (the penalty 2λW), counted
+once for each of the ``_n`` examples. Quantities that are already such sums
+(``totals``) are used as they are. Example::
+
+    >>> total_code(Outer(delta, x) + 2*lam*W)   # delta, x vectors; lam scalar; W a matrix
+    '_k.total(2*W*(lam)[..., None, None], 2, _n) + _k.outer_total(delta, x, _n)'
 """
 
 from __future__ import annotations
@@ -22,11 +36,27 @@ from sympy.printing.numpy import NumPyPrinter
 
 from derive import naming
 from derive.printing.order import join_terms
-from derive.symbolic.arrays import ArrayOp, ArraySymbol, shape_of
+from derive.symbolic.arrays import ArrayOp, ArraySymbol, Outer, shape_of
 
 
 class Pad(sp.Function):
     """An operand whose trailing axes are padded for broadcasting."""
+
+    nargs = 2
+
+
+#: The local variable of generated code that holds the batch size (1 when nothing is batched).
+BATCH_SIZE = "_n"
+
+
+class BatchTotal(sp.Function):
+    """Σ over the batch of a term with ``rank`` axes of its own (printed as ``_k.total``)."""
+
+    nargs = 2
+
+
+class OuterTotal(sp.Function):
+    """Σ over the batch of the outer products a bᵀ (printed as ``_k.outer_total``)."""
 
     nargs = 2
 
@@ -61,6 +91,13 @@ class BatchedNumPyPrinter(NumPyPrinter):
     def _print_Total(self, expr):
         return f"numpy.sum({self._print(expr.args[0])}, axis=-1)"
 
+    def _print_BatchTotal(self, expr):
+        term, rank = expr.args
+        return f"_k.total({self._print(term)}, {int(rank)}, {BATCH_SIZE})"
+
+    def _print_OuterTotal(self, expr):
+        return f"_k.outer_total({self._print(expr.args[0])}, {self._print(expr.args[1])}, {BATCH_SIZE})"
+
     def _print_Concat(self, expr):
         return f"_k.concat({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
@@ -87,9 +124,12 @@ class BatchedNumPyPrinter(NumPyPrinter):
     def _print_relu(self, expr):
         return f"numpy.maximum({self._print(expr.args[0])}, 0.0)"
 
+    def _print_leaky_relu(self, expr):
+        return f"_k.leaky_relu({self._print(expr.args[0])})"
+
     def _print_Heaviside(self, expr):
         value = expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2)
-        return f"numpy.heaviside({self._print(expr.args[0])}, {float(value)!r})"
+        return f"_k.step({self._print(expr.args[0])}, {float(value)!r})"
 
     def _print_Piecewise(self, expr):
         if len(expr.args) == 2 and expr.args[1].cond == sp.true:
@@ -134,7 +174,7 @@ def pad_ranks(expr: sp.Basic) -> sp.Basic:
     if not expr.args or isinstance(expr, (ArraySymbol, sp.Indexed)):
         return expr
     args = [pad_ranks(a) for a in expr.args]
-    if isinstance(expr, ArrayOp) or isinstance(expr, (sp.Piecewise, ExprCondPair)):
+    if isinstance(expr, (ArrayOp, sp.Piecewise, ExprCondPair)):
         return expr.func(*args)
     rank = len(shape_of(expr))
     padded = []
@@ -161,3 +201,50 @@ _PRINTER = BatchedNumPyPrinter()
 def numpy_code(expr: sp.Basic) -> str:
     """Batched NumPy source of one expression."""
     return _PRINTER.doprint(pad_ranks(sp.sympify(expr, strict=True)))
+
+
+def total_code(expr: sp.Basic, totals=frozenset()) -> str:
+    """Batched NumPy source of the sum over the batch of ``expr`` (see "Sums over the batch").
+
+    ``totals`` are the quantities (their symbols) that already hold a sum over the batch; a term
+    may use one only alone, times numbers (``dE/dw + 2λw``): a ValueError names any other use."""
+    expr, totals = sp.sympify(expr, strict=True), frozenset(totals)
+    rank = len(shape_of(expr))
+    kept, outers, rest = [], [], []
+    for term in sp.Add.make_args(expr):
+        arrays = {s for s in term.free_symbols if isinstance(s, ArraySymbol)}
+        if arrays & totals:
+            if len(arrays) > 1 or any(f not in totals and f.free_symbols & arrays for f in sp.Mul.make_args(term)):
+                used = ", ".join(sorted(s.name for s in arrays & totals))
+                raise ValueError(f"{sp.sstr(term)}: a sum over the batch ({used}) may only be added, times a "
+                                 "number; this term would mix it with per-example values")
+            kept.append(pad_ranks(term))  # already a sum over the batch
+        elif _outer_product(term) is not None:
+            outers.append(_outer_total(term))
+        else:
+            rest.append(term)
+    if rest:  # the sum is linear: the other terms are summed together, in one pass
+        others = sp.Add(*rest)
+        total = BatchTotal(pad_ranks(others), len(shape_of(others)))
+        missing = rank - len(shape_of(others))
+        kept.append(Pad(total, missing) if missing and _is_batched(others) else total)
+    return _PRINTER.doprint(sp.Add(*kept, *outers, evaluate=False))
+
+
+def _outer_product(term: sp.Expr):
+    """The outer product a bᵀ of a term that is one, times scalars; else None."""
+    factors = sp.Mul.make_args(term)
+    outers = [f for f in factors if isinstance(f, Outer)]
+    if len(outers) == 1 and all(not shape_of(f) for f in factors if f is not outers[0]):
+        return outers[0]
+    return None
+
+
+def _outer_total(term: sp.Expr) -> sp.Expr:
+    """Σ_n of c a bᵀ (c the scalar factors) as Σ_n (c a) bᵀ: one matrix product, never (N, m, k) arrays."""
+    outer = _outer_product(term)
+    a, b = outer.args
+    scale = [f for f in sp.Mul.make_args(term) if f is not outer]
+    if scale == [sp.S.NegativeOne]:  # − a bᵀ
+        return -OuterTotal(pad_ranks(a), pad_ranks(b))
+    return OuterTotal(pad_ranks(sp.Mul(*scale, a)), pad_ranks(b))

@@ -34,7 +34,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive import naming, registry
-from derive.codegen.generate import NUMPY_PACKAGE, argument_checks
+from derive.codegen.generate import NUMPY_PACKAGE, argument_checks, summed_assignment
 from derive.codegen.numpy_printer import numpy_code
 from derive.printing.text import text
 from derive.symbolic.arrays import ArraySymbol
@@ -84,13 +84,28 @@ def _statement(name: str, expr, definition, indent: str, *, target: str | None =
     return [f"{indent}# {comment}", f"{indent}{target or naming.python_name(name)} = {numpy_code(expr)}"]
 
 
+def _shared_sums(rule, params) -> dict:
+    """The quantities of ``rule`` (the cell or the head) summed over the batch when a weight of the
+    loop (one of ``params``) is shared: quantity -> that weight."""
+    return {q: with_ for q, with_ in rule.summed_quantities().items() if with_ in params}
+
+
+def _quantity_statement(rule, name, indent, sums, *, rename=None, target=None) -> list[str]:
+    """One quantity of the cell or the head; a gradient by a shared weight summed over the batch."""
+    q = rule.quantities[name]
+    if name in sums:
+        return summed_assignment(rule, q, sums[name], sums, indent=indent, rename=rename, target=target)
+    code = q.code_form.xreplace(rename) if rename else q.code_form
+    return _statement(name, code, q.definition, indent, target=target)
+
+
 def _body(loop, names, indent, saved_lists, stacked_at) -> list[str]:
     """One assignment per cell quantity, then the sums and per-step lists that read it."""
     cell, lines = loop.cell, []
     rename = _per_step(loop)
+    sums = _shared_sums(cell, _params(loop))
     for name in names:
-        q = cell.quantities[name]
-        lines += _statement(name, q.code_form.xreplace(rename), q.definition, indent)
+        lines += _quantity_statement(cell, name, indent, sums, rename=rename)
         py = naming.python_name(name)
         for output, source in loop.summed.items():
             if source == name:
@@ -111,6 +126,12 @@ def _list_name(name: str) -> str:
     return naming.python_name(name) + "_steps"
 
 
+def _params(loop) -> list[str]:
+    """The cell's inputs given once for all steps: its weights and biases."""
+    cell = loop.cell
+    return [n for n in cell.inputs if n not in loop.sequences and n not in loop.state and n not in loop.carry]
+
+
 def loop_source(loop, module_name: str) -> str:
     cell = loop.cell
     carried = set(loop.carry)
@@ -122,7 +143,7 @@ def loop_source(loop, module_name: str) -> str:
     stacked_forward = [s for s in loop.stacked.values() if s in forward]
     stacked_backward = [s for s in loop.stacked.values() if s in backward]
     lists = list(dict.fromkeys(saved + stacked_forward))
-    params = [n for n in cell.inputs if n not in loop.sequences and n not in loop.state and n not in carried]
+    params = _params(loop)
     head_inputs = [n for n in (loop.head.inputs if loop.head else ()) if n not in loop.head_inputs]
     inputs = list(dict.fromkeys([n for n in cell.inputs if n in loop.sequences][:1]
                                 + [initial for _, initial in loop.state.values()]
@@ -157,7 +178,12 @@ def loop_source(loop, module_name: str) -> str:
     head = [tuple(str(d) for d in q.shape) for q in loop.head.quantities.values()] if loop.head else []
     code = [q.code_form for q in cell.quantities.values()] + (
         [q.code_form for q in loop.head.quantities.values()] if loop.head else [])
-    lines += argument_checks(loop.name, spec, steps + head, code, batched=loop.sequences)
+    shared = {n: [] for n in params + head_inputs}
+    for rule in (cell, loop.head) if loop.head else (cell,):
+        for q, with_ in _shared_sums(rule, params + head_inputs).items():
+            shared[with_].append(rule.quantities[q].shape)
+    shared = {n: shapes for n, shapes in shared.items() if shapes}
+    lines += argument_checks(loop.name, spec, steps + head, code, batched=loop.sequences, summed=shared or None)
 
     lines.append("    # forward, step by step, keeping what the backward pass reads")
     for state, (_, initial) in loop.state.items():
@@ -192,9 +218,15 @@ def loop_source(loop, module_name: str) -> str:
     doc = (f"Forward over t = 1..T, then backward over t = T..1 with the step ``{cell.name}``: "
            f"{cell.headline or cell.title}.")
     header = HEADER.format(title=loop.title, cell=cell.name, source=source, doc=doc)
+    cell_sums = _shared_sums(cell, params)
+    head_sums = _shared_sums(loop.head, head_inputs) if loop.head else {}
+    summed_outputs = {o: cell_sums[s] for o, s in loop.summed.items() if s in cell_sums}
+    summed_outputs.update({o: head_sums[q] for q, o in loop.head_outputs.items() if q in head_sums} if loop.head else {})
     table = ("INPUTS = {" + ", ".join(f'"{n}": {tuple(shape)!r}' for n, (shape, _) in spec.items()) + "}\n"
              "#: Inputs given per step, (N, T, ...): they always have the batch axis.\n"
-             f"SEQUENCES = {tuple(loop.sequences)!r}\n")
+             f"SEQUENCES = {tuple(loop.sequences)!r}\n"
+             "#: The results summed over the batch (and the steps) when the input named is shared by the batch.\n"
+             "SUMMED = {" + ", ".join(f'"{o}": "{i}"' for o, i in summed_outputs.items()) + "}\n")
     return header + table + "\n\n" + "\n".join(lines) + "\n"
 
 
@@ -207,9 +239,11 @@ def _start_of_backward(loop) -> list[str]:
     lines = []
     rename = {loop.head.symbol(h): ArraySymbol(state, loop.head.inputs[h].shape)
               for h, state in loop.head_inputs.items()}
-    for name, q in loop.head.quantities.items():
+    head_params = [n for n in loop.head.inputs if n not in loop.head_inputs]
+    sums = _shared_sums(loop.head, head_params)
+    for name in loop.head.quantities:
         target = naming.python_name(loop.head_outputs.get(name, name))
-        lines += _statement(name, q.code_form.xreplace(rename), q.definition, "    ", target=target)
+        lines += _quantity_statement(loop.head, name, "    ", sums, rename=rename, target=target)
     return lines
 
 

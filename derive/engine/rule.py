@@ -73,6 +73,9 @@ class Quantity:
     stable: sp.Expr | None = None
     note: str = ""
     note_ko: str | None = None
+    #: The input whose sharing makes this quantity a sum over the batch (an update such as the
+    #: notes' ΔW = η δ zᵀ); a gradient dA/dP by an input P needs no declaration.
+    summed_with: str | None = None
 
     @property
     def shape(self):
@@ -117,6 +120,8 @@ class Rule:
     #: Sizes for the batched tests (NumPy against SymPy, finite differences) and their tolerance.
     test_sizes: dict = field(default_factory=dict)
     rtol: float = 1e-6
+    #: CPU seconds for each symbolic proof attempt, when less than the prover's own (None: the prover's).
+    symbolic_seconds: float | None = None
     inputs: dict[str, Input] = field(default_factory=dict)
     quantities: dict[str, Quantity] = field(default_factory=dict)
     derivations: list[Derivation] = field(default_factory=list)
@@ -136,12 +141,18 @@ class Rule:
         self.inputs[name] = Input(name, symbol, domain, default, note, note_ko)
         return symbol
 
-    def quantity(self, name: str, definition, *, stable=None, note="", note_ko=None) -> ArraySymbol:
+    def quantity(self, name: str, definition, *, stable=None, note="", note_ko=None,
+                 summed_with: str | None = None) -> ArraySymbol:
+        """Declare a quantity. ``summed_with="W_1"``: when W_1 is passed without the batch axis
+        (shared by the batch), the generated NumPy returns this quantity summed over the batch,
+        as it does for every gradient dA/dW_1 by that input."""
         if name in self.quantities or name in self.inputs:
             raise ValueError(f"{self.name}: {name} is defined twice")
+        if summed_with is not None and summed_with not in self.inputs:
+            raise ValueError(f"{self.name}: {name} is summed with {summed_with!r}, which is not an input")
         definition = sp.sympify(definition, strict=True)
         symbol = ArraySymbol(name, shape_of(definition))
-        self.quantities[name] = Quantity(name, symbol, definition, stable, note, note_ko)
+        self.quantities[name] = Quantity(name, symbol, definition, stable, note, note_ko, summed_with)
         return symbol
 
     def derive(self, target: str, *steps: Step, index=(), title="", hold=(), title_ko=None) -> Derivation:
@@ -183,6 +194,13 @@ class Rule:
                 if of in self.quantities and (wrt in self.inputs or wrt in self.quantities):
                     found.append((q, of, wrt))
         return found
+
+    def summed_quantities(self) -> dict[str, str]:
+        """Each quantity that is a sum over the batch when an input is shared by the batch, and that
+        input: every gradient dA/dP by an input P, and the quantities declared ``summed_with``."""
+        summed = {q.name: wrt for q, _, wrt in self.gradient_quantities() if wrt in self.inputs}
+        summed.update({q.name: q.summed_with for q in self.quantities.values() if q.summed_with is not None})
+        return {name: summed[name] for name in self.quantities if name in summed}
 
     def size_symbols(self) -> set:
         dims = set()

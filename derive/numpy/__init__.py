@@ -1,7 +1,11 @@
 """Pure-NumPy gradient functions generated from derive's rules (no SymPy needed).
 
 Each function takes the rule's inputs as keyword arrays with a leading batch axis
-and returns a dict keyed by the quantity names, batched the same way.
+and returns a dict keyed by the quantity names, batched the same way. A parameter (a
+weight, a bias: any input) may instead come once, without the batch axis, shared by every
+example: the gradients by it are then summed over the batch, with its own shape, and its
+update is applied once; an input passed with the batch axis gets per-example gradients.
+A bias left to its default is one number shared by the batch.
 
 Arguments are checked before any work: a wrong number of axes or size, text, complex
 numbers or ragged lists raise a ValueError or TypeError naming the function, the argument

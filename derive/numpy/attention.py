@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"h_enc": ('T', 'D'), "h_dec": ('D',), "g": ('D',)}
 DOMAINS = {"h_enc": "real", "h_dec": "real", "g": "real"}
 QUANTITIES = ('e', 'alpha', 'c', 'L', 'dL/dalpha', 'dL/de', 'dL/dh_dec', 'dL/dh_enc')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dh_dec": "h_dec", "dL/dh_enc": "h_enc"}
+UPDATES = {}
 
 
 def attention(*, h_enc, h_dec, g):
@@ -20,13 +24,17 @@ def attention(*, h_enc, h_dec, g):
 
     Inputs: h_enc (N, T, D), h_dec (N, D), g (N, D).
     Returns {"e": (N, T), "alpha": (N, T), "c": (N, D), "L": (N,), "dL/dalpha": (N, T), "dL/de": (N, T), "dL/dh_dec": (N, D), "dL/dh_enc": (N, T, D)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     h_enc = _k.real("attention", INPUTS, "h_enc", h_enc)
     h_dec = _k.real("attention", INPUTS, "h_dec", h_dec)
     g = _k.real("attention", INPUTS, "g", g)
     T = h_enc.shape[-2]
     D = h_enc.shape[-1]
-    _k.check_shapes("attention", INPUTS, {"h_enc": (h_enc, (T, D)), "h_dec": (h_dec, (D,)), "g": (g, (D,))}, per_example=D*T + 2*D + 4*T + 1)
+    _n = _k.check_shapes("attention", INPUTS, {"h_enc": (h_enc, (T, D)), "h_dec": (h_dec, (D,)), "g": (g, (D,))}, per_example=D + 4*T + 1, summed={"h_enc": D*T, "h_dec": D})
     # e = h_enc h_dec
     e = _k.matvec(h_enc, h_dec)
     # alpha = softmax(e)
@@ -39,10 +47,10 @@ def attention(*, h_enc, h_dec, g):
     dL_dalpha = _k.matvec(h_enc, g)
     # dL/de = alpha ⊙ (dL/dalpha - sum_k(alpha ⊙ dL/dalpha))
     dL_de = alpha*(dL_dalpha + (-numpy.sum(alpha*dL_dalpha, axis=-1))[..., None])
-    # dL/dh_dec = h_enc^T dL/de
-    dL_dh_dec = _k.matvec_t(h_enc, dL_de)
-    # dL/dh_enc = alpha g^T + dL/de h_dec^T
-    dL_dh_enc = _k.outer(alpha, g) + _k.outer(dL_de, h_dec)
+    # dL/dh_dec = h_enc^T dL/de  (summed over the batch when h_dec is shared)
+    dL_dh_dec = _k.matvec_t(h_enc, dL_de) if h_dec.ndim == 2 else _k.total(_k.matvec_t(h_enc, dL_de), 1, _n)
+    # dL/dh_enc = alpha g^T + dL/de h_dec^T  (summed over the batch when h_enc is shared)
+    dL_dh_enc = _k.outer(alpha, g) + _k.outer(dL_de, h_dec) if h_enc.ndim == 3 else _k.outer_total(alpha, g, _n) + _k.outer_total(dL_de, h_dec, _n)
     return {"e": e, "alpha": alpha, "c": c, "L": L, "dL/dalpha": dL_dalpha, "dL/de": dL_de, "dL/dh_dec": dL_dh_dec, "dL/dh_enc": dL_dh_enc}
 
 

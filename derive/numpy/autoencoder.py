@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('D',), "W_enc": ('H', 'D'), "W_dec": ('D', 'H'), "lr": ()}
 DOMAINS = {"x": "unit", "W_enc": "real", "W_dec": "real", "lr": "positive"}
 QUANTITIES = ('s_enc', 'z', 's_dec', 'x_hat', 'L', 'dL/dx_hat', 'dL/ds_dec', 'dL/dW_dec', 'dL/dz', 'dL/ds_enc', 'dL/dW_enc', 'W_dec_new', 'W_enc_new')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dW_dec": "W_dec", "dL/dW_enc": "W_enc"}
+UPDATES = {"W_dec_new": "W_dec", "W_enc_new": "W_enc"}
 
 
 def autoencoder(*, x, W_enc, W_dec, lr):
@@ -20,6 +24,10 @@ def autoencoder(*, x, W_enc, W_dec, lr):
 
     Inputs: x (N, D), W_enc (N, H, D), W_dec (N, D, H), lr (N,).
     Returns {"s_enc": (N, H), "z": (N, H), "s_dec": (N, D), "x_hat": (N, D), "L": (N,), "dL/dx_hat": (N, D), "dL/ds_dec": (N, D), "dL/dW_dec": (N, D, H), "dL/dz": (N, H), "dL/ds_enc": (N, H), "dL/dW_enc": (N, H, D), "W_dec_new": (N, D, H), "W_enc_new": (N, H, D)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("autoencoder", INPUTS, "x", x)
     W_enc = _k.real("autoencoder", INPUTS, "W_enc", W_enc)
@@ -27,7 +35,7 @@ def autoencoder(*, x, W_enc, W_dec, lr):
     lr = _k.real("autoencoder", INPUTS, "lr", lr)
     D = x.shape[-1]
     H = W_enc.shape[-2]
-    _k.check_shapes("autoencoder", INPUTS, {"x": (x, (D,)), "W_enc": (W_enc, (H, D)), "W_dec": (W_dec, (D, H)), "lr": (lr, ())}, per_example=4*D*H + 4*D + 4*H + 1)
+    _n = _k.check_shapes("autoencoder", INPUTS, {"x": (x, (D,)), "W_enc": (W_enc, (H, D)), "W_dec": (W_dec, (D, H)), "lr": (lr, ())}, per_example=4*D + 4*H + 1, summed={"W_enc": 2*D*H, "W_dec": 2*D*H})
     # s_enc = W_enc x
     s_enc = _k.matvec(W_enc, x)
     # z = sigmoid(s_enc)
@@ -42,14 +50,14 @@ def autoencoder(*, x, W_enc, W_dec, lr):
     dL_dx_hat = (2*x_hat - 2*x)/D
     # dL/ds_dec = dL/dx_hat ⊙ x_hat ⊙ (1 - x_hat)
     dL_ds_dec = dL_dx_hat*x_hat*(1 - x_hat)
-    # dL/dW_dec = dL/ds_dec z^T
-    dL_dW_dec = _k.outer(dL_ds_dec, z)
+    # dL/dW_dec = dL/ds_dec z^T  (summed over the batch when W_dec is shared)
+    dL_dW_dec = _k.outer(dL_ds_dec, z) if W_dec.ndim == 3 else _k.outer_total(dL_ds_dec, z, _n)
     # dL/dz = W_dec^T dL/ds_dec
     dL_dz = _k.matvec_t(W_dec, dL_ds_dec)
     # dL/ds_enc = dL/dz ⊙ z ⊙ (1 - z)
     dL_ds_enc = dL_dz*z*(1 - z)
-    # dL/dW_enc = dL/ds_enc x^T
-    dL_dW_enc = _k.outer(dL_ds_enc, x)
+    # dL/dW_enc = dL/ds_enc x^T  (summed over the batch when W_enc is shared)
+    dL_dW_enc = _k.outer(dL_ds_enc, x) if W_enc.ndim == 3 else _k.outer_total(dL_ds_enc, x, _n)
     # W_dec_new = W_dec - dL/dW_dec*lr
     W_dec_new = W_dec - dL_dW_dec*(lr)[..., None, None]
     # W_enc_new = W_enc - dL/dW_enc*lr

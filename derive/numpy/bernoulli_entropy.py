@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"theta": ()}
 DOMAINS = {"theta": "unit"}
 QUANTITIES = ('H', 'H_bits', 'dH/dtheta', 'curvature', 'gap')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dH/dtheta": "theta"}
+UPDATES = {}
 
 
 def bernoulli_entropy(*, theta):
@@ -20,15 +24,19 @@ def bernoulli_entropy(*, theta):
 
     Inputs: theta (N,).
     Returns {"H": (N,), "H_bits": (N,), "dH/dtheta": (N,), "curvature": (N,), "gap": (N,)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     theta = _k.real("bernoulli_entropy", INPUTS, "theta", theta)
-    _k.check_shapes("bernoulli_entropy", INPUTS, {"theta": (theta, ())}, per_example=5)
+    _n = _k.check_shapes("bernoulli_entropy", INPUTS, {"theta": (theta, ())}, per_example=4, summed={"theta": 1})
     # H = -theta*log(theta) - (1 - theta)*log(1 - theta)
     H = -theta*numpy.log(theta) - (1 - theta)*numpy.log(1 - theta)
     # H_bits = H/log(2)
     H_bits = H/numpy.log(2)
-    # dH/dtheta = log((1 - theta)/theta)
-    dH_dtheta = numpy.log((1 - theta)/theta)
+    # dH/dtheta = log((1 - theta)/theta)  (summed over the batch when theta is shared)
+    dH_dtheta = numpy.log((1 - theta)/theta) if theta.ndim == 1 else _k.total(numpy.log((1 - theta)/theta), 0, _n)
     # curvature = -1/(theta*(1 - theta))
     curvature = -1/(theta*(1 - theta))
     # gap = log(2) - H

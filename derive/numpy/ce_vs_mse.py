@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"s": (), "y": ()}
 DOMAINS = {"s": "real", "y": "unit"}
 QUANTITIES = ('y_hat', 'L_ce', 'L_mse', 'dL_ce/ds', 'dL_mse/ds', 'ratio')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL_ce/ds": "s", "dL_mse/ds": "s"}
+UPDATES = {}
 
 
 def ce_vs_mse(*, s, y):
@@ -20,20 +24,24 @@ def ce_vs_mse(*, s, y):
 
     Inputs: s (N,), y (N,).
     Returns {"y_hat": (N,), "L_ce": (N,), "L_mse": (N,), "dL_ce/ds": (N,), "dL_mse/ds": (N,), "ratio": (N,)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     s = _k.real("ce_vs_mse", INPUTS, "s", s)
     y = _k.real("ce_vs_mse", INPUTS, "y", y)
-    _k.check_shapes("ce_vs_mse", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=6)
+    _n = _k.check_shapes("ce_vs_mse", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=4, summed={"s": 2})
     # y_hat = sigmoid(s)
     y_hat = _k.sigmoid(s)
     # L_ce = -y*log(y_hat) - (1 - y)*log(1 - y_hat)
     L_ce = -y*numpy.log(y_hat) - (1 - y)*numpy.log(1 - y_hat)
     # L_mse = (y_hat - y)**2/2
     L_mse = (0.5)*(y_hat - y)**2
-    # dL_ce/ds = y_hat - y
-    dL_ce_ds = y_hat - y
-    # dL_mse/ds = y_hat*(1 - y_hat)*(y_hat - y)
-    dL_mse_ds = y_hat*(1 - y_hat)*(y_hat - y)
+    # dL_ce/ds = y_hat - y  (summed over the batch when s is shared)
+    dL_ce_ds = y_hat - y if s.ndim == 1 else _k.total(y_hat - y, 0, _n)
+    # dL_mse/ds = y_hat*(1 - y_hat)*(y_hat - y)  (summed over the batch when s is shared)
+    dL_mse_ds = y_hat*(1 - y_hat)*(y_hat - y) if s.ndim == 1 else _k.total(y_hat*(1 - y_hat)*(y_hat - y), 0, _n)
     # ratio = y_hat*(1 - y_hat)
     ratio = y_hat*(1 - y_hat)
     return {"y_hat": y_hat, "L_ce": L_ce, "L_mse": L_mse, "dL_ce/ds": dL_ce_ds, "dL_mse/ds": dL_mse_ds, "ratio": ratio}

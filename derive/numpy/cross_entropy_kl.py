@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"p": ('K',), "q": ('K',)}
 DOMAINS = {"p": "simplex", "q": "simplex"}
 QUANTITIES = ('I', 'H', 'CE', 'KL', 'KL_rev', 'asym', 'H_bits', 'CE_bits', 'KL_bits', 'dCE/dq', 'dKL/dq')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dCE/dq": "q", "dKL/dq": "q"}
+UPDATES = {}
 
 
 def cross_entropy_kl(*, p, q):
@@ -20,11 +24,15 @@ def cross_entropy_kl(*, p, q):
 
     Inputs: p (N, K), q (N, K).
     Returns {"I": (N, K), "H": (N,), "CE": (N,), "KL": (N,), "KL_rev": (N,), "asym": (N,), "H_bits": (N,), "CE_bits": (N,), "KL_bits": (N,), "dCE/dq": (N, K), "dKL/dq": (N, K)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     p = _k.real("cross_entropy_kl", INPUTS, "p", p)
     q = _k.real("cross_entropy_kl", INPUTS, "q", q)
     K = p.shape[-1]
-    _k.check_shapes("cross_entropy_kl", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=3*K + 8)
+    _n = _k.check_shapes("cross_entropy_kl", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=K + 8, summed={"q": 2*K})
     # I = -log(p)
     I = -numpy.log(p)
     # H = -sum_k(p ⊙ log(p))
@@ -43,10 +51,10 @@ def cross_entropy_kl(*, p, q):
     CE_bits = -numpy.sum(p*numpy.log(q)/numpy.log(2), axis=-1)
     # KL_bits = sum_k(p ⊙ log(p/q)/log(2))
     KL_bits = numpy.sum(p*numpy.log(p/q)/numpy.log(2), axis=-1)
-    # dCE/dq = -p/q
-    dCE_dq = -p/q
-    # dKL/dq = -p/q
-    dKL_dq = -p/q
+    # dCE/dq = -p/q  (summed over the batch when q is shared)
+    dCE_dq = -p/q if q.ndim == 2 else _k.total(-p/q, 1, _n)
+    # dKL/dq = -p/q  (summed over the batch when q is shared)
+    dKL_dq = -p/q if q.ndim == 2 else _k.total(-p/q, 1, _n)
     return {"I": I, "H": H, "CE": CE, "KL": KL, "KL_rev": KL_rev, "asym": asym, "H_bits": H_bits, "CE_bits": CE_bits, "KL_bits": KL_bits, "dCE/dq": dCE_dq, "dKL/dq": dKL_dq}
 
 

@@ -13,6 +13,8 @@ from derive.numpy import _kernels as _k
 INPUTS = {"w": ('T',), "x": (), "k": ('T',), "y": ()}
 #: Inputs given per step, (N, T, ...): they always have the batch axis.
 SEQUENCES = ('w', 'k')
+#: The results summed over the batch (and the steps) when the input named is shared by the batch.
+SUMMED = {}
 
 
 def deep_chain_loop(*, w, x, k, y):

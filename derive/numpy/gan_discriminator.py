@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('D',), "g": ('D',), "w": ('D',), "b": (), "lr": ()}
 DOMAINS = {"x": "unit", "g": "unit", "w": "real", "b": "real", "lr": "positive"}
 QUANTITIES = ('a_real', 'a_fake', 'D_real', 'D_fake', 'L_D', 'dL_D/da_real', 'dL_D/da_fake', 'dL_D/dw', 'dL_D/db', 'w_new', 'b_new')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL_D/dw": "w", "dL_D/db": "b"}
+UPDATES = {"w_new": "w", "b_new": "b"}
 
 
 def gan_discriminator(*, x, g, w, b, lr):
@@ -20,6 +24,10 @@ def gan_discriminator(*, x, g, w, b, lr):
 
     Inputs: x (N, D), g (N, D), w (N, D), b (N,), lr (N,).
     Returns {"a_real": (N,), "a_fake": (N,), "D_real": (N,), "D_fake": (N,), "L_D": (N,), "dL_D/da_real": (N,), "dL_D/da_fake": (N,), "dL_D/dw": (N, D), "dL_D/db": (N,), "w_new": (N, D), "b_new": (N,)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("gan_discriminator", INPUTS, "x", x)
     g = _k.real("gan_discriminator", INPUTS, "g", g)
@@ -27,7 +35,7 @@ def gan_discriminator(*, x, g, w, b, lr):
     b = _k.real("gan_discriminator", INPUTS, "b", b)
     lr = _k.real("gan_discriminator", INPUTS, "lr", lr)
     D = x.shape[-1]
-    _k.check_shapes("gan_discriminator", INPUTS, {"x": (x, (D,)), "g": (g, (D,)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=2*D + 9)
+    _n = _k.check_shapes("gan_discriminator", INPUTS, {"x": (x, (D,)), "g": (g, (D,)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=7, summed={"w": 2*D, "b": 2})
     # a_real = b + sum_k(w ⊙ x)
     a_real = b + numpy.sum(w*x, axis=-1)
     # a_fake = b + sum_k(g ⊙ w)
@@ -42,10 +50,10 @@ def gan_discriminator(*, x, g, w, b, lr):
     dL_D_da_real = -_k.sigmoid(-a_real)
     # dL_D/da_fake = D_fake
     dL_D_da_fake = D_fake
-    # dL_D/dw = dL_D/da_fake*g + dL_D/da_real*x
-    dL_D_dw = g*(dL_D_da_fake)[..., None] + x*(dL_D_da_real)[..., None]
-    # dL_D/db = dL_D/da_fake + dL_D/da_real
-    dL_D_db = dL_D_da_fake + dL_D_da_real
+    # dL_D/dw = dL_D/da_fake*g + dL_D/da_real*x  (summed over the batch when w is shared)
+    dL_D_dw = g*(dL_D_da_fake)[..., None] + x*(dL_D_da_real)[..., None] if w.ndim == 2 else _k.total(g*(dL_D_da_fake)[..., None] + x*(dL_D_da_real)[..., None], 1, _n)
+    # dL_D/db = dL_D/da_fake + dL_D/da_real  (summed over the batch when b is shared)
+    dL_D_db = dL_D_da_fake + dL_D_da_real if b.ndim == 1 else _k.total(dL_D_da_fake + dL_D_da_real, 0, _n)
     # w_new = w - dL_D/dw*lr
     w_new = w - dL_D_dw*(lr)[..., None]
     # b_new = b - dL_D/db*lr

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"z": ('Z',), "W_g": ('D', 'Z'), "w": ('D',), "b": (), "lr": ()}
 DOMAINS = {"z": "real", "W_g": "real", "w": "real", "b": "real", "lr": "positive"}
 QUANTITIES = ('s_g', 'g', 'a_fake', 'D_fake', 'L_sat', 'L_ns', 'dL_sat/da_fake', 'dL_ns/da_fake', 'ratio', 'dL_ns/dg', 'dL_ns/ds_g', 'dL_ns/dW_g', 'dL_sat/dW_g', 'W_g_new')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL_ns/dW_g": "W_g", "dL_sat/dW_g": "W_g"}
+UPDATES = {"W_g_new": "W_g"}
 
 
 def gan_generator(*, z, W_g, w, b, lr):
@@ -20,6 +24,10 @@ def gan_generator(*, z, W_g, w, b, lr):
 
     Inputs: z (N, Z), W_g (N, D, Z), w (N, D), b (N,), lr (N,).
     Returns {"s_g": (N, D), "g": (N, D), "a_fake": (N,), "D_fake": (N,), "L_sat": (N,), "L_ns": (N,), "dL_sat/da_fake": (N,), "dL_ns/da_fake": (N,), "ratio": (N,), "dL_ns/dg": (N, D), "dL_ns/ds_g": (N, D), "dL_ns/dW_g": (N, D, Z), "dL_sat/dW_g": (N, D, Z), "W_g_new": (N, D, Z)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     z = _k.real("gan_generator", INPUTS, "z", z)
     W_g = _k.real("gan_generator", INPUTS, "W_g", W_g)
@@ -28,7 +36,7 @@ def gan_generator(*, z, W_g, w, b, lr):
     lr = _k.real("gan_generator", INPUTS, "lr", lr)
     Z = z.shape[-1]
     D = W_g.shape[-2]
-    _k.check_shapes("gan_generator", INPUTS, {"z": (z, (Z,)), "W_g": (W_g, (D, Z)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=3*D*Z + 4*D + 7)
+    _n = _k.check_shapes("gan_generator", INPUTS, {"z": (z, (Z,)), "W_g": (W_g, (D, Z)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=4*D + 7, summed={"W_g": 3*D*Z})
     # s_g = W_g z
     s_g = _k.matvec(W_g, z)
     # g = sigmoid(s_g)
@@ -51,10 +59,10 @@ def gan_generator(*, z, W_g, w, b, lr):
     dL_ns_dg = w*(dL_ns_da_fake)[..., None]
     # dL_ns/ds_g = dL_ns/dg ⊙ g ⊙ (1 - g)
     dL_ns_ds_g = dL_ns_dg*g*(1 - g)
-    # dL_ns/dW_g = dL_ns/ds_g z^T
-    dL_ns_dW_g = _k.outer(dL_ns_ds_g, z)
-    # dL_sat/dW_g = (dL_sat/da_fake ⊙ g ⊙ w ⊙ (1 - g)) z^T
-    dL_sat_dW_g = _k.outer(g*w*(1 - g)*(dL_sat_da_fake)[..., None], z)
+    # dL_ns/dW_g = dL_ns/ds_g z^T  (summed over the batch when W_g is shared)
+    dL_ns_dW_g = _k.outer(dL_ns_ds_g, z) if W_g.ndim == 3 else _k.outer_total(dL_ns_ds_g, z, _n)
+    # dL_sat/dW_g = (dL_sat/da_fake ⊙ g ⊙ w ⊙ (1 - g)) z^T  (summed over the batch when W_g is shared)
+    dL_sat_dW_g = _k.outer(g*w*(1 - g)*(dL_sat_da_fake)[..., None], z) if W_g.ndim == 3 else _k.outer_total(g*w*(1 - g)*(dL_sat_da_fake)[..., None], z, _n)
     # W_g_new = W_g - dL_ns/dW_g*lr
     W_g_new = W_g - dL_ns_dW_g*(lr)[..., None, None]
     return {"s_g": s_g, "g": g, "a_fake": a_fake, "D_fake": D_fake, "L_sat": L_sat, "L_ns": L_ns, "dL_sat/da_fake": dL_sat_da_fake, "dL_ns/da_fake": dL_ns_da_fake, "ratio": ratio, "dL_ns/dg": dL_ns_dg, "dL_ns/ds_g": dL_ns_ds_g, "dL_ns/dW_g": dL_ns_dW_g, "dL_sat/dW_g": dL_sat_dW_g, "W_g_new": W_g_new}

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"mu_1": (), "sigma_1": (), "mu_2": (), "sigma_2": ()}
 DOMAINS = {"mu_1": "real", "sigma_1": "positive", "mu_2": "real", "sigma_2": "positive"}
 QUANTITIES = ('KL', 'dKL/dmu_1', 'dKL/dsigma_1', 'dKL/dmu_2', 'dKL/dsigma_2')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dKL/dmu_1": "mu_1", "dKL/dsigma_1": "sigma_1", "dKL/dmu_2": "mu_2", "dKL/dsigma_2": "sigma_2"}
+UPDATES = {}
 
 
 def gaussian_kl(*, mu_1, sigma_1, mu_2, sigma_2):
@@ -20,24 +24,28 @@ def gaussian_kl(*, mu_1, sigma_1, mu_2, sigma_2):
 
     Inputs: mu_1 (N,), sigma_1 (N,), mu_2 (N,), sigma_2 (N,).
     Returns {"KL": (N,), "dKL/dmu_1": (N,), "dKL/dsigma_1": (N,), "dKL/dmu_2": (N,), "dKL/dsigma_2": (N,)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     mu_1 = _k.real("gaussian_kl", INPUTS, "mu_1", mu_1)
     sigma_1 = _k.real("gaussian_kl", INPUTS, "sigma_1", sigma_1)
     mu_2 = _k.real("gaussian_kl", INPUTS, "mu_2", mu_2)
     sigma_2 = _k.real("gaussian_kl", INPUTS, "sigma_2", sigma_2)
-    _k.check_shapes("gaussian_kl", INPUTS, {"mu_1": (mu_1, ()), "sigma_1": (sigma_1, ()), "mu_2": (mu_2, ()), "sigma_2": (sigma_2, ())}, per_example=6)
+    _n = _k.check_shapes("gaussian_kl", INPUTS, {"mu_1": (mu_1, ()), "sigma_1": (sigma_1, ()), "mu_2": (mu_2, ()), "sigma_2": (sigma_2, ())}, per_example=2, summed={"mu_1": 1, "sigma_1": 1, "mu_2": 1, "sigma_2": 1})
     # _u = 2*log(sigma_1/sigma_2)
     _u = 2*numpy.log(sigma_1/sigma_2)
     # KL = log(sigma_2/sigma_1) + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2) - 1/2  (stable form: expm1(_u)/2 + (mu_1 - mu_2)**2/(2*sigma_2**2) - _u/2)
     KL = (0.5)*numpy.expm1(_u) + (0.5)*(mu_1 - mu_2)**2/sigma_2**2 - (0.5)*_u
-    # dKL/dmu_1 = (mu_1 - mu_2)/sigma_2**2
-    dKL_dmu_1 = (mu_1 - mu_2)/sigma_2**2
-    # dKL/dsigma_1 = sigma_1/sigma_2**2 - 1/sigma_1
-    dKL_dsigma_1 = sigma_1/sigma_2**2 - 1.0/sigma_1
-    # dKL/dmu_2 = (mu_2 - mu_1)/sigma_2**2
-    dKL_dmu_2 = (mu_2 - mu_1)/sigma_2**2
-    # dKL/dsigma_2 = 1/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3
-    dKL_dsigma_2 = 1.0/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3
+    # dKL/dmu_1 = (mu_1 - mu_2)/sigma_2**2  (summed over the batch when mu_1 is shared)
+    dKL_dmu_1 = (mu_1 - mu_2)/sigma_2**2 if mu_1.ndim == 1 else _k.total((mu_1 - mu_2)/sigma_2**2, 0, _n)
+    # dKL/dsigma_1 = sigma_1/sigma_2**2 - 1/sigma_1  (summed over the batch when sigma_1 is shared)
+    dKL_dsigma_1 = sigma_1/sigma_2**2 - 1.0/sigma_1 if sigma_1.ndim == 1 else _k.total(sigma_1/sigma_2**2 - 1.0/sigma_1, 0, _n)
+    # dKL/dmu_2 = (mu_2 - mu_1)/sigma_2**2  (summed over the batch when mu_2 is shared)
+    dKL_dmu_2 = (mu_2 - mu_1)/sigma_2**2 if mu_2.ndim == 1 else _k.total((mu_2 - mu_1)/sigma_2**2, 0, _n)
+    # dKL/dsigma_2 = 1/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3  (summed over the batch when sigma_2 is shared)
+    dKL_dsigma_2 = 1.0/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3 if sigma_2.ndim == 1 else _k.total(1.0/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3, 0, _n)
     return {"KL": KL, "dKL/dmu_1": dKL_dmu_1, "dKL/dsigma_1": dKL_dsigma_1, "dKL/dmu_2": dKL_dmu_2, "dKL/dsigma_2": dKL_dsigma_2}
 
 

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"p": ('K',), "q": ('K',)}
 DOMAINS = {"p": "simplex", "q": "simplex"}
 QUANTITIES = ('m', 'JSD', 'JSD_bits', 'gap', 'dJSD/dp', 'dJSD/dq')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dJSD/dp": "p", "dJSD/dq": "q"}
+UPDATES = {}
 
 
 def jsd(*, p, q):
@@ -20,11 +24,15 @@ def jsd(*, p, q):
 
     Inputs: p (N, K), q (N, K).
     Returns {"m": (N, K), "JSD": (N,), "JSD_bits": (N,), "gap": (N,), "dJSD/dp": (N, K), "dJSD/dq": (N, K)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     p = _k.real("jsd", INPUTS, "p", p)
     q = _k.real("jsd", INPUTS, "q", q)
     K = p.shape[-1]
-    _k.check_shapes("jsd", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=3*K + 3)
+    _n = _k.check_shapes("jsd", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=K + 3, summed={"p": K, "q": K})
     # m = p/2 + q/2
     m = (0.5)*p + (0.5)*q
     # JSD = sum_k(p ⊙ log(p/m))/2 + sum_k(q ⊙ log(q/m))/2
@@ -33,10 +41,10 @@ def jsd(*, p, q):
     JSD_bits = JSD/numpy.log(2)
     # gap = log(2) - JSD
     gap = numpy.log(2) - JSD
-    # dJSD/dp = log(p/m)/2
-    dJSD_dp = (0.5)*numpy.log(p/m)
-    # dJSD/dq = log(q/m)/2
-    dJSD_dq = (0.5)*numpy.log(q/m)
+    # dJSD/dp = log(p/m)/2  (summed over the batch when p is shared)
+    dJSD_dp = (0.5)*numpy.log(p/m) if p.ndim == 2 else _k.total((0.5)*numpy.log(p/m), 1, _n)
+    # dJSD/dq = log(q/m)/2  (summed over the batch when q is shared)
+    dJSD_dq = (0.5)*numpy.log(q/m) if q.ndim == 2 else _k.total((0.5)*numpy.log(q/m), 1, _n)
     return {"m": m, "JSD": JSD, "JSD_bits": JSD_bits, "gap": gap, "dJSD/dp": dJSD_dp, "dJSD/dq": dJSD_dq}
 
 

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('N',), "y": ('N',), "w": (), "b": (), "lr": (), "lam": ()}
 DOMAINS = {"x": "real", "y": "real", "w": "real", "b": "real", "lr": "positive", "lam": "positive"}
 QUANTITIES = ('y_hat', 'E', 'R', 'L', 'dE/dw', 'dL/dw', 'dL/db', 'w_new', 'b_new')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dE/dw": "w", "dL/dw": "w", "dL/db": "b"}
+UPDATES = {"w_new": "w", "b_new": "b"}
 
 
 def l2_linreg(*, x, y, w, b, lr, lam):
@@ -20,6 +24,10 @@ def l2_linreg(*, x, y, w, b, lr, lam):
 
     Inputs: x (N, N), y (N, N), w (N,), b (N,), lr (N,), lam (N,).
     Returns {"y_hat": (N, N), "E": (N,), "R": (N,), "L": (N,), "dE/dw": (N,), "dL/dw": (N,), "dL/db": (N,), "w_new": (N,), "b_new": (N,)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("l2_linreg", INPUTS, "x", x)
     y = _k.real("l2_linreg", INPUTS, "y", y)
@@ -28,7 +36,7 @@ def l2_linreg(*, x, y, w, b, lr, lam):
     lr = _k.real("l2_linreg", INPUTS, "lr", lr)
     lam = _k.real("l2_linreg", INPUTS, "lam", lam)
     N = x.shape[-1]
-    _k.check_shapes("l2_linreg", INPUTS, {"x": (x, (N,)), "y": (y, (N,)), "w": (w, ()), "b": (b, ()), "lr": (lr, ()), "lam": (lam, ())}, per_example=N + 8)
+    _n = _k.check_shapes("l2_linreg", INPUTS, {"x": (x, (N,)), "y": (y, (N,)), "w": (w, ()), "b": (b, ()), "lr": (lr, ()), "lam": (lam, ())}, per_example=N + 3, summed={"w": 3, "b": 2})
     # y_hat = b + w*x
     y_hat = x*(w)[..., None] + (b)[..., None]
     # E = sum_k((y_hat - y)**2)/N
@@ -37,12 +45,12 @@ def l2_linreg(*, x, y, w, b, lr, lam):
     R = lam*w**2
     # L = E + R
     L = E + R
-    # dE/dw = 2*sum_k(x ⊙ (y_hat - y))/N
-    dE_dw = 2*numpy.sum(x*(y_hat - y), axis=-1)/N
-    # dL/dw = dE/dw + 2*lam*w
-    dL_dw = dE_dw + 2*lam*w
-    # dL/db = 2*sum_k(y_hat - y)/N
-    dL_db = 2*numpy.sum(y_hat - y, axis=-1)/N
+    # dE/dw = 2*sum_k(x ⊙ (y_hat - y))/N  (summed over the batch when w is shared)
+    dE_dw = 2*numpy.sum(x*(y_hat - y), axis=-1)/N if w.ndim == 1 else _k.total(2*numpy.sum(x*(y_hat - y), axis=-1)/N, 0, _n)
+    # dL/dw = dE/dw + 2*lam*w  (summed over the batch when w is shared)
+    dL_dw = dE_dw + 2*lam*w if w.ndim == 1 else dE_dw + _k.total(2*lam*w, 0, _n)
+    # dL/db = 2*sum_k(y_hat - y)/N  (summed over the batch when b is shared)
+    dL_db = 2*numpy.sum(y_hat - y, axis=-1)/N if b.ndim == 1 else _k.total(2*numpy.sum(y_hat - y, axis=-1)/N, 0, _n)
     # w_new = w - dL/dw*lr
     w_new = w - dL_dw*lr
     # b_new = b - dL/db*lr

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('D',), "w": ('D',), "b": (), "y": ()}
 DOMAINS = {"x": "real", "w": "real", "b": "real", "y": "real"}
 QUANTITIES = ('y_hat', 'L', 'dL/dy_hat', 'dL/dw', 'dL/db', 'delta')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dw": "w", "dL/db": "b"}
+UPDATES = {}
 
 
 def linear_mse(*, x, w, b, y):
@@ -20,23 +24,27 @@ def linear_mse(*, x, w, b, y):
 
     Inputs: x (N, D), w (N, D), b (N,), y (N,).
     Returns {"y_hat": (N,), "L": (N,), "dL/dy_hat": (N,), "dL/dw": (N, D), "dL/db": (N,), "delta": (N,)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("linear_mse", INPUTS, "x", x)
     w = _k.real("linear_mse", INPUTS, "w", w)
     b = _k.real("linear_mse", INPUTS, "b", b)
     y = _k.real("linear_mse", INPUTS, "y", y)
     D = x.shape[-1]
-    _k.check_shapes("linear_mse", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "b": (b, ()), "y": (y, ())}, per_example=D + 5)
+    _n = _k.check_shapes("linear_mse", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "b": (b, ()), "y": (y, ())}, per_example=4, summed={"w": D, "b": 1})
     # y_hat = b + sum_k(w ⊙ x)
     y_hat = b + numpy.sum(w*x, axis=-1)
     # L = (y_hat - y)**2/2
     L = (0.5)*(y_hat - y)**2
     # dL/dy_hat = y_hat - y
     dL_dy_hat = y_hat - y
-    # dL/dw = x*(y_hat - y)
-    dL_dw = x*(y_hat - y)[..., None]
-    # dL/db = y_hat - y
-    dL_db = y_hat - y
+    # dL/dw = x*(y_hat - y)  (summed over the batch when w is shared)
+    dL_dw = x*(y_hat - y)[..., None] if w.ndim == 2 else _k.total(x*(y_hat - y)[..., None], 1, _n)
+    # dL/db = y_hat - y  (summed over the batch when b is shared)
+    dL_db = y_hat - y if b.ndim == 1 else _k.total(y_hat - y, 0, _n)
     # delta = y - y_hat
     delta = y - y_hat
     return {"y_hat": y_hat, "L": L, "dL/dy_hat": dL_dy_hat, "dL/dw": dL_dw, "dL/db": dL_db, "delta": delta}

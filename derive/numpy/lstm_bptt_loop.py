@@ -13,6 +13,8 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('T', 'D'), "h_0": ('H',), "C_0": ('H',), "W_f": ('H', 'D + H'), "W_i": ('H', 'D + H'), "W_c": ('H', 'D + H'), "W_o": ('H', 'D + H'), "b_f": ('H',), "b_i": ('H',), "b_c": ('H',), "b_o": ('H',), "W_y": ('K', 'H'), "y": ('T', 'K')}
 #: Inputs given per step, (N, T, ...): they always have the batch axis.
 SEQUENCES = ('x', 'y')
+#: The results summed over the batch (and the steps) when the input named is shared by the batch.
+SUMMED = {"dL/dW_y": "W_y", "dL/dW_o": "W_o", "dL/dW_f": "W_f", "dL/dW_i": "W_i", "dL/dW_c": "W_c", "dL/db_o": "b_o", "dL/db_f": "b_f", "dL/db_i": "b_i", "dL/db_c": "b_c"}
 
 
 def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0, b_o=0.0, W_y, y):
@@ -38,7 +40,7 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     D = x.shape[-1]
     H = h_0.shape[-1]
     K = W_y.shape[-2]
-    _k.check_shapes("lstm_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "C_0": (C_0, (H,)), "W_f": (W_f, (H, D + H)), "W_i": (W_i, (H, D + H)), "W_c": (W_c, (H, D + H)), "W_o": (W_o, (H, D + H)), "b_f": (b_f, (H,)), "b_i": (b_i, (H,)), "b_c": (b_c, (H,)), "b_o": (b_o, (H,)), "W_y": (W_y, (K, H)), "y": (y, (T, K))}, per_example=D*T + H*K*T + 4*H*T*(D + H) + 27*H*T + 3*K*T + 2*T*(D + H) + 3*T)
+    _n = _k.check_shapes("lstm_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "C_0": (C_0, (H,)), "W_f": (W_f, (H, D + H)), "W_i": (W_i, (H, D + H)), "W_c": (W_c, (H, D + H)), "W_o": (W_o, (H, D + H)), "b_f": (b_f, (H,)), "b_i": (b_i, (H,)), "b_c": (b_c, (H,)), "b_o": (b_o, (H,)), "W_y": (W_y, (K, H)), "y": (y, (T, K))}, per_example=D*T + H*K*T + 4*H*T*(D + H) + 27*H*T + 3*K*T + 2*T*(D + H) + 3*T, summed={"W_f": H*(D + H), "W_i": H*(D + H), "W_c": H*(D + H), "W_o": H*(D + H), "b_f": H, "b_i": H, "b_c": H, "b_o": H, "W_y": H*K})
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     C_prev = C_0
@@ -104,8 +106,8 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         # dL/dg = y_hat - y
         dL_dg = y_hat - y_t
         dL_dg_steps.append(dL_dg)
-        # dL/dW_y = dL/dg h^T
-        dL_dW_y = _k.outer(dL_dg, h)
+        # dL/dW_y = dL/dg h^T  (summed over the batch when W_y is shared)
+        dL_dW_y = _k.outer(dL_dg, h) if W_y.ndim == 3 else _k.outer_total(dL_dg, h, _n)
         total_dL_dW_y = total_dL_dW_y + dL_dW_y
         h_prev = h
         C_prev = C
@@ -154,29 +156,29 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         dL_ds_i = dL_di*i*(1 - i)
         # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)
         dL_ds_c = dL_dC_tilde*(1 - C_tilde**2)
-        # dL/dW_o = dL/ds_o z^T
-        dL_dW_o = _k.outer(dL_ds_o, z)
+        # dL/dW_o = dL/ds_o z^T  (summed over the batch when W_o is shared)
+        dL_dW_o = _k.outer(dL_ds_o, z) if W_o.ndim == 3 else _k.outer_total(dL_ds_o, z, _n)
         total_dL_dW_o = total_dL_dW_o + dL_dW_o
-        # dL/dW_f = dL/ds_f z^T
-        dL_dW_f = _k.outer(dL_ds_f, z)
+        # dL/dW_f = dL/ds_f z^T  (summed over the batch when W_f is shared)
+        dL_dW_f = _k.outer(dL_ds_f, z) if W_f.ndim == 3 else _k.outer_total(dL_ds_f, z, _n)
         total_dL_dW_f = total_dL_dW_f + dL_dW_f
-        # dL/dW_i = dL/ds_i z^T
-        dL_dW_i = _k.outer(dL_ds_i, z)
+        # dL/dW_i = dL/ds_i z^T  (summed over the batch when W_i is shared)
+        dL_dW_i = _k.outer(dL_ds_i, z) if W_i.ndim == 3 else _k.outer_total(dL_ds_i, z, _n)
         total_dL_dW_i = total_dL_dW_i + dL_dW_i
-        # dL/dW_c = dL/ds_c z^T
-        dL_dW_c = _k.outer(dL_ds_c, z)
+        # dL/dW_c = dL/ds_c z^T  (summed over the batch when W_c is shared)
+        dL_dW_c = _k.outer(dL_ds_c, z) if W_c.ndim == 3 else _k.outer_total(dL_ds_c, z, _n)
         total_dL_dW_c = total_dL_dW_c + dL_dW_c
-        # dL/db_o = dL/ds_o
-        dL_db_o = dL_ds_o
+        # dL/db_o = dL/ds_o  (summed over the batch when b_o is shared)
+        dL_db_o = dL_ds_o if b_o.ndim == 2 else _k.total(dL_ds_o, 1, _n)
         total_dL_db_o = total_dL_db_o + dL_db_o
-        # dL/db_f = dL/ds_f
-        dL_db_f = dL_ds_f
+        # dL/db_f = dL/ds_f  (summed over the batch when b_f is shared)
+        dL_db_f = dL_ds_f if b_f.ndim == 2 else _k.total(dL_ds_f, 1, _n)
         total_dL_db_f = total_dL_db_f + dL_db_f
-        # dL/db_i = dL/ds_i
-        dL_db_i = dL_ds_i
+        # dL/db_i = dL/ds_i  (summed over the batch when b_i is shared)
+        dL_db_i = dL_ds_i if b_i.ndim == 2 else _k.total(dL_ds_i, 1, _n)
         total_dL_db_i = total_dL_db_i + dL_db_i
-        # dL/db_c = dL/ds_c
-        dL_db_c = dL_ds_c
+        # dL/db_c = dL/ds_c  (summed over the batch when b_c is shared)
+        dL_db_c = dL_ds_c if b_c.ndim == 2 else _k.total(dL_ds_c, 1, _n)
         total_dL_db_c = total_dL_db_c + dL_db_c
         # dL/dz = W_c^T dL/ds_c + W_f^T dL/ds_f + W_i^T dL/ds_i + W_o^T dL/ds_o
         dL_dz = _k.matvec_t(W_c, dL_ds_c) + _k.matvec_t(W_f, dL_ds_f) + _k.matvec_t(W_i, dL_ds_i) + _k.matvec_t(W_o, dL_ds_o)

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('D',), "h_prev": ('H',), "C_prev": ('H',), "W_f": ('H', 'D + H'), "W_i": ('H', 'D + H'), "W_c": ('H', 'D + H'), "W_o": ('H', 'D + H'), "b_f": ('H',), "b_i": ('H',), "b_c": ('H',), "b_o": ('H',), "W_y": ('K', 'H'), "y": ('K',)}
 DOMAINS = {"x": "real", "h_prev": "real", "C_prev": "real", "W_f": "real", "W_i": "real", "W_c": "real", "W_o": "real", "b_f": "real", "b_i": "real", "b_c": "real", "b_o": "real", "W_y": "real", "y": "one_hot"}
 QUANTITIES = ('z', 's_f', 's_i', 's_c', 's_o', 'f', 'i', 'C_tilde', 'o', 'C', 'h', 'g', 'y_hat', 'L', 'dL/dg', 'dL/dW_y', 'dL/dh', 'dL/do', 'dL/dC', 'dL/df', 'dL/di', 'dL/dC_tilde', 'dL/ds_o', 'dL/ds_f', 'dL/ds_i', 'dL/ds_c', 'dL/dW_o', 'dL/dW_f', 'dL/dW_i', 'dL/dW_c', 'dL/db_o', 'dL/db_f', 'dL/db_i', 'dL/db_c', 'dL/dz', 'dL/dh_prev', 'dL/dC_prev', 'dL/dx')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dW_y": "W_y", "dL/dW_o": "W_o", "dL/dW_f": "W_f", "dL/dW_i": "W_i", "dL/dW_c": "W_c", "dL/db_o": "b_o", "dL/db_f": "b_f", "dL/db_i": "b_i", "dL/db_c": "b_c", "dL/dh_prev": "h_prev", "dL/dC_prev": "C_prev", "dL/dx": "x"}
+UPDATES = {}
 
 
 def lstm_step(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0, b_o=0.0, W_y, y):
@@ -20,6 +24,10 @@ def lstm_step(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
 
     Inputs: x (N, D), h_prev (N, H), C_prev (N, H), W_f (N, H, D + H), W_i (N, H, D + H), W_c (N, H, D + H), W_o (N, H, D + H), b_f (N, H), b_i (N, H), b_c (N, H), b_o (N, H), W_y (N, K, H), y (N, K).
     Returns {"z": (N, D + H), "s_f": (N, H), "s_i": (N, H), "s_c": (N, H), "s_o": (N, H), "f": (N, H), "i": (N, H), "C_tilde": (N, H), "o": (N, H), "C": (N, H), "h": (N, H), "g": (N, K), "y_hat": (N, K), "L": (N,), "dL/dg": (N, K), "dL/dW_y": (N, K, H), "dL/dh": (N, H), "dL/do": (N, H), "dL/dC": (N, H), "dL/df": (N, H), "dL/di": (N, H), "dL/dC_tilde": (N, H), "dL/ds_o": (N, H), "dL/ds_f": (N, H), "dL/ds_i": (N, H), "dL/ds_c": (N, H), "dL/dW_o": (N, H, D + H), "dL/dW_f": (N, H, D + H), "dL/dW_i": (N, H, D + H), "dL/dW_c": (N, H, D + H), "dL/db_o": (N, H), "dL/db_f": (N, H), "dL/db_i": (N, H), "dL/db_c": (N, H), "dL/dz": (N, D + H), "dL/dh_prev": (N, H), "dL/dC_prev": (N, H), "dL/dx": (N, D)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("lstm_step", INPUTS, "x", x)
     h_prev = _k.real("lstm_step", INPUTS, "h_prev", h_prev)
@@ -37,7 +45,7 @@ def lstm_step(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     D = x.shape[-1]
     H = h_prev.shape[-1]
     K = W_y.shape[-2]
-    _k.check_shapes("lstm_step", INPUTS, {"x": (x, (D,)), "h_prev": (h_prev, (H,)), "C_prev": (C_prev, (H,)), "W_f": (W_f, (H, D + H)), "W_i": (W_i, (H, D + H)), "W_c": (W_c, (H, D + H)), "W_o": (W_o, (H, D + H)), "b_f": (b_f, (H,)), "b_i": (b_i, (H,)), "b_c": (b_c, (H,)), "b_o": (b_o, (H,)), "W_y": (W_y, (K, H)), "y": (y, (K,))}, per_example=3*D + H*K + 4*H*(D + H) + 29*H + 3*K + 2)
+    _n = _k.check_shapes("lstm_step", INPUTS, {"x": (x, (D,)), "h_prev": (h_prev, (H,)), "C_prev": (C_prev, (H,)), "W_f": (W_f, (H, D + H)), "W_i": (W_i, (H, D + H)), "W_c": (W_c, (H, D + H)), "W_o": (W_o, (H, D + H)), "b_f": (b_f, (H,)), "b_i": (b_i, (H,)), "b_c": (b_c, (H,)), "b_o": (b_o, (H,)), "W_y": (W_y, (K, H)), "y": (y, (K,))}, per_example=2*D + 23*H + 3*K + 2, summed={"x": D, "h_prev": H, "C_prev": H, "W_f": H*(D + H), "W_i": H*(D + H), "W_c": H*(D + H), "W_o": H*(D + H), "b_f": H, "b_i": H, "b_c": H, "b_o": H, "W_y": H*K})
     # z = [h_prev; x]
     z = _k.concat(h_prev, x)
     # s_f = b_f + W_f z
@@ -72,8 +80,8 @@ def lstm_step(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     L = _lse - numpy.sum(g*y, axis=-1)
     # dL/dg = y_hat - y
     dL_dg = y_hat - y
-    # dL/dW_y = dL/dg h^T
-    dL_dW_y = _k.outer(dL_dg, h)
+    # dL/dW_y = dL/dg h^T  (summed over the batch when W_y is shared)
+    dL_dW_y = _k.outer(dL_dg, h) if W_y.ndim == 3 else _k.outer_total(dL_dg, h, _n)
     # dL/dh = W_y^T dL/dg
     dL_dh = _k.matvec_t(W_y, dL_dg)
     # dL/do = dL/dh ⊙ tanh(C)  (stable form: _tanh_C ⊙ dL/dh)
@@ -94,30 +102,30 @@ def lstm_step(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     dL_ds_i = dL_di*i*(1 - i)
     # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)
     dL_ds_c = dL_dC_tilde*(1 - C_tilde**2)
-    # dL/dW_o = dL/ds_o z^T
-    dL_dW_o = _k.outer(dL_ds_o, z)
-    # dL/dW_f = dL/ds_f z^T
-    dL_dW_f = _k.outer(dL_ds_f, z)
-    # dL/dW_i = dL/ds_i z^T
-    dL_dW_i = _k.outer(dL_ds_i, z)
-    # dL/dW_c = dL/ds_c z^T
-    dL_dW_c = _k.outer(dL_ds_c, z)
-    # dL/db_o = dL/ds_o
-    dL_db_o = dL_ds_o
-    # dL/db_f = dL/ds_f
-    dL_db_f = dL_ds_f
-    # dL/db_i = dL/ds_i
-    dL_db_i = dL_ds_i
-    # dL/db_c = dL/ds_c
-    dL_db_c = dL_ds_c
+    # dL/dW_o = dL/ds_o z^T  (summed over the batch when W_o is shared)
+    dL_dW_o = _k.outer(dL_ds_o, z) if W_o.ndim == 3 else _k.outer_total(dL_ds_o, z, _n)
+    # dL/dW_f = dL/ds_f z^T  (summed over the batch when W_f is shared)
+    dL_dW_f = _k.outer(dL_ds_f, z) if W_f.ndim == 3 else _k.outer_total(dL_ds_f, z, _n)
+    # dL/dW_i = dL/ds_i z^T  (summed over the batch when W_i is shared)
+    dL_dW_i = _k.outer(dL_ds_i, z) if W_i.ndim == 3 else _k.outer_total(dL_ds_i, z, _n)
+    # dL/dW_c = dL/ds_c z^T  (summed over the batch when W_c is shared)
+    dL_dW_c = _k.outer(dL_ds_c, z) if W_c.ndim == 3 else _k.outer_total(dL_ds_c, z, _n)
+    # dL/db_o = dL/ds_o  (summed over the batch when b_o is shared)
+    dL_db_o = dL_ds_o if b_o.ndim == 2 else _k.total(dL_ds_o, 1, _n)
+    # dL/db_f = dL/ds_f  (summed over the batch when b_f is shared)
+    dL_db_f = dL_ds_f if b_f.ndim == 2 else _k.total(dL_ds_f, 1, _n)
+    # dL/db_i = dL/ds_i  (summed over the batch when b_i is shared)
+    dL_db_i = dL_ds_i if b_i.ndim == 2 else _k.total(dL_ds_i, 1, _n)
+    # dL/db_c = dL/ds_c  (summed over the batch when b_c is shared)
+    dL_db_c = dL_ds_c if b_c.ndim == 2 else _k.total(dL_ds_c, 1, _n)
     # dL/dz = W_c^T dL/ds_c + W_f^T dL/ds_f + W_i^T dL/ds_i + W_o^T dL/ds_o
     dL_dz = _k.matvec_t(W_c, dL_ds_c) + _k.matvec_t(W_f, dL_ds_f) + _k.matvec_t(W_i, dL_ds_i) + _k.matvec_t(W_o, dL_ds_o)
-    # dL/dh_prev = dL/dz[1..H]
-    dL_dh_prev = dL_dz[..., 0:H]
-    # dL/dC_prev = dL/dC ⊙ f
-    dL_dC_prev = dL_dC*f
-    # dL/dx = dL/dz[H + 1..D + H]
-    dL_dx = dL_dz[..., H:D + H]
+    # dL/dh_prev = dL/dz[1..H]  (summed over the batch when h_prev is shared)
+    dL_dh_prev = dL_dz[..., 0:H] if h_prev.ndim == 2 else _k.total(dL_dz[..., 0:H], 1, _n)
+    # dL/dC_prev = dL/dC ⊙ f  (summed over the batch when C_prev is shared)
+    dL_dC_prev = dL_dC*f if C_prev.ndim == 2 else _k.total(dL_dC*f, 1, _n)
+    # dL/dx = dL/dz[H + 1..D + H]  (summed over the batch when x is shared)
+    dL_dx = dL_dz[..., H:D + H] if x.ndim == 2 else _k.total(dL_dz[..., H:D + H], 1, _n)
     return {"z": z, "s_f": s_f, "s_i": s_i, "s_c": s_c, "s_o": s_o, "f": f, "i": i, "C_tilde": C_tilde, "o": o, "C": C, "h": h, "g": g, "y_hat": y_hat, "L": L, "dL/dg": dL_dg, "dL/dW_y": dL_dW_y, "dL/dh": dL_dh, "dL/do": dL_do, "dL/dC": dL_dC, "dL/df": dL_df, "dL/di": dL_di, "dL/dC_tilde": dL_dC_tilde, "dL/ds_o": dL_ds_o, "dL/ds_f": dL_ds_f, "dL/ds_i": dL_ds_i, "dL/ds_c": dL_ds_c, "dL/dW_o": dL_dW_o, "dL/dW_f": dL_dW_f, "dL/dW_i": dL_dW_i, "dL/dW_c": dL_dW_c, "dL/db_o": dL_db_o, "dL/db_f": dL_db_f, "dL/db_i": dL_db_i, "dL/db_c": dL_db_c, "dL/dz": dL_dz, "dL/dh_prev": dL_dh_prev, "dL/dC_prev": dL_dC_prev, "dL/dx": dL_dx}
 
 

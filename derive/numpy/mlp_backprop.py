@@ -10,31 +10,39 @@ import numpy
 
 from derive.numpy import _kernels as _k
 
-INPUTS = {"x": ('D',), "W_1": ('H_1', 'D'), "W_2": ('H_2', 'H_1'), "W_3": ('K', 'H_2'), "b_1": ('H_1',), "b_2": ('H_2',), "b_3": ('K',), "y": ('K',), "lr": ()}
-DOMAINS = {"x": "real", "W_1": "real", "W_2": "real", "W_3": "real", "b_1": "real", "b_2": "real", "b_3": "real", "y": "one_hot", "lr": "positive"}
-QUANTITIES = ('s_1', 'z_1', 's_2', 'z_2', 's_3', 'y_hat', 'L', 'dL/ds_3', 'dL/ds_2', 'dL/ds_1', 'dL/dW_3', 'dL/db_3', 'dL/dW_2', 'dL/db_2', 'dL/dW_1', 'dL/db_1', 'W_3_new', 'W_2_new', 'W_1_new', 'delta_3', 'delta_2', 'delta_1', 'dW_3', 'db_3', 'dW_2', 'db_2', 'dW_1', 'db_1')
+INPUTS = {"x": ('D',), "y": ('K',), "W_1": ('H_1', 'D'), "b_1": ('H_1',), "W_2": ('H_2', 'H_1'), "b_2": ('H_2',), "W_3": ('K', 'H_2'), "b_3": ('K',), "lr": ()}
+DOMAINS = {"x": "real", "y": "one_hot", "W_1": "real", "b_1": "real", "W_2": "real", "b_2": "real", "W_3": "real", "b_3": "real", "lr": "positive"}
+QUANTITIES = ('s_1', 'z_1', 's_2', 'z_2', 's_3', 'y_hat', 'L', 'dL/ds_3', 'dL/dW_3', 'dL/db_3', 'dL/ds_2', 'dL/dW_2', 'dL/db_2', 'dL/ds_1', 'dL/dW_1', 'dL/db_1', 'W_1_new', 'b_1_new', 'W_2_new', 'b_2_new', 'W_3_new', 'b_3_new', 'delta_3', 'delta_2', 'delta_1', 'dW_3', 'db_3', 'dW_2', 'db_2', 'dW_1', 'db_1')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dW_3": "W_3", "dL/db_3": "b_3", "dL/dW_2": "W_2", "dL/db_2": "b_2", "dL/dW_1": "W_1", "dL/db_1": "b_1", "dW_3": "W_3", "db_3": "b_3", "dW_2": "W_2", "db_2": "b_2", "dW_1": "W_1", "db_1": "b_1"}
+UPDATES = {"W_1_new": "W_1", "b_1_new": "b_1", "W_2_new": "W_2", "b_2_new": "b_2", "W_3_new": "W_3", "b_3_new": "b_3"}
 
 
-def mlp_backprop(*, x, W_1, W_2, W_3, b_1=0.0, b_2=0.0, b_3=0.0, y, lr):
+def mlp_backprop(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, lr):
     """MLP backpropagation, softmax + cross-entropy (multiclass), batched over the leading axis N.
 
-    Inputs: x (N, D), W_1 (N, H_1, D), W_2 (N, H_2, H_1), W_3 (N, K, H_2), b_1 (N, H_1), b_2 (N, H_2), b_3 (N, K), y (N, K), lr (N,).
-    Returns {"s_1": (N, H_1), "z_1": (N, H_1), "s_2": (N, H_2), "z_2": (N, H_2), "s_3": (N, K), "y_hat": (N, K), "L": (N,), "dL/ds_3": (N, K), "dL/ds_2": (N, H_2), "dL/ds_1": (N, H_1), "dL/dW_3": (N, K, H_2), "dL/db_3": (N, K), "dL/dW_2": (N, H_2, H_1), "dL/db_2": (N, H_2), "dL/dW_1": (N, H_1, D), "dL/db_1": (N, H_1), "W_3_new": (N, K, H_2), "W_2_new": (N, H_2, H_1), "W_1_new": (N, H_1, D), "delta_3": (N, K), "delta_2": (N, H_2), "delta_1": (N, H_1), "dW_3": (N, K, H_2), "db_3": (N, K), "dW_2": (N, H_2, H_1), "db_2": (N, H_2), "dW_1": (N, H_1, D), "db_1": (N, H_1)}.
+    Inputs: x (N, D), y (N, K), W_1 (N, H_1, D), b_1 (N, H_1), W_2 (N, H_2, H_1), b_2 (N, H_2), W_3 (N, K, H_2), b_3 (N, K), lr (N,).
+    Returns {"s_1": (N, H_1), "z_1": (N, H_1), "s_2": (N, H_2), "z_2": (N, H_2), "s_3": (N, K), "y_hat": (N, K), "L": (N,), "dL/ds_3": (N, K), "dL/dW_3": (N, K, H_2), "dL/db_3": (N, K), "dL/ds_2": (N, H_2), "dL/dW_2": (N, H_2, H_1), "dL/db_2": (N, H_2), "dL/ds_1": (N, H_1), "dL/dW_1": (N, H_1, D), "dL/db_1": (N, H_1), "W_1_new": (N, H_1, D), "b_1_new": (N, H_1), "W_2_new": (N, H_2, H_1), "b_2_new": (N, H_2), "W_3_new": (N, K, H_2), "b_3_new": (N, K), "delta_3": (N, K), "delta_2": (N, H_2), "delta_1": (N, H_1), "dW_3": (N, K, H_2), "db_3": (N, K), "dW_2": (N, H_2, H_1), "db_2": (N, H_2), "dW_1": (N, H_1, D), "db_1": (N, H_1)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("mlp_backprop", INPUTS, "x", x)
-    W_1 = _k.real("mlp_backprop", INPUTS, "W_1", W_1)
-    W_2 = _k.real("mlp_backprop", INPUTS, "W_2", W_2)
-    W_3 = _k.real("mlp_backprop", INPUTS, "W_3", W_3)
-    b_1 = _k.real("mlp_backprop", INPUTS, "b_1", b_1, number=True)
-    b_2 = _k.real("mlp_backprop", INPUTS, "b_2", b_2, number=True)
-    b_3 = _k.real("mlp_backprop", INPUTS, "b_3", b_3, number=True)
     y = _k.real("mlp_backprop", INPUTS, "y", y)
+    W_1 = _k.real("mlp_backprop", INPUTS, "W_1", W_1)
+    b_1 = _k.real("mlp_backprop", INPUTS, "b_1", b_1, number=True)
+    W_2 = _k.real("mlp_backprop", INPUTS, "W_2", W_2)
+    b_2 = _k.real("mlp_backprop", INPUTS, "b_2", b_2, number=True)
+    W_3 = _k.real("mlp_backprop", INPUTS, "W_3", W_3)
+    b_3 = _k.real("mlp_backprop", INPUTS, "b_3", b_3, number=True)
     lr = _k.real("mlp_backprop", INPUTS, "lr", lr)
     D = x.shape[-1]
+    K = y.shape[-1]
     H_1 = W_1.shape[-2]
     H_2 = W_2.shape[-2]
-    K = W_3.shape[-2]
-    _k.check_shapes("mlp_backprop", INPUTS, {"x": (x, (D,)), "W_1": (W_1, (H_1, D)), "W_2": (W_2, (H_2, H_1)), "W_3": (W_3, (K, H_2)), "b_1": (b_1, (H_1,)), "b_2": (b_2, (H_2,)), "b_3": (b_3, (K,)), "y": (y, (K,)), "lr": (lr, ())}, per_example=3*D*H_1 + 3*H_1*H_2 + 6*H_1 + 3*H_2*K + 6*H_2 + 6*K + 2)
+    _n = _k.check_shapes("mlp_backprop", INPUTS, {"x": (x, (D,)), "y": (y, (K,)), "W_1": (W_1, (H_1, D)), "b_1": (b_1, (H_1,)), "W_2": (W_2, (H_2, H_1)), "b_2": (b_2, (H_2,)), "W_3": (W_3, (K, H_2)), "b_3": (b_3, (K,)), "lr": (lr, ())}, per_example=4*H_1 + 4*H_2 + 4*K + 2, summed={"W_1": 3*D*H_1, "b_1": 3*H_1, "W_2": 3*H_1*H_2, "b_2": 3*H_2, "W_3": 3*H_2*K, "b_3": 3*K})
     # s_1 = b_1 + W_1 x
     s_1 = b_1 + _k.matvec(W_1, x)
     # z_1 = sigmoid(s_1)
@@ -45,55 +53,61 @@ def mlp_backprop(*, x, W_1, W_2, W_3, b_1=0.0, b_2=0.0, b_3=0.0, y, lr):
     z_2 = _k.sigmoid(s_2)
     # s_3 = b_3 + W_3 z_2
     s_3 = b_3 + _k.matvec(W_3, z_2)
-    # _lse = logsumexp(s_3)
-    _lse = _k.logsumexp(s_3)
-    # y_hat = softmax(s_3)  (stable form: exp(s_3 - _lse))
-    y_hat = numpy.exp(s_3 + (-_lse)[..., None])
-    # L = logsumexp(s_3) - sum_k(s_3 ⊙ y)  (stable form: _lse - sum_k(s_3 ⊙ y))
-    L = _lse - numpy.sum(s_3*y, axis=-1)
+    # _lse_3 = logsumexp(s_3)
+    _lse_3 = _k.logsumexp(s_3)
+    # y_hat = softmax(s_3)  (stable form: exp(s_3 - _lse_3))
+    y_hat = numpy.exp(s_3 + (-_lse_3)[..., None])
+    # L = logsumexp(s_3) - sum_k(s_3 ⊙ y)  (stable form: _lse_3 - sum_k(s_3 ⊙ y))
+    L = _lse_3 - numpy.sum(s_3*y, axis=-1)
     # dL/ds_3 = y_hat - y
     dL_ds_3 = y_hat - y
+    # dL/dW_3 = dL/ds_3 z_2^T  (summed over the batch when W_3 is shared)
+    dL_dW_3 = _k.outer(dL_ds_3, z_2) if W_3.ndim == 3 else _k.outer_total(dL_ds_3, z_2, _n)
+    # dL/db_3 = dL/ds_3  (summed over the batch when b_3 is shared)
+    dL_db_3 = dL_ds_3 if b_3.ndim == 2 else _k.total(dL_ds_3, 1, _n)
     # dL/ds_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T dL/ds_3
     dL_ds_2 = z_2*(1 - z_2)*_k.matvec_t(W_3, dL_ds_3)
+    # dL/dW_2 = dL/ds_2 z_1^T  (summed over the batch when W_2 is shared)
+    dL_dW_2 = _k.outer(dL_ds_2, z_1) if W_2.ndim == 3 else _k.outer_total(dL_ds_2, z_1, _n)
+    # dL/db_2 = dL/ds_2  (summed over the batch when b_2 is shared)
+    dL_db_2 = dL_ds_2 if b_2.ndim == 2 else _k.total(dL_ds_2, 1, _n)
     # dL/ds_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T dL/ds_2
     dL_ds_1 = z_1*(1 - z_1)*_k.matvec_t(W_2, dL_ds_2)
-    # dL/dW_3 = dL/ds_3 z_2^T
-    dL_dW_3 = _k.outer(dL_ds_3, z_2)
-    # dL/db_3 = dL/ds_3
-    dL_db_3 = dL_ds_3
-    # dL/dW_2 = dL/ds_2 z_1^T
-    dL_dW_2 = _k.outer(dL_ds_2, z_1)
-    # dL/db_2 = dL/ds_2
-    dL_db_2 = dL_ds_2
-    # dL/dW_1 = dL/ds_1 x^T
-    dL_dW_1 = _k.outer(dL_ds_1, x)
-    # dL/db_1 = dL/ds_1
-    dL_db_1 = dL_ds_1
-    # W_3_new = W_3 - dL/dW_3*lr
-    W_3_new = W_3 - dL_dW_3*(lr)[..., None, None]
-    # W_2_new = W_2 - dL/dW_2*lr
-    W_2_new = W_2 - dL_dW_2*(lr)[..., None, None]
+    # dL/dW_1 = dL/ds_1 x^T  (summed over the batch when W_1 is shared)
+    dL_dW_1 = _k.outer(dL_ds_1, x) if W_1.ndim == 3 else _k.outer_total(dL_ds_1, x, _n)
+    # dL/db_1 = dL/ds_1  (summed over the batch when b_1 is shared)
+    dL_db_1 = dL_ds_1 if b_1.ndim == 2 else _k.total(dL_ds_1, 1, _n)
     # W_1_new = W_1 - dL/dW_1*lr
     W_1_new = W_1 - dL_dW_1*(lr)[..., None, None]
+    # b_1_new = b_1 - dL/db_1*lr
+    b_1_new = b_1 - dL_db_1*(lr)[..., None]
+    # W_2_new = W_2 - dL/dW_2*lr
+    W_2_new = W_2 - dL_dW_2*(lr)[..., None, None]
+    # b_2_new = b_2 - dL/db_2*lr
+    b_2_new = b_2 - dL_db_2*(lr)[..., None]
+    # W_3_new = W_3 - dL/dW_3*lr
+    W_3_new = W_3 - dL_dW_3*(lr)[..., None, None]
+    # b_3_new = b_3 - dL/db_3*lr
+    b_3_new = b_3 - dL_db_3*(lr)[..., None]
     # delta_3 = y - y_hat
     delta_3 = y - y_hat
     # delta_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T delta_3
     delta_2 = z_2*(1 - z_2)*_k.matvec_t(W_3, delta_3)
     # delta_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T delta_2
     delta_1 = z_1*(1 - z_1)*_k.matvec_t(W_2, delta_2)
-    # dW_3 = lr*delta_3 z_2^T
-    dW_3 = _k.outer(delta_3, z_2)*(lr)[..., None, None]
-    # db_3 = delta_3*lr
-    db_3 = delta_3*(lr)[..., None]
-    # dW_2 = lr*delta_2 z_1^T
-    dW_2 = _k.outer(delta_2, z_1)*(lr)[..., None, None]
-    # db_2 = delta_2*lr
-    db_2 = delta_2*(lr)[..., None]
-    # dW_1 = lr*delta_1 x^T
-    dW_1 = _k.outer(delta_1, x)*(lr)[..., None, None]
-    # db_1 = delta_1*lr
-    db_1 = delta_1*(lr)[..., None]
-    return {"s_1": s_1, "z_1": z_1, "s_2": s_2, "z_2": z_2, "s_3": s_3, "y_hat": y_hat, "L": L, "dL/ds_3": dL_ds_3, "dL/ds_2": dL_ds_2, "dL/ds_1": dL_ds_1, "dL/dW_3": dL_dW_3, "dL/db_3": dL_db_3, "dL/dW_2": dL_dW_2, "dL/db_2": dL_db_2, "dL/dW_1": dL_dW_1, "dL/db_1": dL_db_1, "W_3_new": W_3_new, "W_2_new": W_2_new, "W_1_new": W_1_new, "delta_3": delta_3, "delta_2": delta_2, "delta_1": delta_1, "dW_3": dW_3, "db_3": db_3, "dW_2": dW_2, "db_2": db_2, "dW_1": dW_1, "db_1": db_1}
+    # dW_3 = lr*delta_3 z_2^T  (summed over the batch when W_3 is shared)
+    dW_3 = _k.outer(delta_3, z_2)*(lr)[..., None, None] if W_3.ndim == 3 else _k.outer_total(delta_3*(lr)[..., None], z_2, _n)
+    # db_3 = delta_3*lr  (summed over the batch when b_3 is shared)
+    db_3 = delta_3*(lr)[..., None] if b_3.ndim == 2 else _k.total(delta_3*(lr)[..., None], 1, _n)
+    # dW_2 = lr*delta_2 z_1^T  (summed over the batch when W_2 is shared)
+    dW_2 = _k.outer(delta_2, z_1)*(lr)[..., None, None] if W_2.ndim == 3 else _k.outer_total(delta_2*(lr)[..., None], z_1, _n)
+    # db_2 = delta_2*lr  (summed over the batch when b_2 is shared)
+    db_2 = delta_2*(lr)[..., None] if b_2.ndim == 2 else _k.total(delta_2*(lr)[..., None], 1, _n)
+    # dW_1 = lr*delta_1 x^T  (summed over the batch when W_1 is shared)
+    dW_1 = _k.outer(delta_1, x)*(lr)[..., None, None] if W_1.ndim == 3 else _k.outer_total(delta_1*(lr)[..., None], x, _n)
+    # db_1 = delta_1*lr  (summed over the batch when b_1 is shared)
+    db_1 = delta_1*(lr)[..., None] if b_1.ndim == 2 else _k.total(delta_1*(lr)[..., None], 1, _n)
+    return {"s_1": s_1, "z_1": z_1, "s_2": s_2, "z_2": z_2, "s_3": s_3, "y_hat": y_hat, "L": L, "dL/ds_3": dL_ds_3, "dL/dW_3": dL_dW_3, "dL/db_3": dL_db_3, "dL/ds_2": dL_ds_2, "dL/dW_2": dL_dW_2, "dL/db_2": dL_db_2, "dL/ds_1": dL_ds_1, "dL/dW_1": dL_dW_1, "dL/db_1": dL_db_1, "W_1_new": W_1_new, "b_1_new": b_1_new, "W_2_new": W_2_new, "b_2_new": b_2_new, "W_3_new": W_3_new, "b_3_new": b_3_new, "delta_3": delta_3, "delta_2": delta_2, "delta_1": delta_1, "dW_3": dW_3, "db_3": db_3, "dW_2": dW_2, "db_2": db_2, "dW_1": dW_1, "db_1": db_1}
 
 
 def _s_1_from(*, x, W_1, b_1):
@@ -136,16 +150,6 @@ def _dL_ds_3_from(*, y, y_hat):
     return y_hat - y
 
 
-def _dL_ds_2_from(*, W_3, z_2, dL_ds_3):
-    """dL/ds_2 from W_3, z_2, dL/ds_3."""
-    return z_2*(1 - z_2)*_k.matvec_t(W_3, dL_ds_3)
-
-
-def _dL_ds_1_from(*, W_2, z_1, dL_ds_2):
-    """dL/ds_1 from W_2, z_1, dL/ds_2."""
-    return z_1*(1 - z_1)*_k.matvec_t(W_2, dL_ds_2)
-
-
 def _dL_dW_3_from(*, z_2, dL_ds_3):
     """dL/dW_3 from z_2, dL/ds_3."""
     return _k.outer(dL_ds_3, z_2)
@@ -154,6 +158,11 @@ def _dL_dW_3_from(*, z_2, dL_ds_3):
 def _dL_db_3_from(*, dL_ds_3):
     """dL/db_3 from dL/ds_3."""
     return dL_ds_3
+
+
+def _dL_ds_2_from(*, W_3, z_2, dL_ds_3):
+    """dL/ds_2 from W_3, z_2, dL/ds_3."""
+    return z_2*(1 - z_2)*_k.matvec_t(W_3, dL_ds_3)
 
 
 def _dL_dW_2_from(*, z_1, dL_ds_2):
@@ -166,6 +175,11 @@ def _dL_db_2_from(*, dL_ds_2):
     return dL_ds_2
 
 
+def _dL_ds_1_from(*, W_2, z_1, dL_ds_2):
+    """dL/ds_1 from W_2, z_1, dL/ds_2."""
+    return z_1*(1 - z_1)*_k.matvec_t(W_2, dL_ds_2)
+
+
 def _dL_dW_1_from(*, x, dL_ds_1):
     """dL/dW_1 from x, dL/ds_1."""
     return _k.outer(dL_ds_1, x)
@@ -176,9 +190,14 @@ def _dL_db_1_from(*, dL_ds_1):
     return dL_ds_1
 
 
-def _W_3_new_from(*, W_3, lr, dL_dW_3):
-    """W_3_new from W_3, lr, dL/dW_3."""
-    return W_3 - dL_dW_3*(lr)[..., None, None]
+def _W_1_new_from(*, W_1, lr, dL_dW_1):
+    """W_1_new from W_1, lr, dL/dW_1."""
+    return W_1 - dL_dW_1*(lr)[..., None, None]
+
+
+def _b_1_new_from(*, b_1, lr, dL_db_1):
+    """b_1_new from b_1, lr, dL/db_1."""
+    return b_1 - dL_db_1*(lr)[..., None]
 
 
 def _W_2_new_from(*, W_2, lr, dL_dW_2):
@@ -186,9 +205,19 @@ def _W_2_new_from(*, W_2, lr, dL_dW_2):
     return W_2 - dL_dW_2*(lr)[..., None, None]
 
 
-def _W_1_new_from(*, W_1, lr, dL_dW_1):
-    """W_1_new from W_1, lr, dL/dW_1."""
-    return W_1 - dL_dW_1*(lr)[..., None, None]
+def _b_2_new_from(*, b_2, lr, dL_db_2):
+    """b_2_new from b_2, lr, dL/db_2."""
+    return b_2 - dL_db_2*(lr)[..., None]
+
+
+def _W_3_new_from(*, W_3, lr, dL_dW_3):
+    """W_3_new from W_3, lr, dL/dW_3."""
+    return W_3 - dL_dW_3*(lr)[..., None, None]
+
+
+def _b_3_new_from(*, b_3, lr, dL_db_3):
+    """b_3_new from b_3, lr, dL/db_3."""
+    return b_3 - dL_db_3*(lr)[..., None]
 
 
 def _delta_3_from(*, y, y_hat):
@@ -246,17 +275,20 @@ FROM_DEPENDENCIES = {
     "y_hat": (_y_hat_from, ('s_3',)),
     "L": (_L_from, ('y', 's_3')),
     "dL/ds_3": (_dL_ds_3_from, ('y', 'y_hat')),
-    "dL/ds_2": (_dL_ds_2_from, ('W_3', 'z_2', 'dL/ds_3')),
-    "dL/ds_1": (_dL_ds_1_from, ('W_2', 'z_1', 'dL/ds_2')),
     "dL/dW_3": (_dL_dW_3_from, ('z_2', 'dL/ds_3')),
     "dL/db_3": (_dL_db_3_from, ('dL/ds_3',)),
+    "dL/ds_2": (_dL_ds_2_from, ('W_3', 'z_2', 'dL/ds_3')),
     "dL/dW_2": (_dL_dW_2_from, ('z_1', 'dL/ds_2')),
     "dL/db_2": (_dL_db_2_from, ('dL/ds_2',)),
+    "dL/ds_1": (_dL_ds_1_from, ('W_2', 'z_1', 'dL/ds_2')),
     "dL/dW_1": (_dL_dW_1_from, ('x', 'dL/ds_1')),
     "dL/db_1": (_dL_db_1_from, ('dL/ds_1',)),
-    "W_3_new": (_W_3_new_from, ('W_3', 'lr', 'dL/dW_3')),
-    "W_2_new": (_W_2_new_from, ('W_2', 'lr', 'dL/dW_2')),
     "W_1_new": (_W_1_new_from, ('W_1', 'lr', 'dL/dW_1')),
+    "b_1_new": (_b_1_new_from, ('b_1', 'lr', 'dL/db_1')),
+    "W_2_new": (_W_2_new_from, ('W_2', 'lr', 'dL/dW_2')),
+    "b_2_new": (_b_2_new_from, ('b_2', 'lr', 'dL/db_2')),
+    "W_3_new": (_W_3_new_from, ('W_3', 'lr', 'dL/dW_3')),
+    "b_3_new": (_b_3_new_from, ('b_3', 'lr', 'dL/db_3')),
     "delta_3": (_delta_3_from, ('y', 'y_hat')),
     "delta_2": (_delta_2_from, ('W_3', 'z_2', 'delta_3')),
     "delta_1": (_delta_1_from, ('W_2', 'z_1', 'delta_2')),

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('D',), "w": ('D',), "y": (), "lr": ()}
 DOMAINS = {"x": "real", "w": "real", "y": "unit", "lr": "positive"}
 QUANTITIES = ('s', 'y_hat', 'E', 'dE/ds', 'dE/dw', 'w_new', 'delta', 'dw')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dE/dw": "w"}
+UPDATES = {"w_new": "w"}
 
 
 def perceptron(*, x, w, y, lr):
@@ -20,13 +24,17 @@ def perceptron(*, x, w, y, lr):
 
     Inputs: x (N, D), w (N, D), y (N,), lr (N,).
     Returns {"s": (N,), "y_hat": (N,), "E": (N,), "dE/ds": (N,), "dE/dw": (N, D), "w_new": (N, D), "delta": (N,), "dw": (N, D)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("perceptron", INPUTS, "x", x)
     w = _k.real("perceptron", INPUTS, "w", w)
     y = _k.real("perceptron", INPUTS, "y", y)
     lr = _k.real("perceptron", INPUTS, "lr", lr)
     D = x.shape[-1]
-    _k.check_shapes("perceptron", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "y": (y, ()), "lr": (lr, ())}, per_example=3*D + 5)
+    _n = _k.check_shapes("perceptron", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "y": (y, ()), "lr": (lr, ())}, per_example=D + 5, summed={"w": 2*D})
     # s = sum_k(w ⊙ x)
     s = numpy.sum(w*x, axis=-1)
     # y_hat = sigmoid(s)
@@ -35,8 +43,8 @@ def perceptron(*, x, w, y, lr):
     E = -y*numpy.log(y_hat) - (1 - y)*numpy.log(1 - y_hat)
     # dE/ds = y_hat - y
     dE_ds = y_hat - y
-    # dE/dw = x*(y_hat - y)
-    dE_dw = x*(y_hat - y)[..., None]
+    # dE/dw = x*(y_hat - y)  (summed over the batch when w is shared)
+    dE_dw = x*(y_hat - y)[..., None] if w.ndim == 2 else _k.total(x*(y_hat - y)[..., None], 1, _n)
     # w_new = w - dE/dw*lr
     w_new = w - dE_dw*(lr)[..., None]
     # delta = y - y_hat

@@ -11,6 +11,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": (), "y": (), "w_1": (), "w_2": (), "w_3": ()}
 DOMAINS = {"x": "real", "y": "real", "w_1": "real", "w_2": "real", "w_3": "real"}
 QUANTITIES = ('s_1', 'a_1', 's_2', 'F_2', 'a_2', 's_3', 'y_hat', 'L', 'dL/dy_hat', 'dL/ds_3', 'dL/dw_3', 'dL/da_2', 'dL/ds_2', 'dL/dw_2', 'dL/da_1', 'dL/ds_1', 'dL/dw_1', 'dL/dx')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dw_3": "w_3", "dL/dw_2": "w_2", "dL/dw_1": "w_1", "dL/dx": "x"}
+UPDATES = {}
 
 
 def residual_chain(*, x, y, w_1, w_2, w_3):
@@ -18,13 +22,17 @@ def residual_chain(*, x, y, w_1, w_2, w_3):
 
     Inputs: x (N,), y (N,), w_1 (N,), w_2 (N,), w_3 (N,).
     Returns {"s_1": (N,), "a_1": (N,), "s_2": (N,), "F_2": (N,), "a_2": (N,), "s_3": (N,), "y_hat": (N,), "L": (N,), "dL/dy_hat": (N,), "dL/ds_3": (N,), "dL/dw_3": (N,), "dL/da_2": (N,), "dL/ds_2": (N,), "dL/dw_2": (N,), "dL/da_1": (N,), "dL/ds_1": (N,), "dL/dw_1": (N,), "dL/dx": (N,)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("residual_chain", INPUTS, "x", x)
     y = _k.real("residual_chain", INPUTS, "y", y)
     w_1 = _k.real("residual_chain", INPUTS, "w_1", w_1)
     w_2 = _k.real("residual_chain", INPUTS, "w_2", w_2)
     w_3 = _k.real("residual_chain", INPUTS, "w_3", w_3)
-    _k.check_shapes("residual_chain", INPUTS, {"x": (x, ()), "y": (y, ()), "w_1": (w_1, ()), "w_2": (w_2, ()), "w_3": (w_3, ())}, per_example=18)
+    _n = _k.check_shapes("residual_chain", INPUTS, {"x": (x, ()), "y": (y, ()), "w_1": (w_1, ()), "w_2": (w_2, ()), "w_3": (w_3, ())}, per_example=14, summed={"x": 1, "w_1": 1, "w_2": 1, "w_3": 1})
     # s_1 = w_1*x
     s_1 = w_1*x
     # a_1 = sigmoid(s_1)
@@ -45,22 +53,22 @@ def residual_chain(*, x, y, w_1, w_2, w_3):
     dL_dy_hat = 2*y_hat - 2*y
     # dL/ds_3 = dL/dy_hat*y_hat*(1 - y_hat)
     dL_ds_3 = dL_dy_hat*y_hat*(1 - y_hat)
-    # dL/dw_3 = a_2*dL/ds_3
-    dL_dw_3 = a_2*dL_ds_3
+    # dL/dw_3 = a_2*dL/ds_3  (summed over the batch when w_3 is shared)
+    dL_dw_3 = a_2*dL_ds_3 if w_3.ndim == 1 else _k.total(a_2*dL_ds_3, 0, _n)
     # dL/da_2 = dL/ds_3*w_3
     dL_da_2 = dL_ds_3*w_3
     # dL/ds_2 = F_2*dL/da_2*(1 - F_2)
     dL_ds_2 = F_2*dL_da_2*(1 - F_2)
-    # dL/dw_2 = a_1*dL/ds_2
-    dL_dw_2 = a_1*dL_ds_2
+    # dL/dw_2 = a_1*dL/ds_2  (summed over the batch when w_2 is shared)
+    dL_dw_2 = a_1*dL_ds_2 if w_2.ndim == 1 else _k.total(a_1*dL_ds_2, 0, _n)
     # dL/da_1 = dL/da_2 + dL/ds_2*w_2
     dL_da_1 = dL_da_2 + dL_ds_2*w_2
     # dL/ds_1 = a_1*dL/da_1*(1 - a_1)
     dL_ds_1 = a_1*dL_da_1*(1 - a_1)
-    # dL/dw_1 = dL/ds_1*x
-    dL_dw_1 = dL_ds_1*x
-    # dL/dx = dL/ds_1*w_1
-    dL_dx = dL_ds_1*w_1
+    # dL/dw_1 = dL/ds_1*x  (summed over the batch when w_1 is shared)
+    dL_dw_1 = dL_ds_1*x if w_1.ndim == 1 else _k.total(dL_ds_1*x, 0, _n)
+    # dL/dx = dL/ds_1*w_1  (summed over the batch when x is shared)
+    dL_dx = dL_ds_1*w_1 if x.ndim == 1 else _k.total(dL_ds_1*w_1, 0, _n)
     return {"s_1": s_1, "a_1": a_1, "s_2": s_2, "F_2": F_2, "a_2": a_2, "s_3": s_3, "y_hat": y_hat, "L": L, "dL/dy_hat": dL_dy_hat, "dL/ds_3": dL_ds_3, "dL/dw_3": dL_dw_3, "dL/da_2": dL_da_2, "dL/ds_2": dL_ds_2, "dL/dw_2": dL_dw_2, "dL/da_1": dL_da_1, "dL/ds_1": dL_ds_1, "dL/dw_1": dL_dw_1, "dL/dx": dL_dx}
 
 

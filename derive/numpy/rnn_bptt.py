@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x_1": ('D',), "x_2": ('D',), "h_0": ('H',), "U": ('H', 'D'), "W": ('H', 'H'), "V": ('K', 'H'), "y_1": ('K',), "y_2": ('K',)}
 DOMAINS = {"x_1": "real", "x_2": "real", "h_0": "real", "U": "real", "W": "real", "V": "real", "y_1": "one_hot", "y_2": "one_hot"}
 QUANTITIES = ('s_1', 'h_1', 'o_1', 'y_hat_1', 'L_1', 's_2', 'h_2', 'o_2', 'y_hat_2', 'L_2', 'L', 'dL/do_2', 'dL/dh_2', 'dL/ds_2', 'dL/do_1', 'dL/dh_1', 'dL/ds_1', 'dL/dV', 'dL/dW', 'dL/dU', 'dL/dh_0')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dV": "V", "dL/dW": "W", "dL/dU": "U", "dL/dh_0": "h_0"}
+UPDATES = {}
 
 
 def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
@@ -20,6 +24,10 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
 
     Inputs: x_1 (N, D), x_2 (N, D), h_0 (N, H), U (N, H, D), W (N, H, H), V (N, K, H), y_1 (N, K), y_2 (N, K).
     Returns {"s_1": (N, H), "h_1": (N, H), "o_1": (N, K), "y_hat_1": (N, K), "L_1": (N,), "s_2": (N, H), "h_2": (N, H), "o_2": (N, K), "y_hat_2": (N, K), "L_2": (N,), "L": (N,), "dL/do_2": (N, K), "dL/dh_2": (N, H), "dL/ds_2": (N, H), "dL/do_1": (N, K), "dL/dh_1": (N, H), "dL/ds_1": (N, H), "dL/dV": (N, K, H), "dL/dW": (N, H, H), "dL/dU": (N, H, D), "dL/dh_0": (N, H)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x_1 = _k.real("rnn_bptt", INPUTS, "x_1", x_1)
     x_2 = _k.real("rnn_bptt", INPUTS, "x_2", x_2)
@@ -32,7 +40,7 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     D = x_1.shape[-1]
     H = h_0.shape[-1]
     K = V.shape[-2]
-    _k.check_shapes("rnn_bptt", INPUTS, {"x_1": (x_1, (D,)), "x_2": (x_2, (D,)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y_1": (y_1, (K,)), "y_2": (y_2, (K,))}, per_example=D*H + H**2 + H*K + 9*H + 6*K + 5)
+    _n = _k.check_shapes("rnn_bptt", INPUTS, {"x_1": (x_1, (D,)), "x_2": (x_2, (D,)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y_1": (y_1, (K,)), "y_2": (y_2, (K,))}, per_example=8*H + 6*K + 5, summed={"h_0": H, "U": D*H, "W": H**2, "V": H*K})
     # s_1 = U x_1 + W h_0
     s_1 = _k.matvec(U, x_1) + _k.matvec(W, h_0)
     # h_1 = tanh(s_1)
@@ -71,14 +79,14 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     dL_dh_1 = _k.matvec_t(V, dL_do_1) + _k.matvec_t(W, dL_ds_2)
     # dL/ds_1 = dL/dh_1 ⊙ (1 - h_1**2)
     dL_ds_1 = dL_dh_1*(1 - h_1**2)
-    # dL/dV = dL/do_1 h_1^T + dL/do_2 h_2^T
-    dL_dV = _k.outer(dL_do_1, h_1) + _k.outer(dL_do_2, h_2)
-    # dL/dW = dL/ds_1 h_0^T + dL/ds_2 h_1^T
-    dL_dW = _k.outer(dL_ds_1, h_0) + _k.outer(dL_ds_2, h_1)
-    # dL/dU = dL/ds_1 x_1^T + dL/ds_2 x_2^T
-    dL_dU = _k.outer(dL_ds_1, x_1) + _k.outer(dL_ds_2, x_2)
-    # dL/dh_0 = W^T dL/ds_1
-    dL_dh_0 = _k.matvec_t(W, dL_ds_1)
+    # dL/dV = dL/do_1 h_1^T + dL/do_2 h_2^T  (summed over the batch when V is shared)
+    dL_dV = _k.outer(dL_do_1, h_1) + _k.outer(dL_do_2, h_2) if V.ndim == 3 else _k.outer_total(dL_do_1, h_1, _n) + _k.outer_total(dL_do_2, h_2, _n)
+    # dL/dW = dL/ds_1 h_0^T + dL/ds_2 h_1^T  (summed over the batch when W is shared)
+    dL_dW = _k.outer(dL_ds_1, h_0) + _k.outer(dL_ds_2, h_1) if W.ndim == 3 else _k.outer_total(dL_ds_1, h_0, _n) + _k.outer_total(dL_ds_2, h_1, _n)
+    # dL/dU = dL/ds_1 x_1^T + dL/ds_2 x_2^T  (summed over the batch when U is shared)
+    dL_dU = _k.outer(dL_ds_1, x_1) + _k.outer(dL_ds_2, x_2) if U.ndim == 3 else _k.outer_total(dL_ds_1, x_1, _n) + _k.outer_total(dL_ds_2, x_2, _n)
+    # dL/dh_0 = W^T dL/ds_1  (summed over the batch when h_0 is shared)
+    dL_dh_0 = _k.matvec_t(W, dL_ds_1) if h_0.ndim == 2 else _k.total(_k.matvec_t(W, dL_ds_1), 1, _n)
     return {"s_1": s_1, "h_1": h_1, "o_1": o_1, "y_hat_1": y_hat_1, "L_1": L_1, "s_2": s_2, "h_2": h_2, "o_2": o_2, "y_hat_2": y_hat_2, "L_2": L_2, "L": L, "dL/do_2": dL_do_2, "dL/dh_2": dL_dh_2, "dL/ds_2": dL_ds_2, "dL/do_1": dL_do_1, "dL/dh_1": dL_dh_1, "dL/ds_1": dL_ds_1, "dL/dV": dL_dV, "dL/dW": dL_dW, "dL/dU": dL_dU, "dL/dh_0": dL_dh_0}
 
 

@@ -13,6 +13,8 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('T', 'D'), "h_0": ('H',), "U": ('H', 'D'), "W": ('H', 'H'), "V": ('K', 'H'), "y": ('T', 'K')}
 #: Inputs given per step, (N, T, ...): they always have the batch axis.
 SEQUENCES = ('x', 'y')
+#: The results summed over the batch (and the steps) when the input named is shared by the batch.
+SUMMED = {"dL/dU": "U", "dL/dW": "W", "dL/dV": "V"}
 
 
 def rnn_bptt_loop(*, x, h_0, U, W, V, y):
@@ -31,7 +33,7 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     D = x.shape[-1]
     H = h_0.shape[-1]
     K = V.shape[-2]
-    _k.check_shapes("rnn_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y": (y, (T, K))}, per_example=D*H*T + D*T + H**2*T + H*K*T + 5*H*T + 3*K*T + 3*T)
+    _n = _k.check_shapes("rnn_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y": (y, (T, K))}, per_example=D*H*T + D*T + H**2*T + H*K*T + 5*H*T + 3*K*T + 3*T, summed={"U": D*H, "W": H**2, "V": H*K})
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     h_prev_steps = []
@@ -62,8 +64,8 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         # dL/do = y_hat - y
         dL_do = y_hat - y_t
         dL_do_steps.append(dL_do)
-        # dL/dV = dL/do h^T
-        dL_dV = _k.outer(dL_do, h)
+        # dL/dV = dL/do h^T  (summed over the batch when V is shared)
+        dL_dV = _k.outer(dL_do, h) if V.ndim == 3 else _k.outer_total(dL_do, h, _n)
         total_dL_dV = total_dL_dV + dL_dV
         h_prev = h
     # backward, from the last step to the first
@@ -84,11 +86,11 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         # dL/ds = dL/dh ⊙ (1 - h**2)
         dL_ds = dL_dh*(1 - h**2)
         dL_ds_steps[t] = dL_ds
-        # dL/dW = dL/ds h_prev^T
-        dL_dW = _k.outer(dL_ds, h_prev)
+        # dL/dW = dL/ds h_prev^T  (summed over the batch when W is shared)
+        dL_dW = _k.outer(dL_ds, h_prev) if W.ndim == 3 else _k.outer_total(dL_ds, h_prev, _n)
         total_dL_dW = total_dL_dW + dL_dW
-        # dL/dU = dL/ds x^T
-        dL_dU = _k.outer(dL_ds, x_t)
+        # dL/dU = dL/ds x^T  (summed over the batch when U is shared)
+        dL_dU = _k.outer(dL_ds, x_t) if U.ndim == 3 else _k.outer_total(dL_ds, x_t, _n)
         total_dL_dU = total_dL_dU + dL_dU
         # dL/dh_prev = W^T dL/ds
         dL_dh_prev = _k.matvec_t(W, dL_ds)

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"s": (), "y": ()}
 DOMAINS = {"s": "real", "y": "unit"}
 QUANTITIES = ('y_hat', 'L', 'dL/ds')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/ds": "s"}
+UPDATES = {}
 
 
 def sigmoid_bce(*, s, y):
@@ -20,10 +24,14 @@ def sigmoid_bce(*, s, y):
 
     Inputs: s (N,), y (N,).
     Returns {"y_hat": (N,), "L": (N,), "dL/ds": (N,)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     s = _k.real("sigmoid_bce", INPUTS, "s", s)
     y = _k.real("sigmoid_bce", INPUTS, "y", y)
-    _k.check_shapes("sigmoid_bce", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=5)
+    _n = _k.check_shapes("sigmoid_bce", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=4, summed={"s": 1})
     # _e = exp(-Abs(s))
     _e = numpy.exp(-abs(s))
     # _d = _e + 1
@@ -32,8 +40,8 @@ def sigmoid_bce(*, s, y):
     y_hat = numpy.where((s >= 0), 1.0/_d, _e/_d)
     # L = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: log1p(_e) + Max(0, s) - s*y)
     L = numpy.log1p(_e) + numpy.maximum(0, s) - s*y
-    # dL/ds = y_hat - y
-    dL_ds = y_hat - y
+    # dL/ds = y_hat - y  (summed over the batch when s is shared)
+    dL_ds = y_hat - y if s.ndim == 1 else _k.total(y_hat - y, 0, _n)
     return {"y_hat": y_hat, "L": L, "dL/ds": dL_ds}
 
 

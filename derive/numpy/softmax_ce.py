@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"o": ('K',), "y": ('K',)}
 DOMAINS = {"o": "real", "y": "one_hot"}
 QUANTITIES = ('y_hat', 'L', 'dL/do')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/do": "o"}
+UPDATES = {}
 
 
 def softmax_ce(*, o, y):
@@ -20,11 +24,15 @@ def softmax_ce(*, o, y):
 
     Inputs: o (N, K), y (N, K).
     Returns {"y_hat": (N, K), "L": (N,), "dL/do": (N, K)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     o = _k.real("softmax_ce", INPUTS, "o", o)
     y = _k.real("softmax_ce", INPUTS, "y", y)
     K = o.shape[-1]
-    _k.check_shapes("softmax_ce", INPUTS, {"o": (o, (K,)), "y": (y, (K,))}, per_example=3*K + 3)
+    _n = _k.check_shapes("softmax_ce", INPUTS, {"o": (o, (K,)), "y": (y, (K,))}, per_example=2*K + 3, summed={"o": K})
     # _m = max_k(o)
     _m = numpy.max(o, axis=-1)
     # _z = exp(o - _m)
@@ -35,8 +43,8 @@ def softmax_ce(*, o, y):
     y_hat = _z/(_Z)[..., None]
     # L = -sum_k(y ⊙ log(y_hat))  (stable form: _m + log(_Z) - sum_k(o ⊙ y))
     L = _m + numpy.log(_Z) - numpy.sum(o*y, axis=-1)
-    # dL/do = y_hat - y
-    dL_do = y_hat - y
+    # dL/do = y_hat - y  (summed over the batch when o is shared)
+    dL_do = y_hat - y if o.ndim == 2 else _k.total(y_hat - y, 1, _n)
     return {"y_hat": y_hat, "L": L, "dL/do": dL_do}
 
 

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"mu": ('Z',), "logvar": ('Z',)}
 DOMAINS = {"mu": "real", "logvar": "real"}
 QUANTITIES = ('KL', 'dKL/dmu', 'dKL/dlogvar')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dKL/dmu": "mu", "dKL/dlogvar": "logvar"}
+UPDATES = {}
 
 
 def vae_kl(*, mu, logvar):
@@ -20,19 +24,23 @@ def vae_kl(*, mu, logvar):
 
     Inputs: mu (N, Z), logvar (N, Z).
     Returns {"KL": (N,), "dKL/dmu": (N, Z), "dKL/dlogvar": (N, Z)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     mu = _k.real("vae_kl", INPUTS, "mu", mu)
     logvar = _k.real("vae_kl", INPUTS, "logvar", logvar)
     Z = mu.shape[-1]
-    _k.check_shapes("vae_kl", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,))}, per_example=3*Z + 1)
+    _n = _k.check_shapes("vae_kl", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,))}, per_example=Z + 1, summed={"mu": Z, "logvar": Z})
     # _em1 = expm1(logvar)
     _em1 = numpy.expm1(logvar)
     # KL = sum_k(mu**2 + exp(logvar) - logvar - 1)/2  (stable form: Max(0, sum_k(_em1 + mu**2 - logvar)/2))
     KL = numpy.maximum(0, (0.5)*numpy.sum(_em1 + mu**2 - logvar, axis=-1))
-    # dKL/dmu = mu
-    dKL_dmu = mu
-    # dKL/dlogvar = exp(logvar)/2 - 1/2  (stable form: _em1/2)
-    dKL_dlogvar = (0.5)*_em1
+    # dKL/dmu = mu  (summed over the batch when mu is shared)
+    dKL_dmu = mu if mu.ndim == 2 else _k.total(mu, 1, _n)
+    # dKL/dlogvar = exp(logvar)/2 - 1/2  (stable form: _em1/2)  (summed over the batch when logvar is shared)
+    dKL_dlogvar = (0.5)*_em1 if logvar.ndim == 2 else _k.total((0.5)*_em1, 1, _n)
     return {"KL": KL, "dKL/dmu": dKL_dmu, "dKL/dlogvar": dKL_dlogvar}
 
 

@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"x": ('D',), "W_mu": ('Z', 'D'), "W_logvar": ('Z', 'D'), "W_dec": ('D', 'Z'), "eps": ('Z',)}
 DOMAINS = {"x": "real", "W_mu": "real", "W_logvar": "real", "W_dec": "real", "eps": "real"}
 QUANTITIES = ('mu', 'logvar', 'sigma', 'z', 'x_hat', 'rec', 'KL', 'L', 'dL/dx_hat', 'dL/dW_dec', 'dL/dz', 'dL/dmu', 'dL/dlogvar', 'dL/dW_mu', 'dL/dW_logvar')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dW_dec": "W_dec", "dL/dW_mu": "W_mu", "dL/dW_logvar": "W_logvar"}
+UPDATES = {}
 
 
 def vae_loss(*, x, W_mu, W_logvar, W_dec, eps):
@@ -20,6 +24,10 @@ def vae_loss(*, x, W_mu, W_logvar, W_dec, eps):
 
     Inputs: x (N, D), W_mu (N, Z, D), W_logvar (N, Z, D), W_dec (N, D, Z), eps (N, Z).
     Returns {"mu": (N, Z), "logvar": (N, Z), "sigma": (N, Z), "z": (N, Z), "x_hat": (N, D), "rec": (N,), "KL": (N,), "L": (N,), "dL/dx_hat": (N, D), "dL/dW_dec": (N, D, Z), "dL/dz": (N, Z), "dL/dmu": (N, Z), "dL/dlogvar": (N, Z), "dL/dW_mu": (N, Z, D), "dL/dW_logvar": (N, Z, D)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     x = _k.real("vae_loss", INPUTS, "x", x)
     W_mu = _k.real("vae_loss", INPUTS, "W_mu", W_mu)
@@ -28,7 +36,7 @@ def vae_loss(*, x, W_mu, W_logvar, W_dec, eps):
     eps = _k.real("vae_loss", INPUTS, "eps", eps)
     D = x.shape[-1]
     Z = W_mu.shape[-2]
-    _k.check_shapes("vae_loss", INPUTS, {"x": (x, (D,)), "W_mu": (W_mu, (Z, D)), "W_logvar": (W_logvar, (Z, D)), "W_dec": (W_dec, (D, Z)), "eps": (eps, (Z,))}, per_example=3*D*Z + 2*D + 8*Z + 3)
+    _n = _k.check_shapes("vae_loss", INPUTS, {"x": (x, (D,)), "W_mu": (W_mu, (Z, D)), "W_logvar": (W_logvar, (Z, D)), "W_dec": (W_dec, (D, Z)), "eps": (eps, (Z,))}, per_example=2*D + 8*Z + 3, summed={"W_mu": D*Z, "W_logvar": D*Z, "W_dec": D*Z})
     # mu = W_mu x
     mu = _k.matvec(W_mu, x)
     # logvar = W_logvar x
@@ -49,18 +57,18 @@ def vae_loss(*, x, W_mu, W_logvar, W_dec, eps):
     L = KL + rec
     # dL/dx_hat = x_hat - x
     dL_dx_hat = x_hat - x
-    # dL/dW_dec = dL/dx_hat z^T
-    dL_dW_dec = _k.outer(dL_dx_hat, z)
+    # dL/dW_dec = dL/dx_hat z^T  (summed over the batch when W_dec is shared)
+    dL_dW_dec = _k.outer(dL_dx_hat, z) if W_dec.ndim == 3 else _k.outer_total(dL_dx_hat, z, _n)
     # dL/dz = W_dec^T dL/dx_hat
     dL_dz = _k.matvec_t(W_dec, dL_dx_hat)
     # dL/dmu = dL/dz + mu
     dL_dmu = dL_dz + mu
     # dL/dlogvar = dL/dz ⊙ eps ⊙ sigma/2 + exp(logvar)/2 - 1/2  (stable form: _em1/2 + dL/dz ⊙ eps ⊙ sigma/2)
     dL_dlogvar = (0.5)*_em1 + (0.5)*dL_dz*eps*sigma
-    # dL/dW_mu = dL/dmu x^T
-    dL_dW_mu = _k.outer(dL_dmu, x)
-    # dL/dW_logvar = dL/dlogvar x^T
-    dL_dW_logvar = _k.outer(dL_dlogvar, x)
+    # dL/dW_mu = dL/dmu x^T  (summed over the batch when W_mu is shared)
+    dL_dW_mu = _k.outer(dL_dmu, x) if W_mu.ndim == 3 else _k.outer_total(dL_dmu, x, _n)
+    # dL/dW_logvar = dL/dlogvar x^T  (summed over the batch when W_logvar is shared)
+    dL_dW_logvar = _k.outer(dL_dlogvar, x) if W_logvar.ndim == 3 else _k.outer_total(dL_dlogvar, x, _n)
     return {"mu": mu, "logvar": logvar, "sigma": sigma, "z": z, "x_hat": x_hat, "rec": rec, "KL": KL, "L": L, "dL/dx_hat": dL_dx_hat, "dL/dW_dec": dL_dW_dec, "dL/dz": dL_dz, "dL/dmu": dL_dmu, "dL/dlogvar": dL_dlogvar, "dL/dW_mu": dL_dW_mu, "dL/dW_logvar": dL_dW_logvar}
 
 

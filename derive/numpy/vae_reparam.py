@@ -13,6 +13,10 @@ from derive.numpy import _kernels as _k
 INPUTS = {"mu": ('Z',), "logvar": ('Z',), "eps": ('Z',), "y": ('Z',)}
 DOMAINS = {"mu": "real", "logvar": "real", "eps": "real", "y": "real"}
 QUANTITIES = ('sigma', 'z', 'L', 'dL/dz', 'dL/dmu', 'dL/dlogvar')
+#: The quantities summed over the batch when the input named is shared (passed without N),
+#: and the updates then computed once from those sums.
+SUMMED = {"dL/dmu": "mu", "dL/dlogvar": "logvar"}
+UPDATES = {}
 
 
 def vae_reparam(*, mu, logvar, eps, y):
@@ -20,13 +24,17 @@ def vae_reparam(*, mu, logvar, eps, y):
 
     Inputs: mu (N, Z), logvar (N, Z), eps (N, Z), y (N, Z).
     Returns {"sigma": (N, Z), "z": (N, Z), "L": (N,), "dL/dz": (N, Z), "dL/dmu": (N, Z), "dL/dlogvar": (N, Z)}.
+
+    An input passed without the N axis is shared by the batch (a weight, a bias): the
+    gradients by it are then summed over the batch, with its own shape, and its update is
+    applied once; an input passed with the N axis gets per-example gradients.
     """
     mu = _k.real("vae_reparam", INPUTS, "mu", mu)
     logvar = _k.real("vae_reparam", INPUTS, "logvar", logvar)
     eps = _k.real("vae_reparam", INPUTS, "eps", eps)
     y = _k.real("vae_reparam", INPUTS, "y", y)
     Z = mu.shape[-1]
-    _k.check_shapes("vae_reparam", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,)), "eps": (eps, (Z,)), "y": (y, (Z,))}, per_example=5*Z + 1)
+    _n = _k.check_shapes("vae_reparam", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,)), "eps": (eps, (Z,)), "y": (y, (Z,))}, per_example=3*Z + 1, summed={"mu": Z, "logvar": Z})
     # sigma = exp(logvar/2)
     sigma = numpy.exp((0.5)*logvar)
     # z = eps ⊙ sigma + mu
@@ -35,10 +43,10 @@ def vae_reparam(*, mu, logvar, eps, y):
     L = (0.5)*numpy.sum((z - y)**2, axis=-1)
     # dL/dz = z - y
     dL_dz = z - y
-    # dL/dmu = dL/dz
-    dL_dmu = dL_dz
-    # dL/dlogvar = dL/dz ⊙ eps ⊙ sigma/2
-    dL_dlogvar = (0.5)*dL_dz*eps*sigma
+    # dL/dmu = dL/dz  (summed over the batch when mu is shared)
+    dL_dmu = dL_dz if mu.ndim == 2 else _k.total(dL_dz, 1, _n)
+    # dL/dlogvar = dL/dz ⊙ eps ⊙ sigma/2  (summed over the batch when logvar is shared)
+    dL_dlogvar = (0.5)*dL_dz*eps*sigma if logvar.ndim == 2 else _k.total((0.5)*dL_dz*eps*sigma, 1, _n)
     return {"sigma": sigma, "z": z, "L": L, "dL/dz": dL_dz, "dL/dmu": dL_dmu, "dL/dlogvar": dL_dlogvar}
 
 
