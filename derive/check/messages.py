@@ -39,6 +39,8 @@ ENGLISH = {
     "transposed_use_t": "{matrix}ᵀ where {matrix} belongs (a transposed matrix)",
     "activation": "the derivative of the wrong activation: {used} ({alternative}′) where "
                   "{output} = {activation}({pre}) needs {right} ({activation}′)",
+    "missing_slope": "the activation's slope is missing: {output} = {activation}({pre}) needs the factor "
+                     "{right} ({activation}′), the chain rule's local derivative",
     "missing_term": "the term {term} is missing",
     "term_sign": "the term {term} has the wrong sign",
     "term_factor": "the term {term} is {factor} times what it should be",
@@ -168,6 +170,8 @@ KOREAN = {
     "transposed_use_t": f"{{matrix}}가 와야 할 자리에 {{matrix}}ᵀ ({g.TRANSPOSE}된 {g.MATRIX})",
     "activation": f"다른 {g.ACTIVATION}의 {g.DERIVATIVE}: {{output}} = {{activation}}({{pre}})에는 "
                   "{right} ({activation}′)가 필요한데 {used} ({alternative}′)를 썼다",
+    "missing_slope": f"{g.ACTIVATION}의 기울기가 빠졌다: {{output}} = {{activation}}({{pre}})에는 연쇄 법칙의 국소 "
+                     f"{g.DERIVATIVE} {{right}} ({{activation}}′)를 곱해야 한다",
     "missing_term": f"{g.TERM} {{term}}이(가) 빠졌다",
     "term_sign": f"{g.TERM} {{term}}의 {g.SIGN}가 틀렸다",
     "term_factor": f"{g.TERM} {{term}}이(가) 올바른 값의 {{factor}}{g.FACTOR}이다",

@@ -44,7 +44,7 @@ from derive.check.messages import Text, message
 
 #: The kinds of slip, as ``slip.kind`` in the JSON report and in an ``expect: slips:`` block.
 KINDS = ("truncated", "too_few_digits", "convention", "sign", "log_base", "factor", "transposed", "swapped",
-         "activation", "missing_term", "term_sign", "term_factor", "wrong_value")
+         "activation", "missing_slope", "missing_term", "term_sign", "term_factor", "wrong_value")
 
 #: At most this many positions are listed in "components ... are off".
 MAX_LISTED = 6
@@ -504,6 +504,10 @@ def _relu_slope(a):
     return (a > 0).astype(float)
 
 
+def _leaky_relu_slope(a):
+    return np.where(a > 0, 1.0, 0.01)
+
+
 @dataclass(frozen=True)
 class _Activation:
     """An activation as generated code applies it and as a student differentiates it."""
@@ -522,6 +526,8 @@ _ACTIVATIONS = (
     _Activation("tanh", r"numpy\.tanh\((\w+)\)", r"\(1 - {a}\*\*2\)", "1−{a}²", _tanh_slope, _tanh_slope_at),
     _Activation("ReLU", r"numpy\.maximum\((\w+), 0\.0\)", r"numpy\.heaviside\(", "[{a} > 0]", _relu_slope,
                 _relu_slope),
+    _Activation("LeakyReLU", r"_k\.leaky_relu\((\w+)\)", r"numpy\.heaviside\(", "(1 if {a} > 0 else 0.01)",
+                _leaky_relu_slope, _leaky_relu_slope),
 )
 
 
@@ -549,6 +555,11 @@ def activation(context: _Context) -> Slip | None:
             a = np.asarray(values[output], dtype=float)
             with np.errstate(all="ignore"):
                 slope = right.slope(a)
+                # first: no slope at all, the chain rule stopped at the activation's output (ReLU′ = 1 above 0)
+                candidate = np.where(slope != 0, reference / np.where(slope != 0, slope, 1), np.nan)
+                if right.name != "ReLU" and context.fits(candidate):
+                    return Slip("missing_slope", Text("missing_slope", output=output, activation=right.name, pre=pre,
+                                                      right=right.slope_text.format(a=output)))
                 for other in _ACTIVATIONS:
                     if other is right:
                         continue

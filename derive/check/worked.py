@@ -414,12 +414,22 @@ def _mapping(top, key, where, *, required=True) -> dict | None:
 
 
 def _worked(where: str, top: dict) -> WorkedFile:
-    if "rule" not in top:
-        raise InputError("missing field 'rule' (a name from `derive list`)", path=where)
-    rule = numeric_rule(_text(top["rule"], where, "rule"), where)
-    conventions = declaration(top["conventions"], where) if "conventions" in top else {}
-    if conventions:  # the rule in another convention: built from the SymPy rule
-        rule = numeric_view(rule.name, declared_module(rule.name, conventions, where))
+    if "model" in top:  # your own network: its rule is built from the model (SymPy)
+        from derive.model.files import model_of, numeric_module, rule_name
+
+        rule = numeric_view(rule_name(where), numeric_module(top, where))
+        conventions = {}
+        if "conventions" in top:
+            conventions = declaration(top["conventions"], where)
+        model_of(top, where)
+    else:
+        if "rule" not in top:
+            raise InputError("missing field 'rule' (a name from `derive list`) or 'model' (your own network)",
+                             path=where)
+        rule = numeric_rule(_text(top["rule"], where, "rule"), where)
+        conventions = declaration(top["conventions"], where) if "conventions" in top else {}
+        if conventions:  # the rule in another convention: built from the SymPy rule
+            rule = numeric_view(rule.name, declared_module(rule.name, conventions, where))
     title = _text(top.get("title"), where, "title", required=False) or ""
     inputs = _inputs(rule, _mapping(top, "inputs", where), where)
     with np.errstate(all="ignore"):

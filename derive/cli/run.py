@@ -2,7 +2,9 @@
 
 Derive every rule and prove every step (rules run in parallel worker processes,
 one line of progress each), then check every worked example in DIR against the
-generated code, and print a summary table. Exit 0 when everything holds: every
+generated code, and print a summary table. A model file in DIR (``model:`` in
+place of ``rule:``) is a rule of its own: its derivation is proven as well, and
+it has its own row, ``name (model)``. Exit 0 when everything holds: every
 check proven, every worked example as expected (files marked as deliberate
 mistakes must show exactly their expected findings).
 """
@@ -35,13 +37,25 @@ def add_parser(sub):
     parser.set_defaults(run=run)
 
 
+MODEL = " (model)"
+
+
 def _prove_one(name: str):
-    """Worker: prove one rule, return a small picklable summary."""
+    """Worker: prove one rule (or the model of the file ``name (model)`` names), return a small picklable summary."""
     from derive.engine.verify import verify_rule
     from derive.registry import rules as all_rules
 
     started = time.perf_counter()
-    report = verify_rule(all_rules()[name])
+    if name.endswith(MODEL):
+        from derive.model.files import rule_from_file
+
+        try:
+            rule = rule_from_file(name[: -len(MODEL)])
+        except InputError:
+            return name, 0, 0, [], time.perf_counter() - started  # unusable: its check says why
+    else:
+        rule = all_rules()[name]
+    report = verify_rule(rule)
     symbolic = sum(1 for c in report.checks if c.proof.ok and c.proof.method == "symbolic")
     failures = [f"{c.describe()}: {c.proof.detail}" for c in report.failures]
     return name, len(report.checks), symbolic, failures, time.perf_counter() - started
@@ -66,7 +80,7 @@ def prove_all(names, jobs: int, progress) -> dict:
 def _progress_line(result, done: int, total: int) -> str:
     name, checks, symbolic, failures, seconds = result
     state = "ok" if not failures else f"{len(failures)} FAILED"
-    return f"[{done}/{total}] {name}: {checks} checks proven in {seconds:.1f}s ({state})"
+    return f"[{done}/{total}] {label(name)}: {checks} checks proven in {seconds:.1f}s ({state})"
 
 
 def check_examples(directory: Path):
@@ -81,6 +95,8 @@ def run(args) -> int:
         raise InputError(f"{directory}: not a folder of worked examples (expected a directory of *.yaml files)")
     files_under([directory])  # an empty or unreadable folder is refused before minutes of proving
     names = [get_rule(name).name for name in args.rule] if args.rule else list(rules())
+    models = {} if args.rule else model_files(directory)  # proof task -> rule name of its reports
+    names += list(models)
     done = []
 
     def progress(result):
@@ -90,6 +106,9 @@ def run(args) -> int:
 
     proofs = prove_all(names, max(1, args.jobs), progress)
     reports = [r for r in check_examples(directory) if r.rule in names or r.rule not in rules()]
+    for report in reports:  # a model file's report goes to its own row
+        if report.path + MODEL in models:
+            report.rule = report.path + MODEL
     print(summary_table(names, proofs, reports))
     failures = [f for n in names for f in proofs[n][3]]
     for failure in failures:
@@ -103,11 +122,31 @@ def run(args) -> int:
     return 0 if ok else 1
 
 
+def model_files(directory: Path) -> dict:
+    """The model files under ``directory`` (their proof task names): readable YAML with ``model:``."""
+    from derive.check.worked import read_yaml
+
+    found = {}
+    for path in files_under([directory]):
+        try:
+            top = read_yaml(path)
+        except InputError:
+            continue  # its check reports why
+        if isinstance(top, dict) and "model" in top:
+            found[str(path) + MODEL] = str(path)
+    return found
+
+
+def label(name: str) -> str:
+    """A row's name: the rule's, or the model file's stem and ``(model)``."""
+    return Path(name[: -len(MODEL)]).stem + MODEL if name.endswith(MODEL) else name
+
+
 def summary_table(names, proofs, reports) -> str:
     by_rule: dict[str, list] = {}
     for report in reports:
         by_rule.setdefault(report.rule, []).append(report)
-    width = max([len(n) for n in names] + [len("(unusable files)")]) + 1
+    width = max([len(label(n)) for n in names] + [len("(unusable files)")]) + 1
     header = f"{'rule':<{width}} {'checks':>6} {'symbolic':>8} {'examples':>9} {'mistakes found':>15}  status"
     lines = [header, "-" * len(header)]
     for name in names:
@@ -118,7 +157,7 @@ def summary_table(names, proofs, reports) -> str:
         passed = sum(1 for r in plain if r.as_expected)
         found = sum(1 for r in planted if r.as_expected)
         status = "ok" if not failures and all(r.as_expected for r in mine) else "FAILED"
-        lines.append(f"{name:<{width}} {checks:>6} {symbolic:>8} {passed:>4}/{len(plain):<4} "
+        lines.append(f"{label(name):<{width}} {checks:>6} {symbolic:>8} {passed:>4}/{len(plain):<4} "
                      f"{found:>7}/{len(planted):<7}  {status}")
     unusable = [r for r in reports if r.rule not in names]
     if unusable:

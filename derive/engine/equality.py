@@ -49,7 +49,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.engine.budget import time_budget
 from derive.errors import TooComplex
-from derive.symbolic.functions import ML_FUNCTIONS, relu, sigmoid, softplus, to_elementary
+from derive.symbolic.functions import ML_FUNCTIONS, leaky_relu, relu, sigmoid, softplus, to_elementary
 
 RTOL = 1e-9  # float64 values closer than this (relative to 1 + |a| + |b|) are equal
 MP_DIGITS = 50
@@ -188,6 +188,10 @@ def _f_relu(x):
     return np.maximum(x, 0.0)
 
 
+def _f_leaky_relu(x):
+    return np.where(np.asarray(x) > 0, x, 0.01 * np.asarray(x, dtype=float))
+
+
 def _f_heaviside(x, h=0.5):
     return np.heaviside(x, h)
 
@@ -234,6 +238,10 @@ def _mp_relu(x):
     return max(x, mpmath.mpf(0))
 
 
+def _mp_leaky_relu(x):
+    return x if x > 0 else x / 100
+
+
 def _mp_heaviside(x, h=mpmath.mpf(0.5)):
     return mpmath.mpf(1) if x > 0 else (mpmath.mpf(h) if x == 0 else mpmath.mpf(0))
 
@@ -243,14 +251,14 @@ FLOAT64 = {
     sp.exp: np.exp, sp.log: np.log, log1p: np.log1p, expm1: np.expm1,
     sp.tanh: np.tanh, sp.sinh: np.sinh, sp.cosh: np.cosh, sp.sin: np.sin, sp.cos: np.cos, sp.tan: np.tan,
     sp.Abs: np.abs, sp.sign: np.sign, sp.Heaviside: _f_heaviside,
-    sigmoid: _f_sigmoid, softplus: _f_softplus, relu: _f_relu,
+    sigmoid: _f_sigmoid, softplus: _f_softplus, relu: _f_relu, leaky_relu: _f_leaky_relu,
 }
 #: SymPy function -> its mpmath form (at the working precision).
 MPMATH = {
     sp.exp: _mp_exp, sp.log: _mp_log, log1p: _mp_log1p, expm1: _mp_expm1,
     sp.tanh: mpmath.tanh, sp.sinh: _mp_sinh, sp.cosh: _mp_cosh, sp.sin: mpmath.sin, sp.cos: mpmath.cos,
     sp.tan: mpmath.tan, sp.Abs: abs, sp.sign: mpmath.sign, sp.Heaviside: _mp_heaviside,
-    sigmoid: _mp_sigmoid, softplus: _mp_softplus, relu: _mp_relu,
+    sigmoid: _mp_sigmoid, softplus: _mp_softplus, relu: _mp_relu, leaky_relu: _mp_leaky_relu,
 }
 
 

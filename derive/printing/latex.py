@@ -67,6 +67,9 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_relu(self, expr, exp=None):
         return self._function(r"\operatorname{ReLU}", expr, exp)
 
+    def _print_leaky_relu(self, expr, exp=None):
+        return self._function(r"\operatorname{LeakyReLU}", expr, exp)
+
     def _print_log1p(self, expr, exp=None):
         return self._print(sp.log(1 + expr.args[0], evaluate=False))
 

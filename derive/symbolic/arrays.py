@@ -152,7 +152,8 @@ class Total(ArrayOp):
 
     @classmethod
     def on_components(cls, a):
-        return _object_array(np.sum(a, axis=-1))
+        out = np.sum(a, axis=-1)  # a matrix's rows summed stay an array; a vector's sum is one number
+        return out if isinstance(out, np.ndarray) else _object_array(out)
 
 
 class Concat(ArrayOp):

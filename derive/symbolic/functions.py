@@ -63,8 +63,30 @@ class relu(sp.Function):
         return self.args[0].is_real
 
 
+class leaky_relu(sp.Function):
+    """LeakyReLU(x) = max(x, x/100) (slope 0.01 below zero); its derivative is 1 above 0, 1/100 below.
+
+    At the kink the slope is taken as 1/100, as :class:`relu` takes H(0) = 0.
+    """
+
+    SLOPE = sp.Rational(1, 100)
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return self.SLOPE + (1 - self.SLOPE) * sp.Heaviside(x, 0)
+
+    def _eval_rewrite_as_Max(self, x, **kwargs):
+        return sp.Max(x, self.SLOPE * x)
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return sp.Max(x, self.SLOPE * x)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
 #: Functions that have a numerically stable NumPy kernel in ``derive.numpy._kernels``.
-ML_FUNCTIONS = (sigmoid, softplus, relu)
+ML_FUNCTIONS = (sigmoid, softplus, relu, leaky_relu)
 
 
 def to_elementary(expr: sp.Expr) -> sp.Expr:
