@@ -180,28 +180,13 @@ def test_emit_is_listed_in_help(capsys):
 
 
 # -- model files ---------------------------------------------------------------------------------------
-CLASSIC = """title: the classic 2-2-2 example
-model:
-  layers:
-    - {name: h, units: 2, activation: sigmoid}
-    - {name: o, units: 2, activation: sigmoid}
-  loss: {kind: squared_error, half: true}
-  update: true
-inputs:
-  x: [0.05, 0.10]
-  y: [0.01, 0.99]
-  W_h: [[0.15, 0.20], [0.25, 0.30]]
-  b_h: [0.35, 0.35]
-  W_o: [[0.40, 0.45], [0.50, 0.55]]
-  b_o: [0.60, 0.60]
-  lr: 0.5
-answers:
-  o: [0.75136507, 0.772928465]
-"""
+#: The classic 2-2-2 example, as committed (worked_examples/models/).
+CLASSIC = (Path(__file__).resolve().parent.parent / "worked_examples" / "models" / "classic_222.yaml").read_text()
 
 
 def test_a_model_file_emits_its_network(tmp_path, capsys):
-    files = pytest.importorskip("derive.model.files")
+    from derive.model import files
+
     model = tmp_path / "classic.yaml"
     model.write_text(CLASSIC)
     rule = files.rule_from_file(str(model))
