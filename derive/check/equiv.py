@@ -6,12 +6,29 @@ How it works
    mapped onto the rule's by their plain names: ``\hat{y}`` is the rule's ``y_hat``,
    ``\hat{y}_j`` its component j, ``\frac{\partial L}{\partial h}`` the quantity
    ``dL/dh``; in ``vae_kl``, ``\sigma`` is exp(logvar / 2) (so ``\log\sigma^2`` is
-   logvar). A product with a matrix becomes a matrix-vector product (``W^\top
-   \delta``: the vectors whose length is the matrix's column count go inside, the
-   others multiply the result element-wise) and ``a b^\top`` an outer product.
-   ``\delta_{kj}`` is the Kronecker delta; ``\frac{\partial \hat{y}}{\partial s}``,
-   not itself a quantity, is the derivative of the rule's scalar by its input.
-   Sums have at most 200 terms.
+   logvar); a size of the rule (``N`` samples, ``K`` classes...) that is not also one of
+   its names is that size, a number. ``\delta_{kj}`` is the Kronecker delta;
+   ``\frac{\partial \hat{y}}{\partial s}``, not itself a quantity, is the derivative of
+   the rule's scalar by its input. Sums have at most 200 terms.
+
+   Matrix notation is settled here, bottom up, once every name has its shape (the
+   adapter reads it with ``arrays=True`` and leaves :class:`~derive.latex.adapter.InOrder`
+   products, norms and ``\mathbf{1}`` for this). Vectors are columns; a product is
+   read in its written order when a row vector (``x^\top``, ``(a - b)^\top``), a
+   ``\mathbf{1}`` or two matrices are in it: a row times a column is the inner product
+   (a number), a column times a row the outer product, ``W v`` and ``v^\top W`` are
+   matrix-vector products, ``A B`` a matrix product, two vectors side by side or joined
+   by ``\odot`` multiply component-wise (juxtaposition binds tighter: ``z \odot W v`` is
+   z ⊙ (W v)); ``\mathbf{1}`` takes the length its
+   neighbour needs (``\mathbf{1}^\top v`` is Σ v), and beside a vector in a sum is 1.
+   Any other product (``W^\top \delta \odot z``) is read as before: the vectors whose
+   length is the matrix's column count go inside the matrix-vector product, the others
+   multiply the result element-wise, and ``a b^\top`` is an outer product.
+   ``\|v\|`` is sqrt(Σ v²) (of every entry of a matrix: ``\|M\|_F``), ``\|v\|_1`` is
+   Σ |v|, a norm of a number its absolute value; ``\operatorname{tr}`` needs a square
+   matrix. Shapes that do not fit (x^\top y of two lengths, a column times a matrix,
+   ``\|M\|_2``, ``\operatorname{tr}`` of a non-square matrix) are unusable input, a
+   one-line :class:`~derive.errors.LatexError` naming the product and both shapes.
 2. **Decide.** :func:`derive.check.compare.compare` realizes both sides at small
    concrete sizes (every size 2, then every size 3), component by component (a
    formula with a free index, ``\hat{y}_j - y_j``, once per value of the index),
@@ -25,9 +42,9 @@ How it works
    a rewrite of the correct formula G (its definition or any step of its
    derivation in the rule) or of the student's F, compared numerically at the
    same random points: F = −G (sign), F = c·G (a constant factor), log base 10,
-   a transposed matrix, the derivative of the wrong activation (σ' = a(1 − a),
-   tanh' = 1 − a², ReLU' = H(x) swapped), a term of a sum missing, extra,
-   sign-flipped or off by a factor. A formula of the wrong shape, or undefined
+   a transposed matrix (or outer product, or a b^T where a^T b belongs), the derivative
+   of the wrong activation (σ' = a(1 − a), tanh' = 1 − a², ReLU' = H(x) swapped), a term
+   of a sum missing, extra, sign-flipped or off by a factor. A formula of the wrong shape, or undefined
    where the quantity is defined, is said so.
 
 Example: for ``softmax_ce``, ``dL/do`` and ``y_j - \hat{y}_j``, the realized
@@ -59,11 +76,11 @@ from derive.engine.budget import bounded, time_budget
 from derive.engine.conventions import alternatives, declaration_text, in_convention, meaning
 from derive.engine.realize import Realizer
 from derive.errors import InputError, LatexError, TooComplex
-from derive.latex.adapter import parse_latex
+from derive.latex.adapter import InOrder, Norm, Ones, parse_latex
 from derive.naming import gradient_parts, is_gradient
 from derive.printing.errors_ko import translate
 from derive.printing.latex import latex
-from derive.symbolic.arrays import ArraySymbol, MatVec, Outer, Transpose, shape_of
+from derive.symbolic.arrays import ArrayOp, ArraySymbol, MatProduct, MatVec, Outer, Total, Trace, Transpose, shape_of
 from derive.symbolic.functions import sigmoid
 
 #: CPU seconds, sized for the slowest ordinary formula (under 2 s, the LaTeX parser's first load
@@ -116,7 +133,7 @@ def index_sizes(rule) -> dict:
 
 def read_formula(rule, text: str, where: str, *, allow_unknown: bool = False) -> sp.Expr:
     """Parse ``text`` and map its symbols onto ``rule``'s (see the module's docstring)."""
-    expr = parse_latex(text, where=where, sizes=index_sizes(rule), names=rule_names(rule))
+    expr = parse_latex(text, where=where, sizes=index_sizes(rule), names=rule_names(rule), arrays=True)
     expr = _map_symbols(rule, expr, where, allow_unknown)
     _check_sums(rule, expr, where)
     return _array_products(expr, where)
@@ -151,7 +168,7 @@ def _map_symbols(rule, expr: sp.Expr, where: str, allow_unknown: bool) -> sp.Exp
     labels = {node.base.label for node in expr.atoms(sp.Indexed)}
     replace = {}
     for symbol in expr.free_symbols:
-        if isinstance(symbol, sp.Indexed) or symbol in labels:
+        if isinstance(symbol, (sp.Indexed, Ones)) or symbol in labels:
             continue
         name = symbol.name
         if symbol.is_integer:
@@ -161,6 +178,8 @@ def _map_symbols(rule, expr: sp.Expr, where: str, allow_unknown: bool) -> sp.Exp
             replace[symbol] = rule.symbol(name)
         elif name == "sigma" and _sigma_is_std(rule):
             replace[symbol] = sp.exp(rule.symbol("logvar") / 2)
+        elif name in dims:  # a size used as a number: the N of 1/N
+            replace[symbol] = dims[name]
         elif (delta := _KRONECKER.fullmatch(name)) is not None:
             replace[symbol] = sp.KroneckerDelta(*(sp.Symbol(i, integer=True, positive=True) for i in delta.groups()))
         elif is_gradient(name) and _derivative_of_parts(rule, name, vector=False):
@@ -195,13 +214,29 @@ def _check_sums(rule, expr: sp.Expr, where: str) -> None:
                                  f"{rule.name} (its sizes: {sizes})")
 
 
+ONES = Ones()
+
+
 def _array_products(expr: sp.Expr, where: str) -> sp.Expr:
-    """Products with a matrix or a transposed vector read as matrix-vector and outer products."""
+    """Products, transposes, norms and traces read with the shapes of the rule's names."""
+    expr = _resolve(expr, where)
+    # a \mathbf{1} that no product gave a length is beside a vector (1 - y) or a number: the number 1
+    return expr.xreplace({Transpose(ONES): sp.Integer(1), ONES: sp.Integer(1)})
+
+
+def _resolve(expr: sp.Basic, where: str) -> sp.Basic:
+    """Bottom up, so that every operand's shape is known when its parent is read."""
     if not expr.args or isinstance(expr, (sp.Indexed, ArraySymbol)):
         return expr
-    args = [_array_products(a, where) if isinstance(a, sp.Basic) else a for a in expr.args]
-    if isinstance(expr, sp.Mul):
-        return _product(args, where)
+    args = [_resolve(a, where) if isinstance(a, sp.Basic) else a for a in expr.args]
+    if isinstance(expr, (InOrder, sp.Mul)):
+        return _product(args, where, ordered=isinstance(expr, InOrder))
+    if isinstance(expr, Norm):
+        return _norm(type(expr).subscript, args[0], where)
+    if isinstance(expr, Trace):
+        return _trace(args[0], where)
+    if isinstance(expr, Transpose):
+        return _transpose(args[0])
     return expr.func(*args) if args != list(expr.args) else expr
 
 
@@ -212,7 +247,210 @@ def _rank(expr) -> int:
         return 0
 
 
-def _product(factors: list, where: str) -> sp.Expr:
+def _is_row(expr) -> bool:
+    """A transposed vector, or element-wise made of one (log y^T): what a column multiplies as a^T b."""
+    if _rank(expr) != 1:
+        return False
+    if isinstance(expr, Transpose):
+        return not _is_row(expr.args[0])
+    if isinstance(expr, ArrayOp) or not expr.args:
+        return False
+    return any(_is_row(a) for a in expr.args if isinstance(a, sp.Basic))
+
+
+def _transpose(operand):
+    if operand == ONES:
+        return Transpose(ONES)  # a row of ones: its length is for the product to fix
+    if isinstance(operand, Transpose):
+        return operand.args[0]
+    return operand if _rank(operand) == 0 else Transpose(operand)
+
+
+def _product(factors: list, where: str, ordered: bool = False) -> sp.Expr:
+    """A product: in its written order where that matters (a row vector, ones, two matrices)."""
+    operands = [_orient(f) for f in factors]
+    kinds = [kind for kind, _ in operands]
+    if ordered and ("row" in kinds or kinds.count("matrix") > 1 or any(v is None for _, v in operands)):
+        return _in_order(operands, where)
+    if len(kinds) - kinds.count("scalar") <= 1:
+        return sp.Mul(*factors)
+    return _commuting_product(factors, where)
+
+
+def _orient(factor) -> tuple:
+    """(kind, value): kind is scalar, col, row or matrix; the value of a \\mathbf{1} is None (no length yet)."""
+    if factor == ONES:
+        return "col", None
+    if factor == Transpose(ONES):
+        return "row", None
+    rank = _rank(factor)
+    if rank >= 2:
+        return "matrix", factor
+    if rank == 1:
+        return ("row" if _is_row(factor) else "col"), factor
+    return "scalar", factor
+
+
+def _in_order(operands: list, where: str) -> sp.Expr:
+    """Left to right: x^T v is a number, v x^T a matrix, W v a vector; numbers commute with everything."""
+    numbers, result = [], None
+    for operand in operands:
+        if operand[0] == "scalar":
+            numbers.append(operand[1])
+        elif result is None:
+            result = operand
+        else:
+            result = _times(result, operand, where)
+            if result[0] == "scalar":
+                numbers.append(result[1])
+                result = None
+    return sp.Mul(*numbers) * _settled(result)
+
+
+def _settled(operand) -> sp.Expr:
+    if operand is None or operand[1] is None:
+        return sp.Integer(1)  # \mathbf{1} multiplying only numbers: 1 broadcast
+    kind, value = operand
+    return Transpose(value) if kind == "row" and not _is_row(value) else value
+
+
+def _times(left: tuple, right: tuple, where: str) -> tuple:
+    """The product of two arrays in this order, as (kind, value)."""
+    pair = (left[0], right[0])
+    if pair in (("col", "col"), ("row", "row")):  # ⊙ and juxtaposition are one product: component-wise
+        return left[0], _componentwise(left, right, where)
+    products = {("row", "col"): ("scalar", _inner), ("col", "row"): ("matrix", _outer),
+                ("matrix", "col"): ("col", _matvec), ("row", "matrix"): ("row", _vecmat),
+                ("matrix", "matrix"): ("matrix", _matmat)}
+    if pair not in products:
+        _mismatch(left, right, where)
+    kind, multiply = products[pair]
+    return kind, multiply(left, right, where)
+
+
+def _length(operand, axis: int = 0):
+    return None if operand[1] is None else shape_of(operand[1])[axis]
+
+
+def _fits(m, n) -> bool:
+    return m is None or n is None or sp.expand(sp.sympify(m) - n) == 0
+
+
+def _componentwise(left, right, where):
+    if not _fits(_length(left), _length(right)):
+        _mismatch(left, right, where)
+    (_, a), (_, b) = left, right
+    return b if a is None else a if b is None else a * b
+
+
+def _inner(left, right, where):
+    (_, a), (_, b) = left, right
+    if a is None and b is None:
+        _unsized(where, r"\mathbf{1}^\top \mathbf{1}")
+    if not _fits(_length(left), _length(right)):
+        _mismatch(left, right, where)
+    return Total(b if a is None else _column(a) if b is None else _column(a) * b)
+
+
+def _outer(left, right, where):
+    (_, a), (_, b) = left, right
+    if a is None or b is None:
+        _unsized(where, _display(left) + " " + _display(right))
+    return Outer(a, _column(b))
+
+
+def _matvec(left, right, where):
+    (_, m), (_, v) = left, right
+    if v is None:
+        return Total(m)  # W 1: the sums of the rows
+    rows, columns = shape_of(m)
+    if not _fits(columns, _length(right)) and not _fits(rows, _length(right)):
+        _mismatch(left, right, where)
+    # v as long as W's rows: a transposition slip, still W v, which the diagnosis names
+    return MatVec(m, v)
+
+
+def _vecmat(left, right, where):
+    (_, r), (_, m) = left, right
+    if r is None:
+        return Total(Transpose(m))  # 1^T W: the sums of the columns
+    rows, columns = shape_of(m)
+    if _fits(rows, _length(left)):
+        return MatVec(Transpose(m), _column(r))
+    if not _fits(columns, _length(left)):
+        _mismatch(left, right, where)
+    return MatVec(m, _column(r))  # the transposition slip again
+
+
+def _matmat(left, right, where):
+    if not _fits(_length(left, 1), _length(right, 0)):
+        _mismatch(left, right, where)
+    return MatProduct(left[1], right[1])
+
+
+def _column(row):
+    """The column whose transpose ``row`` is, where that is plain (x of x^T); else ``row``, equal in value."""
+    return row.args[0] if isinstance(row, Transpose) and _rank(row.args[0]) == 1 else row
+
+
+def _display(operand) -> str:
+    kind, value = operand
+    if value is None:
+        return r"\mathbf{1}" + (r"^\top" if kind == "row" else "")
+    if kind == "row" and not _is_row(value):
+        value = Transpose(value)
+    return latex(value)
+
+
+def _shape_text(operand) -> str:
+    kind, value = operand
+    if kind == "matrix":
+        return "(" + ", ".join(str(d) for d in shape_of(value)) + ")"
+    n = "?" if value is None else str(shape_of(value)[0])
+    return f"(1, {n})" if kind == "row" else f"({n}, 1)" if kind == "col" else "()"
+
+
+def _mismatch(left, right, where):
+    a, b = _display(left), _display(right)
+    raise LatexError(f"{where}: the shapes in the product {a} {b} do not match: {a} has shape "
+                     f"{_shape_text(left)} and {b} has shape {_shape_text(right)}")
+
+
+def _unsized(where, product):
+    raise LatexError(rf"{where}: the length of \mathbf{{1}} in {product} is not fixed by the product; "
+                     r"write the sum or the vector itself")
+
+
+def _norm(subscript: str, operand, where: str) -> sp.Expr:
+    """|w| of a number; sqrt(Σ v²) of a vector or (all the entries of) a matrix; Σ |v| for _1."""
+    rank = _rank(operand)
+    if rank == 0:
+        return sp.Abs(operand)
+    if rank >= 2 and subscript in ("1", "2"):
+        raise LatexError(rf"{where}: \|M\|_{subscript} of the matrix {latex(operand)} is not understood "
+                         rf"(an operator norm); write \|M\|_F for the Frobenius norm")
+    if subscript == "1":
+        return Total(sp.Abs(operand))
+    squares = operand ** 2
+    for _ in range(rank):
+        squares = Total(squares)
+    return sp.sqrt(squares)
+
+
+def _trace(operand, where: str) -> sp.Expr:
+    rank = _rank(operand)
+    if rank == 0:
+        return operand  # the trace of a number (a 1 x 1 matrix, x^T A x) is the number
+    shape = _orient(operand)
+    if rank == 2 and _fits(*shape_of(operand)):
+        return Trace(operand)
+    raise LatexError(rf"{where}: \operatorname{{tr}} needs a square matrix; {_display(shape)} has shape "
+                     f"{_shape_text(shape)}")
+
+
+def _commuting_product(factors: list, where: str) -> sp.Expr:
+    """A product whose written order is not at hand (a product of a product): a matrix takes the vectors
+    as long as its columns, the others multiply the result component-wise; a b^T is an outer product."""
     rows = [f for f in factors if isinstance(f, Transpose) and _rank(f.args[0]) == 1]
     matrices = [f for f in factors if _rank(f) == 2]
     if not rows and not matrices:
@@ -499,11 +737,20 @@ def _transposes(form: Form, *, student: bool):
             yield "transpose", Text("eq_transposed", wrote=wrote, belongs=belongs), \
                 Form(expr.xreplace({node: MatVec(Transpose(node.args[0]), node.args[1])}), form.indices)
         elif isinstance(node, Outer):
-            a, b = node.args
-            here, swapped = rf"{latex(a)} {latex(b)}^\top", rf"{latex(b)} {latex(a)}^\top"
+            a, b = (_operand_latex(v) for v in node.args)
+            here, swapped = rf"{a} {b}^\top", rf"{b} {a}^\top"
             wrote, belongs = (here, swapped) if student else (swapped, here)
             yield "transpose", Text("eq_transposed_outer", wrote=wrote, belongs=belongs), \
-                Form(expr.xreplace({node: Outer(b, a)}), form.indices)
+                Form(expr.xreplace({node: Outer(*node.args[::-1])}), form.indices)
+            if student:  # a b^T (a matrix) where the number a^T b belongs
+                inner = rf"{a}^\top {b}"
+                yield "transpose", Text("eq_transposed_outer", wrote=here, belongs=inner), \
+                    Form(expr.xreplace({node: Total(sp.Mul(*node.args))}), form.indices)
+
+
+def _operand_latex(expr) -> str:
+    """An operand of a product, bracketed when it is a sum: (\\hat{y} - y) x^\\top."""
+    return f"({latex(expr)})" if isinstance(expr, sp.Add) else latex(expr)
 
 
 _DERIVATIVES = {

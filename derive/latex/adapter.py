@@ -17,6 +17,8 @@ three stages.
 3. **Convert.** The parser's unevaluated tree is rebuilt node by node, with
    derive's plain names and the placeholders' contents; anything not on the list
    is refused, and powers of numbers are size-checked before SymPy computes them.
+   With ``arrays=True`` norms, traces, ``\mathbf{1}`` and products in their written
+   order are left as markers for a reader that knows the shapes (see "Matrix notation").
 
 Example: in ``W^\top x \odot \sigma(s)``, ``\sigma(s)`` becomes placeholder 0 (holding
 ``sigmoid(s)``) and ``W^\top`` placeholder 1 (holding ``Transpose(W)``); the parser
@@ -53,10 +55,39 @@ Conventions
   index: ``sizes`` maps index letters to size names (default K for i, j, k; N
   for n; T for t). Sizes are positive integer symbols.
 * ``X^\top``, ``X^{\top}``, ``X^T``, ``X^{T}`` (also ``\intercal``, ``\mathsf{T}``)
-  on a symbol give ``Transpose(X)``; a transpose on anything else is an error.
+  on a symbol give ``Transpose(X)``; a transpose on anything else is an error (but see
+  "Matrix notation").
 * ``\lambda`` is ``lam``, ``\eta`` is ``lr``, ``\varepsilon`` is ``epsilon``;
   ``\mathbf{x}`` and ``\vec{x}`` are ``x``. ``y(x)`` is ``y`` times ``x`` (there are
   no user-defined functions). ``1e-3`` directly after a digit is scientific notation.
+
+Matrix notation (``arrays=True``)
+---------------------------------
+What a product of arrays means depends on shapes the formula does not state, so with
+``arrays=True`` (``derive equiv``, derivation files) the adapter reads the notation into
+markers and :func:`derive.check.equiv.read_formula` settles them once the rule's names
+have their shapes:
+
+* a product of two or more factors that are not numbers is an :class:`InOrder`, its
+  factors in the written order (``x^\top v`` is not ``v x^\top``); the parser flattens a
+  product in brackets into the one around it, so the parser subclass keeps it whole
+  (:class:`_Group`) and ``\mathbf{1}^\top (w \odot x)`` stays 1ᵀ(w ⊙ x); so is a product of
+  juxtaposed factors, which the grammar binds tighter than ``\cdot`` (and ``\odot``, which
+  becomes ``\cdot``): ``z \odot W^\top \delta`` is z ⊙ (Wᵀδ);
+* ``\mathbf{1}`` (``\boldsymbol``, ``\bm``, ``\vec``; a subscript giving its length is
+  dropped) is :class:`Ones`, replaced before ``\mathbf{x}`` becomes ``x``;
+* ``\|v\|``, ``\lVert v \rVert``, ``\left\| v \right\|`` with an optional ``_1``, ``_2``
+  or ``_F`` and a power in either order (``\|v\|_2^2``) is a :class:`Norm` placeholder of
+  what the bars hold, read recursively; the bars pair up left to right within one
+  bracket, and one left open is an error;
+* ``\operatorname{tr}(M)`` (also ``\mathrm``, ``\text``; ``Tr``, ``trace``) is
+  :class:`derive.symbolic.arrays.Trace` of its argument, read like ``\sigma(...)``;
+* a transpose may follow a bracket, ``(\hat{y} - y)^\top``, or any placeholder; a
+  bracket that is a function's argument takes the function with it: ``\log(y)^\top``
+  is (log y)ᵀ.
+
+Without ``arrays``, ``\|`` is refused (a norm's meaning needs the shapes), ``\mathbf{1}``
+is the number 1 and a transpose is only on a symbol, as before.
 """
 
 from __future__ import annotations
@@ -74,7 +105,7 @@ import sympy as sp
 from derive import naming
 from derive.engine.budget import bounded, time_budget
 from derive.errors import LatexError, TooComplex
-from derive.symbolic.arrays import Transpose, dim
+from derive.symbolic.arrays import Trace, Transpose, dim
 from derive.symbolic.functions import relu, sigmoid, softplus
 
 MAX_LENGTH = 2000
@@ -90,6 +121,60 @@ GREEK_PLAIN = {"lambda": "lam", "eta": "lr", "varepsilon": "epsilon"}
 #: \operatorname{...} (also \mathrm, \text) names -> the function applied.
 OPERATOR_NAMES = {"ReLU": relu, "relu": relu, "softplus": softplus, "sgn": sp.sign,
                   "sign": sp.sign, "sigmoid": sigmoid}
+#: ... and those read only with matrix notation (``arrays=True``).
+ARRAY_OPERATORS = {"tr": Trace, "Tr": Trace, "trace": Trace}
+
+
+# -- what a formula in matrix notation leaves for the shapes to settle --------------------
+class Ones(sp.Symbol):
+    r"""``\mathbf{1}``: the all-ones vector, as long as the product it stands in needs."""
+
+    def __new__(cls):
+        return sp.Symbol.__xnew__(cls, "1", real=True)
+
+    def __getnewargs_ex__(self):
+        return ((), {})
+
+    def _latex(self, printer):
+        return r"\mathbf{1}"
+
+
+class InOrder(sp.Function):
+    """A product as written, left to right: with arrays, A B is not B A (``x^\\top v`` is not ``v x^\\top``)."""
+
+
+class Norm(sp.Function):
+    r"""``\|v\|``: the Euclidean norm (of all the entries of a matrix), |v| of a number."""
+
+    nargs = 1
+    subscript = ""
+
+
+class Norm1(Norm):
+    r"""``\|v\|_1``: the sum of the absolute values."""
+
+    subscript = "1"
+
+
+class Norm2(Norm):
+    r"""``\|v\|_2``: the Euclidean norm of a vector (a matrix's would be its largest singular value)."""
+
+    subscript = "2"
+
+
+class NormF(Norm):
+    r"""``\|M\|_F``: the Frobenius norm, the Euclidean norm of all the entries."""
+
+    subscript = "F"
+
+
+NORMS = {kind.subscript: kind for kind in (Norm, Norm1, Norm2, NormF)}
+
+
+class _Group(sp.Function):
+    r"""A product in brackets, or of juxtaposed factors, as the parser returns it: kept whole, or it would
+    merge into the product around it, and 1^T (w x) would become (1^T w) x, and ``z \odot W v`` (z W) v.
+    :meth:`_Reader.convert` unwraps it."""
 
 _COMMANDS = set(naming.GREEK) | {
     "varepsilon", "varphi", "vartheta", "frac", "partial", "log", "ln", "exp", "sqrt", "tanh",
@@ -98,9 +183,10 @@ _COMMANDS = set(naming.GREEK) | {
     "begin", "end", "le", "ge", "lt", "gt", "leq", "geq", "ne", "neq", "pi", "quad", "qquad",
     "left", "right", "lvert", "rvert", "dfrac", "tfrac", "displaystyle", "big", "Big", "bigl", "bigr",
     "Bigl", "Bigr", "widehat", "widetilde", "overline", "mathbf", "boldsymbol", "bm", "vec",
+    "lVert", "rVert", "Vert",
 }
 _FUNCTIONS = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan, sp.Abs, sp.sign,
-              sp.Max, sp.Min, sigmoid, softplus, relu, sp.Piecewise, Transpose)
+              sp.Max, sp.Min, sigmoid, softplus, relu, sp.Piecewise, Transpose, Trace, InOrder, Norm)
 _RELATIONS = (sp.StrictGreaterThan, sp.StrictLessThan, sp.GreaterThan, sp.LessThan)
 _PH = "zqph"
 _PLACEHOLDER = re.compile(r"\\mathit\{(" + _PH + r"\d+)\}")
@@ -127,6 +213,16 @@ _TRANSPOSED = re.compile(rf"(?P<atom>{_ATOM}(?:{_SUBSCRIPT})?)\s*(?P<mark>{_TRAN
 _UNBOUNDED_SUM = re.compile(r"\\sum\s*_\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))(?:\s*\^\s*(\{[^{}]*\}|\w))?")
 _FUNCTION_HEAD = re.compile(r"\\sigma(?![A-Za-z])\s*(?=\()|\\(?:max|min)(?![A-Za-z])|"
                             r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:ReLU|relu|softplus|sgn|sign|sigmoid)\s*\}")
+_ARRAY_FUNCTION_HEAD = re.compile(_FUNCTION_HEAD.pattern
+                                  + r"|\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr|trace)\s*\}")
+# matrix notation: \mathbf{1} (a subscript giving its length is dropped: the product fixes it),
+# norm bars, a transpose after a closing bracket, the scripts after a norm (\|v\|_2^2)
+_ONES = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*1\s*\}(?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
+_NORM_BAR = re.compile(r"\\\||\\[lr]?Vert(?![A-Za-z])")
+_CLOSED_TRANSPOSED = re.compile(rf"[)\]]\s*(?:{_TRANSPOSE_MARK})")
+_FUNCTION_BEFORE = re.compile(r"\\(?:ln|log|exp|tanh|sinh|cosh|sin|cos|tan)(?![A-Za-z])\s*"
+                              r"(?:_\s*(?:\{[^{}]*\}|\w)\s*)?(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?$")
+_SCRIPT = re.compile(r"\s*([_^])\s*(\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])")
 _LEFTOVERS = {
     r"\partial": r"write a partial derivative as \frac{\partial L}{\partial w}",
     r"\operatorname": r"unknown \operatorname; known: " + ", ".join(OPERATOR_NAMES),
@@ -141,7 +237,6 @@ _REFUSED = [  # (pattern, message), checked outside the bounds of sums
     ("=", "expected an expression, not an equation (found '=')"),
     ("'", r"primes (f') are not understood; write \frac{\partial f}{\partial x}"),
     (r"(?<!\\)\|\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?_", "evaluation bars (|_{x=1}) are not understood"),
-    (r"\\\|", r"norms (\|w\|) are not understood; for a scalar write |w| or w^2"),
     # the parser computes 1/n of \sqrt[n]{x} eagerly, whatever n is
     (r"\\sqrt\s*\[(?!\s*\d{1,3}\s*\])", r"the index of a root must be a small whole number, as in \sqrt[3]{x}"),
     # the parser drops these subscripts (\log_2 is a base)
@@ -154,18 +249,20 @@ _OTHERWISE = re.compile(r"^(?:\\text\{\s*(?:otherwise|else)\s*[.,]?\s*\}|otherwi
 
 @bounded(PARSE_SECONDS)
 def parse_latex(text: str, *, where: str = "formula", sizes: Mapping[str, str] | None = None,
-                names: Collection[str] = ()) -> sp.Expr:
+                names: Collection[str] = (), arrays: bool = False) -> sp.Expr:
     """Read one LaTeX formula into a SymPy expression, in derive's conventions (see above).
 
     ``where`` names the formula in messages (a file and field); ``sizes`` maps index
     letters to the sizes of unbounded sums; ``names`` always stay whole symbols.
+    ``arrays`` reads matrix notation (see "Matrix notation" above) for a reader that knows
+    the shapes of the names, :func:`derive.check.equiv.read_formula`.
     Raises a one-line :class:`LatexError`, or :class:`TooComplex` when reading is too slow.
     """
     if not isinstance(text, str):
         raise LatexError(f"{where}: expected a LaTeX string, got {type(text).__name__}")
     text = _unwrap_math(text)
-    _guard(text, where)
-    reader = _Reader(where, {**DEFAULT_SIZES, **(sizes or {})}, set(names))
+    _guard(text, where, arrays)
+    reader = _Reader(where, {**DEFAULT_SIZES, **(sizes or {})}, set(names), arrays)
     try:
         with time_budget(PARSE_SECONDS):
             expr = reader.read(text)
@@ -184,7 +281,7 @@ def _unwrap_math(text: str) -> str:
     return m[2] if m else text
 
 
-def _guard(text: str, where: str) -> None:
+def _guard(text: str, where: str, arrays: bool = False) -> None:
     """Refuse, before parsing, what is too big or what the parser would misread silently."""
     def refuse(message):
         raise LatexError(f"{where}: {message}")
@@ -211,6 +308,8 @@ def _guard(text: str, where: str) -> None:
     for pattern, message in _REFUSED:
         if re.search(pattern, re.sub(r"\\sum\s*_\s*\{[^{}]*\}", "", text)):
             refuse(message)
+    if not arrays and _NORM_BAR.search(text):  # only a reader that knows the shapes can say what a norm is
+        refuse(r"norms (\|w\|) are not understood; for a scalar write |w| or w^2")
     for command in re.findall(r"\\(\\|[A-Za-z]+|.)", text):
         if command.isalpha() and command not in _COMMANDS:
             refuse(rf"unknown LaTeX command \{command}")
@@ -245,8 +344,8 @@ def _split_top(text: str, separator: str) -> list[str]:
 class _Reader:
     """One formula's reading: the placeholders and sizes it has collected."""
 
-    def __init__(self, where: str, sizes: dict, names: set):
-        self.where, self.sizes, self.names = where, sizes, names
+    def __init__(self, where: str, sizes: dict, names: set, arrays: bool = False):
+        self.where, self.sizes, self.names, self.arrays = where, sizes, names, arrays
         self.placeholders: dict[str, sp.Basic] = {}
         self.dims, self.bound = set(), []  # sizes met in sums; indices of the sums being read
 
@@ -255,16 +354,22 @@ class _Reader:
 
     def read(self, text: str) -> sp.Basic:
         """Read a formula or a piece of one (placeholders allowed)."""
+        if self.arrays:  # before \mathbf{x} becomes x below, which would make \mathbf{1} the number 1
+            text = _ONES.sub(lambda m: self._hold(Ones()), text)
         for pattern, replacement in _NORMALIZE:
             text = re.sub(pattern, replacement, text)
         text = _SCIENTIFIC.sub(r"\1E\2", text)
         text = self._cases(text)
         text = self._partials(text)
         text = self._functions(text)
+        if self.arrays:
+            text = self._norms(text)
         text = self._transposes(text)
         text = self._sums(text)
         for construct, message in _LEFTOVERS.items():
             if construct in text:
+                if construct == r"\operatorname" and self.arrays:
+                    message += ", " + ", ".join(ARRAY_OPERATORS)
                 self.fail(message)
         return self.convert(self._parse(text))
 
@@ -325,7 +430,8 @@ class _Reader:
         return sp.Symbol(naming.gradient_name(source, target.name), real=True)
 
     def _functions(self, text: str) -> str:
-        while (m := _FUNCTION_HEAD.search(text)) is not None:
+        heads = _ARRAY_FUNCTION_HEAD if self.arrays else _FUNCTION_HEAD
+        while (m := heads.search(text)) is not None:
             head = m[0]
             try:
                 inner, end = _brace_group(text, m.end(), "(", ")")
@@ -345,17 +451,55 @@ class _Reader:
         if len(args) != 1:
             self.fail(f"{head} takes one argument, got {len(args)}")
         name = "sigmoid" if head.startswith(r"\sigma") else re.search(r"\{\s*(\w+)", head)[1]
-        return OPERATOR_NAMES[name](args[0])
+        return {**OPERATOR_NAMES, **ARRAY_OPERATORS}[name](args[0])  # tr only matches with arrays
+
+    def _norms(self, text: str) -> str:
+        r"""``\|v\|``, ``\lVert v \rVert`` with an optional _1, _2 or _F: a :class:`Norm` of what is inside.
+
+        The bars pair up left to right within one bracket: ``\|a\| \|b\|`` is two norms.
+        """
+        text = re.sub(r"\\[lr]?Vert(?![A-Za-z])", r"\\|", text)
+        while (start := text.find("\\|")) >= 0:
+            end = _closing_bar(text, start + 2)
+            if end is None:
+                self.fail(r"a norm \|...\| is never closed (its second bar is missing, or in another bracket)")
+            subscript, power, after = _norm_scripts(text, end + 2)
+            if subscript not in NORMS:
+                self.fail(rf"unknown norm \|...\|_{{{subscript}}}: known are \|v\|, \|v\|_2, \|v\|_1 and \|M\|_F")
+            norm = NORMS[subscript](self.read(text[start + 2:end]))
+            text = text[:start] + self._hold(norm) + power + text[after:]
+        return text
 
     def _transposes(self, text: str) -> str:
+        if self.arrays:
+            text = self._bracket_transposes(text)
+
         def transpose(m):
-            symbol = self.convert(self._parse(m["atom"]))
-            if not isinstance(symbol, sp.Symbol):
+            operand = self.convert(self._parse(m["atom"]))
+            if not isinstance(operand, sp.Symbol) and not self.arrays:
                 self.fail(rf"a transpose is understood only on a symbol, not on {m['atom'].strip()}")
-            return self._hold(Transpose(symbol))
+            return self._hold(Transpose(operand))
         text = _TRANSPOSED.sub(transpose, text)
         if re.search(_TRANSPOSE_MARK, text) or re.search(r"\\(?:top|intercal)(?![A-Za-z])", text):
+            if self.arrays:
+                self.fail(r"a transpose (^\top, ^T) is understood on a symbol or a bracket, as in W^\top x or "
+                          r"(a - b)^\top x")
             self.fail(r"a transpose (^\top, ^T) is understood only on a symbol, as in W^\top x")
+        return text
+
+    def _bracket_transposes(self, text: str) -> str:
+        """``(a - b)^\\top``: the transpose of what the brackets hold, innermost first."""
+        while (m := _CLOSED_TRANSPOSED.search(text)) is not None:
+            start = _opening_bracket(text, m.start())
+            if start is None:
+                self.fail("a transposed bracket is closed but never opened")
+            function = _FUNCTION_BEFORE.search(text, 0, start)  # \log(y)^\top is (\log y)^\top
+            if function is not None:
+                inner = self.read(text[function.start():m.start() + 1])
+                start = function.start()
+            else:
+                inner = self.read(text[start + 1:m.start()])
+            text = text[:start] + self._hold(Transpose(inner)) + text[m.end():]
         return text
 
     def _sums(self, text: str) -> str:
@@ -412,7 +556,11 @@ class _Reader:
             if not node.is_finite:
                 self.fail("infinity and undefined numbers are not allowed")
             return node
-        if isinstance(node, (sp.Add, sp.Mul, sp.exp, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan, sp.Abs)):
+        if isinstance(node, _Group):
+            return self.convert(node.args[0])
+        if isinstance(node, sp.Mul):
+            return self._product([self.convert(a) for a in node.args])
+        if isinstance(node, (sp.Add, sp.exp, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan, sp.Abs)):
             return node.func(*(self.convert(a) for a in node.args))
         if isinstance(node, sp.Pow) and isinstance(node.base, sp.core.function.AppliedUndef):
             return self._undefined_function(node.base, node.exp)  # y^2(x) is y² x
@@ -428,6 +576,12 @@ class _Reader:
         if isinstance(node, sp.core.function.AppliedUndef):
             return self._undefined_function(node)
         self.fail(f"'{type(node).__name__}' is not something derive understands in a formula")
+
+    def _product(self, factors: list) -> sp.Basic:
+        """The parser keeps the written order of a product; with arrays it matters (x^\\top v, v x^\\top)."""
+        if self.arrays and sum(not f.is_number for f in factors) > 1:
+            return InOrder(*factors)
+        return sp.Mul(*factors)
 
     def _symbol(self, name: str) -> sp.Basic:
         name = _PARSER_NAME.sub(lambda m: rf"\{'mathit' if m[1] == 'math' else m[1]}{{{m[2]}}}", name)
@@ -484,7 +638,44 @@ class _Reader:
         name = type(node).__name__.strip()
         if len(node.args) != 1:
             self.fail(f"unknown function '{name}' of {len(node.args)} arguments")
-        return self._power(self._symbol(name), self.convert(exponent)) * self.convert(node.args[0])
+        return self._product([self._power(self._symbol(name), self.convert(exponent)), self.convert(node.args[0])])
+
+
+def _closing_bar(text: str, start: int) -> int | None:
+    r"""Where the norm bar ``\|`` that closes one opened before ``start`` stands, in the same bracket."""
+    depth = 0
+    for i in range(start, len(text)):
+        if depth == 0 and text.startswith("\\|", i):
+            return i
+        depth += (text[i] in "{([") - (text[i] in "})]")
+        if depth < 0:
+            return None
+    return None
+
+
+def _norm_scripts(text: str, at: int) -> tuple[str, str, int]:
+    r"""The subscript after a norm (``2`` of ``\|v\|_2``), its power as written (``^2``), where they end."""
+    subscript, power = None, ""
+    for _ in range(2):  # \|v\|_2^2 or \|v\|^2_2
+        m = _SCRIPT.match(text, at)
+        if m is None or (m[1] == "_" and subscript is not None) or (m[1] == "^" and power):
+            break
+        if m[1] == "_":
+            subscript = re.sub(r"\\(?:text|mathrm|mathit|operatorname)\s*|[{}\s]", "", m[2])
+        else:
+            power = "^" + m[2]
+        at = m.end()
+    return subscript or "", power, at
+
+
+def _opening_bracket(text: str, close: int) -> int | None:
+    """Where the bracket closed at ``text[close]`` (``)`` or ``]``) opens."""
+    depth = 0
+    for i in range(close, -1, -1):
+        depth += (text[i] in ")]}") - (text[i] in "([{")
+        if depth == 0:
+            return i if text[i] == {")": "(", "]": "["}[text[close]] else None
+    return None
 
 
 class _Stopped(Exception):
@@ -589,6 +780,10 @@ def _parser_type():
                 raise _Stopped(text, token.start)
             return tree
 
+        def convert_comp(self, comp):
+            value = super().convert_comp(comp)
+            return _Group(value) if comp.group() is not None and getattr(value, "is_Mul", False) else value
+
         def convert_atom(self, atom):
             if atom.number_subexpr() is not None and atom.number_subexpr().subexpr() is not None:
                 raise ValueError("a subscript on a number (2_k) is not understood")  # the library drops it
@@ -607,7 +802,9 @@ def _parser_type():
                 return sp.Derivative(rest, first[0])
             if not isinstance(first, sp.Expr) or not isinstance(rest, sp.Expr):
                 raise ValueError("a product of things that are not expressions")
-            return self.mul_flat(first, rest)
+            product = self.mul_flat(first, rest)
+            # juxtaposition binds tighter than \cdot (and \odot): z \odot W v is z (W v), kept so
+            return _Group(product) if i == 0 else product
 
     return Parser
 
@@ -626,7 +823,7 @@ def _post_check(expr, where: str) -> None:
     if expr.has(sp.I, sp.oo, -sp.oo, sp.zoo, sp.nan):
         raise LatexError(f"{where}: only real, finite numbers are allowed")
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Symbol) and not naming.is_valid_name(node.name):
+        if isinstance(node, sp.Symbol) and not isinstance(node, Ones) and not naming.is_valid_name(node.name):
             raise LatexError(f"{where}: cannot read the name '{node.name}'")
         if isinstance(node, sp.Function) and not isinstance(node, _FUNCTIONS):
             raise LatexError(f"{where}: unknown function '{type(node).__name__}'")

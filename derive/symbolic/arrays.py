@@ -6,8 +6,9 @@ A vector or matrix quantity is an :class:`ArraySymbol`, a SymPy ``Symbol`` that
 carries a shape such as ``(K,)`` or ``(H, H + D)``. Ordinary SymPy arithmetic and
 functions on it are *element-wise*, exactly as in NumPy: ``y * log(y_hat)`` is
 y ⊙ log ŷ. The few operations that are not element-wise (a matrix-vector
-product, an outer product, a sum over components, softmax, concatenation) are
-the small :class:`ArrayOp` functions below.
+product, an outer product, a sum over components, softmax, concatenation, and for
+formulas read by ``derive equiv`` a matrix product and a trace) are the small
+:class:`ArrayOp` functions below.
 
 One expression then serves three readers:
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 
 Shape = tuple
 
@@ -139,6 +141,42 @@ class Outer(ArrayOp):
     @classmethod
     def on_components(cls, a, b):
         return np.multiply.outer(a, b)
+
+
+class MatProduct(ArrayOp):
+    """A B: a matrix (m, n) times a matrix (n, p) (read from a formula such as W^\\top W)."""
+
+    nargs = 2
+
+    @classmethod
+    def result_shape(cls, a, b):
+        return (a[0], b[1])
+
+    @classmethod
+    def on_components(cls, a, b):
+        return a.dot(b)
+
+    def _latex(self, printer):
+        return " ".join(printer.parenthesize(a, PRECEDENCE["Mul"], strict=False) for a in self.args)
+
+
+class Trace(ArrayOp):
+    """tr A: the sum of the diagonal of a square matrix."""
+
+    nargs = 1
+
+    @classmethod
+    def result_shape(cls, a):
+        return ()
+
+    @classmethod
+    def on_components(cls, a):
+        if a.ndim == 0:  # the trace of a number (a 1 x 1 matrix) is the number
+            return a
+        return _object_array(sp.Add(*np.diagonal(a)))
+
+    def _latex(self, printer):
+        return rf"\operatorname{{tr}}\left({printer._print(self.args[0])}\right)"
 
 
 class Total(ArrayOp):
