@@ -200,8 +200,8 @@ def test_aliases_and_latex_names_for_wrt(capsys):
     (["x^2", "--wrt", "x", "--at", "x=1,q=2"], "no variable named 'q'"),
     (["x^2", "--wrt", "x", "--at", "x"], "name=value"),
     (["x^2", "--wrt", "x", "--at", "x=inf"], "finite"),
-    ([r"\sum_k y_k", "--wrt", "y"], "scalar"),
-    ([r"W^\top x", "--wrt", "x"], "scalar"),
+    ([r"\sum_k y_k", "--wrt", "y"], "--shape"),
+    ([r"W^\top x", "--wrt", "x"], "--shape"),
     ([r"\log x", "--wrt", "x", "--at", "x=-1"], "not defined"),
 ])
 def test_unusable_input_exits_2_with_one_line(args, fragment, capsys):

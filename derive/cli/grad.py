@@ -8,10 +8,12 @@ are written as NumPy functions.
 
 from __future__ import annotations
 
+import argparse
 import json
 import keyword
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ from derive import naming
 from derive.autodiff import gradient_steps, prove_gradient_steps
 from derive.codegen.generate import scalar_function_source, standalone
 from derive.engine.equality import NUMPY_FUNCTIONS
-from derive.errors import InputError
+from derive.errors import InputError, LatexError
 from derive.latex.adapter import parse_latex
 from derive.paths import user_path
 from derive.printing.errors_ko import translate
@@ -33,6 +35,10 @@ from derive.symbolic.arrays import ArrayOp
 #: The forward expression's name in gradient names (df/dx) and in emitted code.
 FORWARD = "f"
 
+#: Notation that only the matrix reader (--shape) understands: a hint to use it.
+_MATRIX_NOTATION = re.compile(r"\\\||\\[lr]Vert|\\Vert|\\operatorname\{(?:tr|Tr|trace|softmax|LSE|logsumexp)\}"
+                              r"|\\mathrm\{(?:tr|softmax)\}|\\det|\\mathbf\{1\}|\^\{-1\}")
+
 #: Other spellings of plain names accepted by --wrt and --at.
 ALIASES = {"lambda": "lam", "eta": "lr", "eps": "epsilon", "varepsilon": "epsilon"}
 
@@ -41,7 +47,15 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "grad", help="derive the gradient of a scalar expression, step by step",
         description="Derive the gradient of a scalar forward expression written in LaTeX, "
-                    "one rule per step, each step proven.")
+                    "one rule per step, each step proven.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  derive grad '-y\\log\\sigma(s) - (1-y)\\log(1-\\sigma(s))' --wrt s --at 's=0.8,y=1'\n"
+               "  derive grad '\\|Wx - y\\|^2' --wrt W --shape W=2x3 --shape x=3 --shape y=2 \\\n"
+               "      --at 'W=[[1,0,2],[0,1,1]],x=[1,2,3],y=[1,0]'\n"
+               "  derive grad 'x^\\top A x' --wrt x --shape x=3 --shape A=3x3\n"
+               "  derive grad '\\sigma(Wx)' --jacobian --wrt x --shape W=2x3 --shape x=3\n"
+               "matrix calculus: docs/matrix-calculus.md")
     parser.add_argument("latex", metavar="LATEX", help=r"the forward expression, e.g. '\log(1 + e^{x})'")
     parser.add_argument("--wrt", action="append", required=True, metavar="V",
                         help="a variable to differentiate by, by its plain name (mu, y_hat, W_f); repeatable")
@@ -50,6 +64,14 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default="en",
                         help="language of the step reasons and the result lines (the JSON keeps English)")
     parser.add_argument("--emit-numpy", metavar="FILE", help="write the gradients as NumPy functions to FILE")
+    parser.add_argument("--shape", action="append", metavar="NAME=N|NAME=RxC",
+                        help="declare a vector (x=3) or a matrix (W=2x3); repeatable. The gradient is then "
+                             "derived in matrix form; --at takes nested lists (x=[1,2,3])")
+    parser.add_argument("--onehot", action="append", metavar="NAME",
+                        help="a vector whose components sum to 1 (a one-hot target): 1ᵀy = 1 is used in "
+                             "the result (with --shape); repeatable")
+    parser.add_argument("--jacobian", action="store_true",
+                        help="the Jacobian of a vector expression (with --shape)")
     parser.set_defaults(run=run)
 
 
@@ -57,7 +79,16 @@ def run(args) -> int:
     if args.emit_numpy is not None:
         args.emit_numpy = user_path(args.emit_numpy, "--emit-numpy")
         _check_writable(args.emit_numpy)
-    forward = parse_latex(args.latex, where="LATEX")
+    if args.shape or args.jacobian or args.onehot:
+        from derive.cli import grad_matrix
+        return grad_matrix.run(args)
+    try:
+        forward = parse_latex(args.latex, where="LATEX")
+    except LatexError as error:
+        if _MATRIX_NOTATION.search(args.latex):
+            raise InputError(f"{error}; vectors and matrices need their shapes: declare them with --shape "
+                             f"(x=3 for a vector, W=2x3 for a matrix)") from None
+        raise
     _require_scalar(forward)
     variables = [_resolve(name, forward, "--wrt") for name in args.wrt]
     point = _parse_point(args.at, forward) if args.at is not None else None
@@ -93,11 +124,11 @@ def run(args) -> int:
 
 def _require_scalar(forward: sp.Expr) -> None:
     if forward.has(sp.Indexed, sp.Sum):
-        raise InputError("LATEX: derive grad needs a scalar expression; components (y_k) and sums "
-                         "over them are not supported, write the terms out")
+        raise InputError("LATEX: components (y_k) and sums over them need the vector's length: declare "
+                         "it with --shape (y=3), or write the terms out")
     if any(isinstance(node, ArrayOp) for node in sp.preorder_traversal(forward)):
-        raise InputError("LATEX: derive grad needs a scalar expression; transposes and other "
-                         "array operations are not supported")
+        raise InputError("LATEX: transposes and other vector and matrix operations need the shapes: "
+                         "declare them with --shape (x=3 for a vector, W=2x3 for a matrix)")
     if not forward.free_symbols:
         raise InputError("LATEX: the expression has no variables")
 
