@@ -77,6 +77,13 @@ SIGN = "부호"
 FACTOR = "배"
 VARIABLE = "변수"
 CONSTANT = "상수"
+SHAPE = "모양"
+INDEX = "첨자"
+ELEMENTWISE = "원소별"
+NORM = "노름"
+TRACE = "대각합"
+DETERMINANT = "행렬식"
+INVERSE = "역행렬"
 
 # -- the checker's verdicts ---------------------------------------------------------------
 CORRECT = "정답"
