@@ -20,6 +20,7 @@ import sympy as sp
 
 from derive import __version__, naming
 from derive.codegen.numpy_printer import BATCH_SIZE, numpy_code, total_code
+from derive.codegen.stable import stable_logs
 from derive.printing.text import text
 
 NUMPY_PACKAGE = Path(__file__).resolve().parent.parent / "numpy"
@@ -411,7 +412,7 @@ def scalar_function_source(name: str, expr: sp.Expr, arguments: list[str], comme
     for a in arguments:
         py = naming.python_name(a)
         lines.append(f"    {py} = numpy.asarray({py}, dtype=numpy.float64)")
-    lines.append(f"    return {numpy_code(expr)}")
+    lines.append(f"    return {numpy_code(stable_logs(expr))}")
     return "\n".join(lines) + "\n"
 
 
