@@ -9,6 +9,8 @@ first (ŷ_j − y_j rather than −y_j + ŷ_j).
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
@@ -114,10 +116,18 @@ class DeriveLatexPrinter(LatexPrinter):
         return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
 
     def _print_LogSumExp(self, expr):
-        return rf"\log \sum_{{k}} e^{{{self._print(expr.args[0])}_{{k}}}}"
+        return rf"\log \sum_{{k}} e^{{{self._component(expr.args[0])}}}"
 
     def _print_MaxOf(self, expr):
-        return rf"\max_{{k}} {self._print(expr.args[0])}_{{k}}"
+        return rf"\max_{{k}} {self._component(expr.args[0])}"
+
+    def _component(self, vector) -> str:
+        r"""The k-th component: ``o_{k}``; ``\left(s_{3}\right)_{k}`` where the name has a subscript
+        of its own (``s_{3}_{k}`` is a double subscript, an error in LaTeX and KaTeX)."""
+        printed = self._print(vector)
+        if re.fullmatch(r"\\?[A-Za-z]+", printed):
+            return f"{printed}_{{k}}"
+        return rf"\left({printed}\right)_{{k}}"
 
     def _operand(self, expr, level=None):
         level = PRECEDENCE["Mul"] if level is None else level
