@@ -11,8 +11,9 @@ r"""derive from Python: your own network in a notebook, on the command line's ma
     net.check(inputs={"x": [0.05, 0.10], ...}, answers={"L": 0.298371109})   # a coloured table
     net.numpy()(x=X, y=Y, W_h=W_h, ...)     # the generated batched NumPy function
 
-``derive.show(rule_or_model)``, ``derive.check(path)`` and ``derive.rules()`` are the verbs
-``show``, ``check`` and ``list`` as functions.
+``derive.show(rule_or_model)``, ``derive.check(path)``, ``derive.rules()``, ``derive.grad(latex, wrt)``
+and ``derive.equiv(rule, quantity, latex)`` are the verbs ``show``, ``check``, ``list``, ``grad`` and
+``equiv`` as functions.
 
 How it works
 ------------
@@ -556,4 +557,281 @@ def rules() -> list[str]:
     return registry.rule_names()
 
 
-__all__ = ["CheckReport", "Derivation", "Model", "check", "file_node", "model", "rules", "show"]
+# -- derive grad and derive equiv as functions -------------------------------------------------------
+
+def grad(latex: str, wrt, *, shapes: dict | None = None, at: dict | None = None, onehot=None,
+         jacobian: bool = False, lang: str = "en") -> Gradient:
+    r"""``derive grad``: the gradient of a forward expression, step by step, as a :class:`Gradient`.
+
+    ``wrt`` is a name or a list of names; ``shapes`` declares vectors and matrices
+    (``{"W": (2, 3), "x": 3}``: ``--shape W=2x3 --shape x=3``, the matrix path); ``at`` gives every
+    variable a number or nested lists (``{"W": [[1, 0, 2], [0, 1, 1]], "x": [1, 2, 3]}``);
+    ``onehot`` names one-hot vectors; ``jacobian=True`` differentiates a vector expression.
+    The report is the one ``derive grad --json`` prints: the verb itself runs on these arguments.
+    Unusable input raises :class:`~derive.errors.InputError` with the verb's one-line message.
+    """
+    import argparse
+    import contextlib
+    import io
+    import json
+
+    from derive.cli import grad as verb
+
+    names = [wrt] if isinstance(wrt, str) else list(wrt) if isinstance(wrt, (list, tuple)) else None
+    if not names or not all(isinstance(name, str) for name in names):
+        raise InputError(f"expected a variable name or a list of names, got {wrt!r}", field="wrt")
+    onehot = [onehot] if isinstance(onehot, str) else list(onehot or ())
+    args = argparse.Namespace(latex=_text(latex, "latex"), wrt=names, at=_point(at), json=True,
+                              lang=_language(lang), emit_numpy=None, shape=_shapes(shapes), onehot=onehot,
+                              jacobian=bool(jacobian))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = verb.run(args)
+    return Gradient(json.loads(out.getvalue()), proven=code == 0, lang=lang)
+
+
+def _text(value, field: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"expected a LaTeX formula (a string), got {type(value).__name__!r}", field=field)
+    return value
+
+
+def _shapes(shapes: dict | None) -> list[str]:
+    """``{"W": (2, 3), "x": 3}`` as the verb's ``--shape`` values ``["W=2x3", "x=3"]``."""
+    if shapes is None:
+        return []
+    if not isinstance(shapes, dict):
+        raise InputError("expected a mapping of names to shapes, such as {'W': (2, 3), 'x': 3}", field="shapes")
+    declared = []
+    for name, shape in shapes.items():
+        sizes = (shape,) if isinstance(shape, int) else tuple(shape) if isinstance(shape, (list, tuple)) else ()
+        if not isinstance(name, str) or not 1 <= len(sizes) <= 2 \
+                or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+            raise InputError(f"expected a length (3) or rows and columns ((2, 3)), got {shape!r}",
+                             field=f"shapes.{name}")
+        declared.append(f"{name}=" + "x".join(map(str, sizes)))
+    return declared
+
+
+def _point(at: dict | None) -> str | None:
+    """``{"W": [[1, 0], [0, 1]], "b": 0.5}`` as the verb's ``--at`` text ``W=[[1,0],[0,1]],b=0.5``."""
+    import json
+
+    if at is None:
+        return None
+    if not isinstance(at, dict):
+        raise InputError("expected a mapping of names to numbers or nested lists, such as {'x': [1, 2, 3]}",
+                         field="at")
+    parts = []
+    for name, value in at.items():
+        if not isinstance(name, str):
+            raise InputError(f"expected names (strings) as keys, got {name!r}", field="at")
+        value = _plain(value)
+        try:
+            written = json.dumps(value, allow_nan=True)
+        except (TypeError, ValueError):
+            raise InputError(f"expected a number or nested lists of numbers, got {type(value).__name__!r}",
+                             field=f"at.{name}") from None
+        parts.append(f"{name}={written}")
+    return ",".join(parts)
+
+
+class Gradient:
+    r"""A gradient derived step by step (``derive.grad``): the report of ``derive grad --json``.
+
+    :meth:`result` is a gradient's LaTeX, :meth:`value` its value at ``at`` (a NumPy array in
+    the variable's shape, a float for a scalar), :attr:`steps` the steps (``wrt``, ``latex``,
+    ``why``, ``proof``). In Jupyter it renders as Markdown: each step a ``$$`` block with its
+    reason, then the result.
+    """
+
+    def __init__(self, report: dict, *, proven: bool = True, lang: str = "en"):
+        self.report = report
+        #: Every step and result proven (the verb's exit status 0).
+        self.proven = proven
+        self.lang = lang
+
+    @property
+    def wrt(self) -> list[str]:
+        return list(self.report["gradients"])
+
+    @property
+    def steps(self) -> list[dict]:
+        return self.report["steps"]
+
+    @property
+    def forward(self) -> dict:
+        """The forward expression: ``latex``, ``value`` (with ``at``), ``shapes`` (the matrix path)."""
+        return self.report["forward"]
+
+    def _gradient(self, name: str | None) -> dict:
+        gradients = self.report["gradients"]
+        if name is None and len(gradients) == 1:
+            name = next(iter(gradients))
+        if name not in gradients:
+            raise InputError(f"no gradient by {name!r}; derived by: {', '.join(gradients)}", field="name")
+        return gradients[name]
+
+    def result(self, name: str | None = None) -> str:
+        """The gradient by ``name`` (the only one when left out) in LaTeX."""
+        return self._gradient(name)["latex"]
+
+    def value(self, name: str | None = None):
+        """The gradient by ``name`` at ``at``: a float, or a NumPy array in the variable's shape
+        (the Jacobian's shape with ``jacobian=True``); None without ``at``."""
+        gradient = self._gradient(name)
+        if gradient["value"] is None:
+            return None
+        shape = gradient.get("shape", [])
+        if not shape:
+            return float(gradient["value"])
+        import numpy as np
+
+        return np.asarray(gradient["value"], dtype=float).reshape(shape)
+
+    def to_json(self) -> dict:
+        """The report as ``derive grad --json`` prints it."""
+        import copy
+
+        return copy.deepcopy(self.report)
+
+    as_dict = to_json
+
+    def _left(self, name: str) -> str:
+        from derive.naming import latex_name
+
+        return rf"\frac{{\partial f}}{{\partial {latex_name(name)}}}"
+
+    def __repr__(self) -> str:
+        gradients = self.report["gradients"].items()
+        results = "; ".join(f"df/d{name} = {g.get('text') or g['latex']}" for name, g in gradients)
+        state = "proven" if self.proven else "a proof FAILED"
+        return f"<derive.Gradient f = {self.forward.get('text') or self.forward['latex']}: {results} ({state})>"
+
+    def _repr_markdown_(self) -> str:
+        out = [f"$$f = {self.forward['latex']}$$", ""]
+        for name, gradient in self.report["gradients"].items():
+            out += [f"**{_markdown_text('∂f/∂' + name)}**", ""]
+            for number, step in enumerate((s for s in self.steps if s["wrt"] == name), 1):
+                why = _markdown_text(step.get("message", step["why"]))
+                out += [f"{number}. {why} *({_markdown_text(step['proof'])})*", "", f"$${step['latex']}$$", ""]
+            out += [f"$${self._left(name)} = {gradient['latex']}$$", ""]
+            if gradient["value"] is not None:
+                out += [f"at the point: `{gradient['value']}`", ""]
+        return "\n".join(out)
+
+    def _repr_latex_(self) -> str:
+        lines = [f"f &= {self.forward['latex']}"]
+        for name, gradient in self.report["gradients"].items():
+            lines += [f"&{step['latex']}" for step in self.steps if step["wrt"] == name]
+            lines.append(f"{self._left(name)} &= {gradient['latex']}")
+        return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"
+
+
+def equiv(rule: str, quantity: str, latex: str, *, conventions: dict | None = None, lang: str = "en") -> Equivalence:
+    r"""``derive equiv``: is the hand-derived ``latex`` the ``quantity`` of ``rule``? An :class:`Equivalence`.
+
+    ``conventions={"squared_error": "half"}`` is the verb's ``--convention``. An unknown rule or
+    quantity, or a formula that cannot be read, raises :class:`~derive.errors.InputError`.
+    """
+    from derive.check.equiv import check_equivalence
+    from derive.engine.conventions import in_convention, parse_flags
+    from derive.registry import get_rule
+
+    _language(lang)
+    try:
+        found = get_rule(rule)
+    except InputError as error:
+        raise InputError(str(error), field="rule") from None
+    if conventions is not None and not isinstance(conventions, dict):
+        raise InputError("expected a mapping such as {'squared_error': 'half'}", field="conventions")
+    flags = [f"{key}={value}" for key, value in (conventions or {}).items()]
+    found = in_convention(found, parse_flags(flags), field="conventions")
+    result = check_equivalence(found, _text(quantity, "quantity"), _text(latex, "latex"))
+    return Equivalence(result, rule=found, quantity=quantity, latex=latex, lang=lang)
+
+
+class Equivalence:
+    """The verdict of ``derive equiv``: ``equivalent`` or ``not_equivalent``, a diagnosis of the
+    usual mistake and a counterexample. True when equivalent; :meth:`to_json` is the verb's JSON;
+    in Jupyter the verdict is coloured (green, red)."""
+
+    def __init__(self, result, *, rule, quantity: str, latex: str, lang: str = "en"):
+        #: The :class:`~derive.check.equiv.Equivalence` the checker returned.
+        self.result = result
+        self.rule, self.quantity, self.latex, self.lang = rule, quantity, latex, lang
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict
+
+    @property
+    def diagnosis(self) -> str:
+        """In English (the JSON's); :attr:`message` says it in ``lang``."""
+        return self.result.diagnosis
+
+    @property
+    def counterexample(self) -> dict | None:
+        """{input or component (``W[1,2]``): value} where the formula and the quantity differ."""
+        return self.result.counterexample
+
+    @property
+    def mistake(self) -> str | None:
+        return self.result.mistake
+
+    @property
+    def message(self) -> str:
+        """The verdict and the diagnosis in ``lang``, as the verb prints them."""
+        from derive.check.messages import message
+
+        return message(self.verdict, self.lang, diagnosis=self.result.say(self.lang))
+
+    def __bool__(self) -> bool:
+        return self.verdict == "equivalent"
+
+    def to_json(self) -> dict:
+        """The object ``derive equiv --json`` prints."""
+        out = self.result.to_json()
+        if self.lang != "en":  # the contract's fields stay English; the student's language beside them
+            out["message"] = self.message
+        return out
+
+    as_dict = to_json
+
+    def _counterexample_lines(self) -> list[str]:
+        from derive.check.messages import message
+        from derive.cli.equiv import counterexample_lines
+
+        if not self.counterexample:
+            return []
+        return [message("counterexample", self.lang)] + counterexample_lines(
+            self.counterexample, list(self.rule.inputs), self.latex, self.lang)
+
+    def __str__(self) -> str:
+        return "\n".join([self.message] + self._counterexample_lines())
+
+    def __repr__(self) -> str:
+        return f"<derive.Equivalence {self.rule.name} {self.quantity}: {self.verdict}>"
+
+    def _repr_html_(self) -> str:
+        colour = COLOURS["correct" if self else "wrong"]
+        verdict, _, diagnosis = self.message.partition(": ")
+        shown = f'<span style="color:{colour};font-weight:bold">{html.escape(verdict)}</span>'
+        out = [f'<div class="derive-equiv derive-{self.verdict}">', f"<p>{shown}: {html.escape(diagnosis)}</p>"]
+        lines = self._counterexample_lines()
+        if lines:
+            out.append(f"<pre>{html.escape(chr(10).join(lines))}</pre>")
+        out.append("</div>")
+        return "\n".join(out)
+
+    def _repr_markdown_(self) -> str:
+        verdict, _, diagnosis = self.message.partition(": ")
+        out = [f"**{_markdown_text(verdict)}**: {_markdown_text(diagnosis)}"]
+        lines = self._counterexample_lines()
+        if lines:
+            out += ["", "```", *lines, "```"]
+        return "\n".join(out) + "\n"
+
+
+__all__ = ["CheckReport", "Derivation", "Equivalence", "Gradient", "Model", "check", "equiv", "file_node",
+           "grad", "model", "rules", "show"]
