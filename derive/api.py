@@ -534,7 +534,24 @@ def show(rule_or_model, format: str = "text", lang: str = "en", *, prove: bool =
     else:
         rule = rule_or_model
     derivation = Derivation(rule, lang)
-    return (derivation.prove() if prove else derivation).render(format)
+    derivation = derivation.prove() if prove else derivation
+    return Shown(derivation.render(format), derivation)
+
+
+class Shown(str):
+    """What :func:`show` returns: the text asked for (a ``str``, as before), which Jupyter displays
+    as the rendered derivation (KaTeX Markdown, or LaTeX)."""
+
+    def __new__(cls, text: str, derivation):
+        shown = super().__new__(cls, text)
+        shown.derivation = derivation
+        return shown
+
+    def _repr_markdown_(self) -> str:
+        return self.derivation.render("markdown")
+
+    def _repr_latex_(self) -> str:
+        return self.derivation.render("latex")
 
 
 def check(path, *, lang: str = "en"):

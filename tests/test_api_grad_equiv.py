@@ -133,3 +133,11 @@ def test_import_derive_loads_neither_numpy_nor_sympy():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['Equivalence', 'Gradient', 'equiv', 'grad']"
+
+
+def test_show_is_text_that_jupyter_renders():
+    import derive
+    shown = derive.show("softmax_ce")
+    assert isinstance(shown, str) and "softmax_ce" in shown
+    assert "$$" in shown._repr_markdown_() and r"\hat{y}" in shown._repr_markdown_()
+    assert r"\begin{align" in shown._repr_latex_()
