@@ -63,10 +63,22 @@ class LineResult:
     before: float | None = None
     after: float | None = None
 
+    @property
+    def name(self) -> str:
+        """The line's name in a report's ``steps`` and ``first_error``: ``"line 3"``."""
+        return line_name(self.number)
+
     def to_json(self) -> dict:
         return {"number": self.number, "latex": self.latex, "why": self.why, "status": self.status,
                 "method": self.method, "detail": self.detail, "counterexample": self.counterexample,
                 "before": self.before, "after": self.after}
+
+    def step_json(self) -> dict:
+        """The line as one of a report's ``steps``, shaped like a worked step: the contract's
+        name, status, given (the LaTeX as written), expected and recomputed (no numbers for a
+        line), then the line's own fields and its diagnosis."""
+        return {"name": self.name, "status": self.status, "given": self.latex, "expected": None,
+                "recomputed": None, **self.to_json(), "diagnosis": self.describe()}
 
     def describe(self) -> str:
         if self.status == "start":
@@ -79,6 +91,11 @@ class LineResult:
                 at = " (counterexample: " + ", ".join(f"{k} = {v:.4g}" for k, v in self.counterexample.items()) + ")"
             return f"DOES NOT FOLLOW from line {self.number - 1}: {self.detail}{at}"
         return self.detail or self.status.replace("_", " ")
+
+
+def line_name(number: int) -> str:
+    """A derivation line's stable name (derivation files do not name their lines)."""
+    return f"line {number}"
 
 
 @bounded(CHECK_SECONDS)

@@ -35,7 +35,7 @@ class FileReport:
     rule: str | None = None
     title: str = ""
     steps: list = field(default_factory=list)  # StepResult (worked) or LineResult (derivation)
-    first_error: str | int | None = None
+    first_error: str | int | None = None  # worked: a quantity's name; derivation: a line number
     expect: dict | None = None
     error: str | None = None
     quantity: str | None = None  # derivations: the quantity to reach
@@ -51,6 +51,15 @@ class FileReport:
         if self.kind == "derivation":
             return self.first_error is None and self.reaches is not False
         return all(s.status == "correct" for s in self.steps)
+
+    @property
+    def first_error_name(self) -> str | None:
+        """:attr:`first_error` as the name of a step: a worked file's quantity, a derivation's
+        ``"line N"`` (:attr:`first_error` stays the line number there: ``expect`` blocks and the
+        readable table use it)."""
+        if self.kind == "derivation" and self.first_error is not None:
+            return next((s.name for s in self.steps if s.number == self.first_error), f"line {self.first_error}")
+        return self.first_error
 
     @property
     def expected_failure(self) -> bool:
@@ -113,7 +122,11 @@ class FileReport:
         out = {"path": self.path, "kind": self.kind, "rule": self.rule, "ok": self.ok,
                "first_error": self.first_error}
         if self.kind == "derivation":
-            out.update(quantity=self.quantity, reaches=self.reaches, lines=[s.to_json() for s in self.steps])
+            # The contract's shape (first_error a step's name, steps a list), the line numbers and
+            # the bare lines kept beside it.
+            out.update(first_error=self.first_error_name, first_error_line=self.first_error,
+                       steps=[s.step_json() for s in self.steps],
+                       quantity=self.quantity, reaches=self.reaches, lines=[s.to_json() for s in self.steps])
         else:
             out["steps"] = [{**s.to_json(), **self._finding_json(s)} for s in self.steps]
         if self.title:
