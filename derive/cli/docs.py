@@ -12,6 +12,7 @@ from pathlib import Path
 
 from derive.errors import InputError
 from derive.paths import user_path
+from derive.progress import progress
 from derive.registry import get_rule, rules
 
 #: Figure functions: module in derive.plots -> function names; each takes an output folder.
@@ -86,7 +87,7 @@ def run(args) -> int:
     except OSError as error:
         raise InputError(f"--out {out}: cannot write in the folder ({error.strerror})") from None
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        pages = list(pool.map(_pages, names))
+        pages = list(progress(pool.map(_pages, names), len(names), "docs"))
     written = 0
     for page_set in pages:
         for relative, content in page_set.items():
