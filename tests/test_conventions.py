@@ -100,10 +100,10 @@ def test_show_is_unchanged_by_default_and_places_the_constants(name, capsys):
 def test_show_says_where_the_half_goes(capsys):
     code, out, _ = run_cli(capsys, "show", "l2_linreg", "--convention", "l2=half")
     assert code == 0
-    assert "R = lam*w**2/2" in out and "dL/dw = dE/dw + lam*w" in out and "w_new = (1 - lr lam) w" in out
+    assert "R = lam*w²/2" in out and "dL/dw = dE/dw + lam*w" in out and "w_new = (1 - lr lam) w" in out
     assert "all proven" in out
     code, out, _ = run_cli(capsys, "show", "linear_mse", "--no-proof", "--convention", "squared_error=full")
-    assert "L = (y_hat - y)**2 " in out and "d/dŷ (ŷ − y)² = 2(ŷ − y)" in out
+    assert "L = (y_hat - y)² " in out and "d/dŷ (ŷ − y)² = 2(ŷ − y)" in out
 
 
 @pytest.mark.parametrize("args, words", [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from derive import naming
 from derive.printing.i18n import reason, rule_text, word
 from derive.printing.latex import latex
-from derive.printing.text import text
+from derive.printing.text import display_text as text
 
 METHODS_KO = {"symbolic": "기호 증명", "numeric": "수치 검증"}
 
@@ -48,6 +48,12 @@ def _derivation_heading(rule, derivation, lang) -> str:
     return f"{word('derivation', lang)} {derivation.target}{title}"
 
 
+def _stable_text(rule, expr) -> str:
+    """A stable form in the rule's own names: each hidden helper (``_lse``, ``_tanh_C``) is
+    printed as its definition, exp(g - _lse) as exp(g - logsumexp(g))."""
+    return text(expr, helpers={q.name: q.definition for q in rule.quantities.values() if q.hidden})
+
+
 def render_text(rule, report=None, lang="en") -> str:
     lines = [f"{rule.name}: {rule_text(rule, 'title', lang)}"]
     if rule.source:
@@ -62,7 +68,7 @@ def render_text(rule, report=None, lang="en") -> str:
     for q in rule.public_quantities:
         lines.append(f"  {q.name} = {text(q.definition)}" + (f"    # {rule_text(q, 'note', lang)}" if q.note else ""))
         if q.stable is not None:
-            lines.append(f"      {word('stable', lang)}: {text(q.stable)}")
+            lines.append(f"      {word('stable', lang)}: {_stable_text(rule, q.stable)}")
     for derivation in rule.derivations:
         lines += ["", _derivation_heading(rule, derivation, lang)]
         for number, (lhs, rhs, why, method) in enumerate(_step_rows(rule, derivation, report, lang), 1):

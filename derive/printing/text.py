@@ -1,10 +1,17 @@
-"""Plain-text formulas, for terminals and for comments in generated code."""
+"""Plain-text formulas, for terminals and for comments in generated code.
+
+:func:`text` keeps SymPy's ASCII spelling (``x**2``), which the committed generated
+NumPy carries in its comments; :func:`display_text` is what ``derive show`` prints
+for a reader: powers as superscripts (``(y_hat - y)²``, ``x^(1/3)``) and ``max``
+for SymPy's ``Max``.
+"""
 
 from __future__ import annotations
 
 import re
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from derive.printing.order import join_terms
@@ -68,7 +75,7 @@ class DeriveTextPrinter(StrPrinter):
     def _print_Piecewise(self, expr):
         branches = [f"{self._print(e)} if {self._print(c)}" for e, c in expr.args[:-1]]
         last, condition = expr.args[-1]
-        branches.append(self._print(last) if condition == True else f"{self._print(last)} if {self._print(condition)}")  # noqa: E712
+        branches.append(self._print(last) if condition == True else f"{self._print(last)} if {self._print(condition)}")
         return "(" + " else ".join(branches) + ")"
 
     def _print_Mul(self, expr):
@@ -86,8 +93,66 @@ class DeriveTextPrinter(StrPrinter):
 
 _LONE_STAR = re.compile(r"(?<!\*)\*(?!\*)")
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+class DisplayTextPrinter(DeriveTextPrinter):
+    """The terminal's spelling: ``x²`` for ``x**2``, ``x^(1/3)``, ``max(0, s)``.
+
+    ``helpers`` maps hidden helper names (``_lse``) to their definitions, printed in their
+    place. Printing rather than substituting keeps the expression as written: substituting
+    would let SymPy fold expm1(_u) with _u = log(...) back into the unstable form.
+    """
+
+    def __init__(self, settings=None, helpers=None):
+        super().__init__(settings)
+        self.helpers = helpers or {}
+
+    def _print_ArraySymbol(self, expr):
+        if expr.name not in self.helpers:
+            return expr.name
+        definition = self.helpers[expr.name]
+        printed = self._print(definition)
+        return printed if precedence(definition) >= PRECEDENCE["Func"] else f"({printed})"
+
+    def _print_Function(self, expr):
+        if not any(getattr(a, "name", None) in self.helpers for a in expr.args):
+            return super()._print_Function(expr)
+        args = ", ".join(self._print(self.helpers.get(getattr(a, "name", None), a)) for a in expr.args)
+        return f"{expr.func.__name__}({args})"
+
+    def _print_Pow(self, expr, rational=False):
+        exponent = expr.exp
+        if exponent.is_Integer and exponent not in (-1, 0, 1):
+            base = self.parenthesize(expr.base, precedence(expr), strict=False)
+            return base + str(exponent).translate(_SUPERSCRIPT)
+        text_ = super()._print_Pow(expr, rational)
+        if "**" not in text_:  # sqrt(x), 1/sqrt(x), 1/x
+            return text_
+        base = self.parenthesize(expr.base, precedence(expr), strict=False)
+        power = self._print(exponent)
+        return f"{base}^{power}" if exponent.is_Symbol else f"{base}^({power})"
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+
 _PRINTER = DeriveTextPrinter()
+_DISPLAY = DisplayTextPrinter()
 
 
 def text(expr) -> str:
+    """ASCII text, stable for the comments of generated code."""
     return _PRINTER.doprint(expr)
+
+
+def display_text(expr, helpers=None) -> str:
+    """Text for a reader at the terminal (``derive show``); ``helpers``: hidden names to print as
+    their definitions."""
+    return (DisplayTextPrinter(helpers=helpers) if helpers else _DISPLAY).doprint(expr)
