@@ -260,3 +260,14 @@ def test_emitted_numpy_forward_with_max_and_min(tmp_path, capsys):
     x = np.array([0.5, 2.0])
     np.testing.assert_allclose(module.f(a=1.0, b=2.0, x=x), [2.25, 3.0])
     np.testing.assert_allclose(module.df_dx(a=1.0, b=2.0, x=x), [1.0, 0.0])
+
+
+def test_text_report_reads_as_mathematics(capsys):
+    """The readable report prints formulas as text, not LaTeX source; --json keeps the LaTeX."""
+    code, out, err = run_grad([r"\frac{1}{2}(x - y)^2 + \sigma(x)", "--wrt", "x"], capsys)
+    assert code == 0, err
+    assert "\\" not in out and "{" not in out, out
+    assert out.splitlines()[0] == "forward: f = (x - y)²/2 + sigmoid(x)"
+    assert "  result: df/dx = x + (1 - sigmoid(x))*sigmoid(x) - y  (equal to SymPy's derivative: symbolic)" in out
+    code, out, err = run_grad([r"\frac{1}{2}(x - y)^2", "--wrt", "x", "--json"], capsys)
+    assert json.loads(out)["forward"]["latex"] == r"\frac{\left(x - y\right)^{2}}{2}"

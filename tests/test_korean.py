@@ -244,7 +244,7 @@ def test_grad_in_korean(capsys):
 
 def test_grad_english_is_unchanged(capsys):
     code, out, _ = run(capsys, "grad", "x^2", "--wrt", "x", "--at", "x=3")
-    assert code == 0 and out.splitlines()[0] == "forward: f = x^{2}" and "  at x=3: df/dx = 6" in out
+    assert code == 0 and out.splitlines()[0] == "forward: f = x²" and "  at x=3: df/dx = 6" in out
 
 
 @pytest.mark.parametrize("args", [

@@ -29,6 +29,7 @@ from derive.paths import user_path
 from derive.printing.errors_ko import translate
 from derive.printing.i18n import LANGUAGES, grad_line, method, reason
 from derive.printing.latex import latex
+from derive.printing.text import display_text
 from derive.printing.text import text
 from derive.symbolic.arrays import ArrayOp
 
@@ -96,7 +97,8 @@ def run(args) -> int:
               "gradients": {}, "steps": []}
     proven = True
     results = {}
-    said = {"steps": [], "results": {}}  # the reasons and proofs in --lang, beside the report's English
+    # the reasons and proofs in --lang, beside the report's English, and the formulas as a reader's text
+    said = {"steps": [], "results": {}, "forward": display_text(forward), "formulas": {}}
     for name, variable in zip(args.wrt, variables):
         steps = gradient_steps(forward, variable)
         proofs = prove_gradient_steps(steps, variable)
@@ -107,11 +109,14 @@ def run(args) -> int:
         report["gradients"][name] = {"latex": latex(result), "value": _value(result, point, gradient),
                                      "proof": _proof_text(proofs[-1])}
         said["results"][name] = _proof_text(proofs[-1], args.lang)
+        said["formulas"][name] = display_text(result)
         for number, (step, proof) in enumerate(zip(steps, proofs)):
             left = latex(step.lhs) + " " if number == 0 else ""
             report["steps"].append({"wrt": name, "latex": f"{left}= {latex(step.rhs)}", "why": step.why,
                                     "proof": _proof_text(proof)})
-            said["steps"].append({"why": reason(step, args.lang), "proof": _proof_text(proof, args.lang)})
+            left = display_text(step.lhs) + " " if number == 0 else ""
+            said["steps"].append({"why": reason(step, args.lang), "proof": _proof_text(proof, args.lang),
+                                  "text": f"{left}= {display_text(step.rhs)}"})
     if args.emit_numpy is not None:
         _emit(args.emit_numpy, forward, results)
     if args.json and args.lang != "en":  # the contract's fields stay English; the student's language beside them
@@ -226,18 +231,20 @@ def _emit(path: Path, forward: sp.Expr, results: dict) -> None:
 
 
 def _human(report: dict, at: str | None, lang: str = "en", said: dict | None = None) -> str:
-    """The readable report; ``said``: the steps' reasons and proofs and the results' proofs in ``lang``
-    (without it, the report's English)."""
+    """The readable report; ``said``: the steps' reasons and proofs, the results' proofs in ``lang`` and
+    the formulas as text (without it, the report's English and LaTeX)."""
     said = said or {"steps": report["steps"], "results": {k: g["proof"] for k, g in report["gradients"].items()}}
-    lines = [grad_line("forward", lang, name=FORWARD, latex=report["forward"]["latex"])]
+    formulas = said.get("formulas", {})
+    lines = [grad_line("forward", lang, name=FORWARD, latex=said.get("forward", report["forward"]["latex"]))]
     if at is not None:
         lines.append(grad_line("at", lang, at=at, name=FORWARD, value=f"{report['forward']['value']:.10g}"))
     for name, gradient in report["gradients"].items():
         lines += ["", grad_line("gradient_by", lang, name=name)]
         steps = [(s, w) for s, w in zip(report["steps"], said["steps"]) if s["wrt"] == name]
         for number, (step, words) in enumerate(steps, 1):
-            lines += [f"  {number}. {step['latex']}", grad_line("why", lang, why=words["why"], proof=words["proof"])]
-        lines.append(grad_line("result", lang, name=f"d{FORWARD}/d{name}", latex=gradient["latex"],
+            lines += [f"  {number}. {words.get('text', step['latex'])}",
+                      grad_line("why", lang, why=words["why"], proof=words["proof"])]
+        lines.append(grad_line("result", lang, name=f"d{FORWARD}/d{name}", latex=formulas.get(name, gradient["latex"]),
                                proof=said["results"][name]))
         if gradient["value"] is not None:
             lines.append(grad_line("at", lang, at=at, name=f"d{FORWARD}/d{name}", value=f"{gradient['value']:.10g}"))
