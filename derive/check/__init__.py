@@ -70,6 +70,7 @@ from derive.check.worked import DerivationFile, load_file
 from derive.engine.budget import bounded
 from derive.errors import InputError, TooComplex
 from derive.paths import user_path
+from derive.progress import progress
 
 SUFFIXES = (".yaml", ".yml")
 #: CPU seconds for one file, on any thread: a file that needs more is reported unusable (too complex).
@@ -122,7 +123,8 @@ def _check(path) -> FileReport:
 
 def check_paths(paths) -> list[FileReport]:
     """Check every file named and every YAML file under every folder named."""
-    return [check_file(p) for p in files_under(paths)]
+    files = files_under(paths)
+    return [check_file(p) for p in (progress(files, label="check") if len(files) > 1 else files)]
 
 
 __all__ = ["FileReport", "check_file", "check_paths", "files_under", "format_report", "format_table"]

@@ -46,6 +46,6 @@ def add_parser(sub):
 
 def run(args) -> int:
     rule = in_convention(rule_or_model(args.rule), parse_flags(args.convention), field="--convention")
-    report = None if args.no_proof else verify_rule(rule)
+    report = None if args.no_proof else verify_rule(rule, show_progress=True)
     print(render(rule, args.format, report, args.lang), end="")
     return 0 if report is None or report.ok else 1

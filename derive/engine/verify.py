@@ -22,6 +22,7 @@ import sympy as sp
 from derive.engine.domains import Unit
 from derive.engine.prove import SYMBOLIC_SECONDS, Proof, prove_equal
 from derive.engine.realize import Realizer
+from derive.progress import progress
 from derive.symbolic.arrays import _object_array
 
 LEAF_DOMAIN = Unit()
@@ -100,17 +101,23 @@ def _prove(rule, realizer, lhs, rhs, seconds) -> Proof:
                        constraints=constraints_for(rule, realizer), symbolic_seconds=seconds)
 
 
-def verify_rule(rule, sizes_list=None, *, symbolic_seconds: float = SYMBOLIC_SECONDS) -> RuleReport:
+def verify_rule(rule, sizes_list=None, *, symbolic_seconds: float = SYMBOLIC_SECONDS,
+                show_progress: bool = False) -> RuleReport:
+    """Prove every step, stable form and gradient of ``rule`` at each of its proof sizes;
+    ``show_progress``: count the derivations proven on a terminal's standard error."""
     # a rule may ask for less: where SymPy cannot decide its steps anyway (an LSTM unrolled in time),
     # the numeric proof comes at once instead of after the full budget each time
     if rule.symbolic_seconds is not None:
         symbolic_seconds = min(symbolic_seconds, rule.symbolic_seconds)
     report = RuleReport(rule.name)
-    for sizes in sizes_list or rule.proof_sizes:
-        for derivation in rule.derivations:
+    work = [(sizes, derivation) for sizes in sizes_list or rule.proof_sizes
+            for derivation in [*rule.derivations, None]]  # None: the stable forms and gradients
+    for sizes, derivation in (progress(work, label=f"proving {rule.name}") if show_progress else work):
+        if derivation is not None:
             report.checks += _verify_derivation(rule, derivation, sizes, symbolic_seconds)
-        report.checks += _verify_stable_forms(rule, sizes, symbolic_seconds)
-        report.checks += _verify_gradients(rule, sizes, symbolic_seconds)
+        else:
+            report.checks += _verify_stable_forms(rule, sizes, symbolic_seconds)
+            report.checks += _verify_gradients(rule, sizes, symbolic_seconds)
     return report
 
 
