@@ -20,7 +20,7 @@ import sympy as sp
 
 from derive import __version__, naming
 from derive.codegen.numpy_printer import BATCH_SIZE, numpy_code, total_code
-from derive.codegen.stable import stable_logs
+from derive.codegen.stable import generated_form, stable_logs
 from derive.printing.text import text
 
 NUMPY_PACKAGE = Path(__file__).resolve().parent.parent / "numpy"
@@ -116,10 +116,18 @@ def _assignment(name: str, expr: sp.Expr, comment: str, indent="    ") -> list[s
     return [f"{indent}# {comment}", f"{indent}{naming.python_name(name)} = {numpy_code(expr)}"]
 
 
+def _comment(rule, q, code) -> str:
+    """The formula above a quantity's assignment, with the stable form computed where it differs."""
+    comment = f"{q.name} = {text(q.definition)}"
+    if code != q.definition:
+        comment += f"  (stable form: {text(code)})"
+    return comment
+
+
 def _check_order(rule):
     seen = set(rule.inputs)
     for q in rule.quantities.values():
-        missing = {s.name for s in q.code_form.free_symbols if isinstance(s, sp.Symbol)} - seen \
+        missing = {s.name for s in generated_form(rule, q).free_symbols if isinstance(s, sp.Symbol)} - seen \
             - {str(d) for d in rule.size_symbols()}
         if missing:
             raise ValueError(f"{rule.name}: {q.name} uses {sorted(missing)} before they are defined")
@@ -163,14 +171,13 @@ def summed_assignment(rule, q, with_: str, summed: dict, *, indent: str = "    "
 
     ``rename`` substitutes symbols in the code (a loop's x -> x_t); ``target`` is the variable assigned."""
     totals = {rule.symbol(name) for name, other in summed.items() if other == with_ and name != q.name}
-    code = q.code_form.xreplace(rename) if rename else q.code_form
+    form = generated_form(rule, q)
+    code = form.xreplace(rename) if rename else form
     try:
         total = total_code(code, totals)
     except ValueError as error:
         raise ValueError(f"{rule.name}: {q.name}: {error}") from None
-    comment = f"{q.name} = {text(q.definition)}"
-    if q.stable is not None:
-        comment += f"  (stable form: {text(q.stable)})"
+    comment = _comment(rule, q, form)
     batched = f"{naming.python_name(with_)}.ndim == {len(rule.inputs[with_].shape) + 1}"
     return [f"{indent}# {comment}  (summed over the batch when {with_} is shared)",
             f"{indent}{target or naming.python_name(q.name)} = {numpy_code(code)} if {batched} else {total}"]
@@ -203,16 +210,14 @@ def main_function(rule) -> list[str]:
         once.setdefault(with_, []).append(rule.quantities[name].shape)
     lines += argument_checks(rule.name, {n: (i.shape, i.default) for n, i in rule.inputs.items()},
                              [q.shape for q in rule.quantities.values() if q.name not in grouped],
-                             [q.code_form for q in rule.quantities.values()],
+                             [generated_form(rule, q) for q in rule.quantities.values()],
                              summed={n: once[n] for n in rule.inputs if n in once} if summed else None)
     for q in rule.quantities.values():
         if q.name in summed:
             lines += summed_assignment(rule, q, summed[q.name], summed)
             continue
-        comment = f"{q.name} = {text(q.definition)}"
-        if q.stable is not None:
-            comment += f"  (stable form: {text(q.stable)})"
-        lines += _assignment(q.name, q.code_form, comment)
+        code = generated_form(rule, q)
+        lines += _assignment(q.name, code, _comment(rule, q, code))
     lines.append("    return {" + ", ".join(f'"{q.name}": {naming.python_name(q.name)}'
                                         for q in rule.public_quantities) + "}")
     return lines
@@ -431,7 +436,7 @@ def restricted(rule, wanted) -> object:
         if name in needed:
             continue
         needed.add(name)
-        code = rule.quantities[name].code_form
+        code = generated_form(rule, rule.quantities[name])
         stack += [s.name for s in code.free_symbols if s.name in rule.quantities] + \
             [d for d in rule.dependencies(name) if d in rule.quantities]
     quantities = {name: q for name, q in rule.quantities.items() if name in needed}

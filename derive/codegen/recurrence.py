@@ -36,6 +36,7 @@ import sympy as sp
 from derive import naming, registry
 from derive.codegen.generate import NUMPY_PACKAGE, argument_checks, summed_assignment
 from derive.codegen.numpy_printer import numpy_code
+from derive.codegen.stable import generated_form
 from derive.printing.text import text
 from derive.symbolic.arrays import ArraySymbol
 
@@ -79,8 +80,11 @@ def _per_step(loop) -> dict:
     return {loop.cell.symbol(n): ArraySymbol(f"{n}_t", loop.cell.inputs[n].shape) for n in loop.sequences}
 
 
-def _statement(name: str, expr, definition, indent: str, *, target: str | None = None) -> list[str]:
+def _statement(name: str, expr, definition, indent: str, *, target: str | None = None,
+               form=None) -> list[str]:
     comment = f"{name} = {text(definition)}"
+    if form is not None and form != definition:
+        comment += f"  (stable form: {text(form)})"
     return [f"{indent}# {comment}", f"{indent}{target or naming.python_name(name)} = {numpy_code(expr)}"]
 
 
@@ -95,8 +99,9 @@ def _quantity_statement(rule, name, indent, sums, *, rename=None, target=None) -
     q = rule.quantities[name]
     if name in sums:
         return summed_assignment(rule, q, sums[name], sums, indent=indent, rename=rename, target=target)
-    code = q.code_form.xreplace(rename) if rename else q.code_form
-    return _statement(name, code, q.definition, indent, target=target)
+    form = generated_form(rule, q)
+    code = form.xreplace(rename) if rename else form
+    return _statement(name, code, q.definition, indent, target=target, form=form)
 
 
 def _body(loop, names, indent, saved_lists, stacked_at) -> list[str]:
@@ -138,7 +143,7 @@ def loop_source(loop, module_name: str) -> str:
     backward = [q for q in cell.quantities if q in _depends_on(cell, carried) and q not in loop.skip]
     forward = [q for q in cell.quantities if q not in backward and q not in loop.skip]
     # what the backward pass reads from the forward pass, and the states each step started from
-    read_back = set().union(*(_used_names(cell.quantities[q].code_form) for q in backward)) if backward else set()
+    read_back = set().union(*(_used_names(generated_form(cell, cell.quantities[q])) for q in backward)) if backward else set()
     saved = [n for n in list(loop.state) + forward if n in read_back]
     stacked_forward = [s for s in loop.stacked.values() if s in forward]
     stacked_backward = [s for s in loop.stacked.values() if s in backward]
@@ -176,8 +181,8 @@ def loop_source(loop, module_name: str) -> str:
     spec = {n: (shape_of(n)[1:], defaults.get(n)) for n in inputs}
     steps = [("T",) + tuple(str(d) for d in q.shape) for q in cell.quantities.values()]
     head = [tuple(str(d) for d in q.shape) for q in loop.head.quantities.values()] if loop.head else []
-    code = [q.code_form for q in cell.quantities.values()] + (
-        [q.code_form for q in loop.head.quantities.values()] if loop.head else [])
+    code = [generated_form(cell, q) for q in cell.quantities.values()] + (
+        [generated_form(loop.head, q) for q in loop.head.quantities.values()] if loop.head else [])
     shared = {n: [] for n in params + head_inputs}
     for rule in (cell, loop.head) if loop.head else (cell,):
         for q, with_ in _shared_sums(rule, params + head_inputs).items():

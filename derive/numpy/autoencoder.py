@@ -48,14 +48,14 @@ def autoencoder(*, x, W_enc, W_dec, lr):
     L = numpy.sum((x_hat - x)**2, axis=-1)/D
     # dL/dx_hat = (2*x_hat - 2*x)/D
     dL_dx_hat = (2*x_hat - 2*x)/D
-    # dL/ds_dec = dL/dx_hat ⊙ x_hat ⊙ (1 - x_hat)
-    dL_ds_dec = dL_dx_hat*x_hat*(1 - x_hat)
+    # dL/ds_dec = dL/dx_hat ⊙ x_hat ⊙ (1 - x_hat)  (stable form: dL/dx_hat ⊙ x_hat ⊙ sigmoid(-s_dec))
+    dL_ds_dec = dL_dx_hat*x_hat*_k.sigmoid(-s_dec)
     # dL/dW_dec = dL/ds_dec z^T  (summed over the batch when W_dec is shared)
     dL_dW_dec = _k.outer(dL_ds_dec, z) if W_dec.ndim == 3 else _k.outer_total(dL_ds_dec, z, _n)
     # dL/dz = W_dec^T dL/ds_dec
     dL_dz = _k.matvec_t(W_dec, dL_ds_dec)
-    # dL/ds_enc = dL/dz ⊙ z ⊙ (1 - z)
-    dL_ds_enc = dL_dz*z*(1 - z)
+    # dL/ds_enc = dL/dz ⊙ z ⊙ (1 - z)  (stable form: dL/dz ⊙ z ⊙ sigmoid(-s_enc))
+    dL_ds_enc = dL_dz*z*_k.sigmoid(-s_enc)
     # dL/dW_enc = dL/ds_enc x^T  (summed over the batch when W_enc is shared)
     dL_dW_enc = _k.outer(dL_ds_enc, x) if W_enc.ndim == 3 else _k.outer_total(dL_ds_enc, x, _n)
     # W_dec_new = W_dec - dL/dW_dec*lr

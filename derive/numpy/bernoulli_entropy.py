@@ -31,8 +31,8 @@ def bernoulli_entropy(*, theta):
     """
     theta = _k.real("bernoulli_entropy", INPUTS, "theta", theta)
     _n = _k.check_shapes("bernoulli_entropy", INPUTS, {"theta": (theta, ())}, per_example=4, summed={"theta": 1})
-    # H = -theta*log(theta) - (1 - theta)*log(1 - theta)
-    H = -theta*numpy.log(theta) - (1 - theta)*numpy.log(1 - theta)
+    # H = -theta*log(theta) - (1 - theta)*log(1 - theta)  (stable form: -theta*log(theta) - (1 - theta)*log1p(-theta))
+    H = -theta*numpy.log(theta) - (1 - theta)*numpy.log1p(-theta)
     # H_bits = H/log(2)
     H_bits = H/numpy.log(2)
     # dH/dtheta = log((1 - theta)/theta)  (summed over the batch when theta is shared)

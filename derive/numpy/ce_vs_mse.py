@@ -34,16 +34,16 @@ def ce_vs_mse(*, s, y):
     _n = _k.check_shapes("ce_vs_mse", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=4, summed={"s": 2})
     # y_hat = sigmoid(s)
     y_hat = _k.sigmoid(s)
-    # L_ce = -y*log(y_hat) - (1 - y)*log(1 - y_hat)
-    L_ce = -y*numpy.log(y_hat) - (1 - y)*numpy.log(1 - y_hat)
+    # L_ce = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: y*softplus(-s) + (1 - y)*softplus(s))
+    L_ce = y*_k.softplus(-s) + (1 - y)*_k.softplus(s)
     # L_mse = (y_hat - y)**2/2
     L_mse = (0.5)*(y_hat - y)**2
     # dL_ce/ds = y_hat - y  (summed over the batch when s is shared)
     dL_ce_ds = y_hat - y if s.ndim == 1 else _k.total(y_hat - y, 0, _n)
-    # dL_mse/ds = y_hat*(1 - y_hat)*(y_hat - y)  (summed over the batch when s is shared)
-    dL_mse_ds = y_hat*(1 - y_hat)*(y_hat - y) if s.ndim == 1 else _k.total(y_hat*(1 - y_hat)*(y_hat - y), 0, _n)
-    # ratio = y_hat*(1 - y_hat)
-    ratio = y_hat*(1 - y_hat)
+    # dL_mse/ds = y_hat*(1 - y_hat)*(y_hat - y)  (stable form: y_hat*(y_hat - y)*sigmoid(-s))  (summed over the batch when s is shared)
+    dL_mse_ds = y_hat*(y_hat - y)*_k.sigmoid(-s) if s.ndim == 1 else _k.total(y_hat*(y_hat - y)*_k.sigmoid(-s), 0, _n)
+    # ratio = y_hat*(1 - y_hat)  (stable form: y_hat*sigmoid(-s))
+    ratio = y_hat*_k.sigmoid(-s)
     return {"y_hat": y_hat, "L_ce": L_ce, "L_mse": L_mse, "dL_ce/ds": dL_ce_ds, "dL_mse/ds": dL_mse_ds, "ratio": ratio}
 
 

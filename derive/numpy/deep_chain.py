@@ -49,20 +49,20 @@ def deep_chain(*, x, y, w_1, w_2, w_3):
     L = (y_hat - y)**2
     # dL/dy_hat = 2*y_hat - 2*y
     dL_dy_hat = 2*y_hat - 2*y
-    # dL/ds_3 = dL/dy_hat*y_hat*(1 - y_hat)
-    dL_ds_3 = dL_dy_hat*y_hat*(1 - y_hat)
+    # dL/ds_3 = dL/dy_hat*y_hat*(1 - y_hat)  (stable form: dL/dy_hat*y_hat*sigmoid(-s_3))
+    dL_ds_3 = dL_dy_hat*y_hat*_k.sigmoid(-s_3)
     # dL/dw_3 = a_2*dL/ds_3  (summed over the batch when w_3 is shared)
     dL_dw_3 = a_2*dL_ds_3 if w_3.ndim == 1 else _k.total(a_2*dL_ds_3, 0, _n)
     # dL/da_2 = dL/ds_3*w_3
     dL_da_2 = dL_ds_3*w_3
-    # dL/ds_2 = a_2*dL/da_2*(1 - a_2)
-    dL_ds_2 = a_2*dL_da_2*(1 - a_2)
+    # dL/ds_2 = a_2*dL/da_2*(1 - a_2)  (stable form: a_2*dL/da_2*sigmoid(-s_2))
+    dL_ds_2 = a_2*dL_da_2*_k.sigmoid(-s_2)
     # dL/dw_2 = a_1*dL/ds_2  (summed over the batch when w_2 is shared)
     dL_dw_2 = a_1*dL_ds_2 if w_2.ndim == 1 else _k.total(a_1*dL_ds_2, 0, _n)
     # dL/da_1 = dL/ds_2*w_2
     dL_da_1 = dL_ds_2*w_2
-    # dL/ds_1 = a_1*dL/da_1*(1 - a_1)
-    dL_ds_1 = a_1*dL_da_1*(1 - a_1)
+    # dL/ds_1 = a_1*dL/da_1*(1 - a_1)  (stable form: a_1*dL/da_1*sigmoid(-s_1))
+    dL_ds_1 = a_1*dL_da_1*_k.sigmoid(-s_1)
     # dL/dw_1 = dL/ds_1*x  (summed over the batch when w_1 is shared)
     dL_dw_1 = dL_ds_1*x if w_1.ndim == 1 else _k.total(dL_ds_1*x, 0, _n)
     # dL/dx = dL/ds_1*w_1  (summed over the batch when x is shared)

@@ -32,6 +32,7 @@ def deep_chain_loop(*, w, x, k, y):
     # forward, step by step, keeping what the backward pass reads
     a_prev = x
     a_prev_steps = []
+    s_steps = []
     F_steps = []
     a_steps = []
     for t in range(T):
@@ -40,6 +41,7 @@ def deep_chain_loop(*, w, x, k, y):
         a_prev_steps.append(a_prev)
         # s = a_prev*w
         s = a_prev*w_t
+        s_steps.append(s)
         # F = sigmoid(s)
         F = _k.sigmoid(s)
         F_steps.append(F)
@@ -60,12 +62,13 @@ def deep_chain_loop(*, w, x, k, y):
         w_t = w[:, t]
         k_t = k[:, t]
         a_prev = a_prev_steps[t]
+        s = s_steps[t]
         F = F_steps[t]
         # dL/da = da_next
         dL_da = da_next
         dL_da_steps[t] = dL_da
-        # dL/ds = F*dL/da*(1 - F)
-        dL_ds = F*dL_da*(1 - F)
+        # dL/ds = F*dL/da*(1 - F)  (stable form: F*dL/da*sigmoid(-s))
+        dL_ds = F*dL_da*_k.sigmoid(-s)
         # dL/dw = a_prev*dL/ds
         dL_dw = a_prev*dL_ds
         dL_dw_steps[t] = dL_dw

@@ -57,12 +57,12 @@ def gan_generator(*, z, W_g, w, b, lr):
     ratio = numpy.exp(-a_fake)
     # dL_ns/dg = dL_ns/da_fake*w
     dL_ns_dg = w*(dL_ns_da_fake)[..., None]
-    # dL_ns/ds_g = dL_ns/dg ⊙ g ⊙ (1 - g)
-    dL_ns_ds_g = dL_ns_dg*g*(1 - g)
+    # dL_ns/ds_g = dL_ns/dg ⊙ g ⊙ (1 - g)  (stable form: dL_ns/dg ⊙ g ⊙ sigmoid(-s_g))
+    dL_ns_ds_g = dL_ns_dg*g*_k.sigmoid(-s_g)
     # dL_ns/dW_g = dL_ns/ds_g z^T  (summed over the batch when W_g is shared)
     dL_ns_dW_g = _k.outer(dL_ns_ds_g, z) if W_g.ndim == 3 else _k.outer_total(dL_ns_ds_g, z, _n)
-    # dL_sat/dW_g = (dL_sat/da_fake ⊙ g ⊙ w ⊙ (1 - g)) z^T  (summed over the batch when W_g is shared)
-    dL_sat_dW_g = _k.outer(g*w*(1 - g)*(dL_sat_da_fake)[..., None], z) if W_g.ndim == 3 else _k.outer_total(g*w*(1 - g)*(dL_sat_da_fake)[..., None], z, _n)
+    # dL_sat/dW_g = (dL_sat/da_fake ⊙ g ⊙ w ⊙ (1 - g)) z^T  (stable form: (dL_sat/da_fake ⊙ g ⊙ w ⊙ sigmoid(-s_g)) z^T)  (summed over the batch when W_g is shared)
+    dL_sat_dW_g = _k.outer(g*w*(dL_sat_da_fake)[..., None]*_k.sigmoid(-s_g), z) if W_g.ndim == 3 else _k.outer_total(g*w*(dL_sat_da_fake)[..., None]*_k.sigmoid(-s_g), z, _n)
     # W_g_new = W_g - dL_ns/dW_g*lr
     W_g_new = W_g - dL_ns_dW_g*(lr)[..., None, None]
     return {"s_g": s_g, "g": g, "a_fake": a_fake, "D_fake": D_fake, "L_sat": L_sat, "L_ns": L_ns, "dL_sat/da_fake": dL_sat_da_fake, "dL_ns/da_fake": dL_ns_da_fake, "ratio": ratio, "dL_ns/dg": dL_ns_dg, "dL_ns/ds_g": dL_ns_ds_g, "dL_ns/dW_g": dL_ns_dW_g, "dL_sat/dW_g": dL_sat_dW_g, "W_g_new": W_g_new}

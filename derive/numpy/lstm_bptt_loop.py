@@ -46,14 +46,18 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     C_prev = C_0
     C_prev_steps = []
     z_steps = []
+    s_f_steps = []
+    s_i_steps = []
+    s_c_steps = []
+    s_o_steps = []
     f_steps = []
     i_steps = []
     C_tilde_steps = []
     o_steps = []
+    C_steps = []
     _tanh_C_steps = []
     dL_dg_steps = []
     h_steps = []
-    C_steps = []
     y_hat_steps = []
     total_L = 0.0
     total_dL_dW_y = 0.0
@@ -66,12 +70,16 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         z_steps.append(z)
         # s_f = b_f + W_f z
         s_f = b_f + _k.matvec(W_f, z)
+        s_f_steps.append(s_f)
         # s_i = b_i + W_i z
         s_i = b_i + _k.matvec(W_i, z)
+        s_i_steps.append(s_i)
         # s_c = b_c + W_c z
         s_c = b_c + _k.matvec(W_c, z)
+        s_c_steps.append(s_c)
         # s_o = b_o + W_o z
         s_o = b_o + _k.matvec(W_o, z)
+        s_o_steps.append(s_o)
         # f = sigmoid(s_f)
         f = _k.sigmoid(s_f)
         f_steps.append(f)
@@ -90,17 +98,17 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         # _tanh_C = tanh(C)
         _tanh_C = numpy.tanh(C)
         _tanh_C_steps.append(_tanh_C)
-        # h = o ⊙ tanh(C)
+        # h = o ⊙ tanh(C)  (stable form: _tanh_C ⊙ o)
         h = _tanh_C*o
         h_steps.append(h)
         # g = W_y h
         g = _k.matvec(W_y, h)
         # _lse = logsumexp(g)
         _lse = _k.logsumexp(g)
-        # y_hat = softmax(g)
+        # y_hat = softmax(g)  (stable form: exp(g - _lse))
         y_hat = numpy.exp(g + (-_lse)[..., None])
         y_hat_steps.append(y_hat)
-        # L_step = logsumexp(g) - sum_k(g ⊙ y)
+        # L_step = logsumexp(g) - sum_k(g ⊙ y)  (stable form: _lse - sum_k(g ⊙ y))
         L_step = _lse - numpy.sum(g*y_t, axis=-1)
         total_L = total_L + L_step
         # dL/dg = y_hat - y
@@ -128,19 +136,24 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     for t in reversed(range(T)):
         C_prev = C_prev_steps[t]
         z = z_steps[t]
+        s_f = s_f_steps[t]
+        s_i = s_i_steps[t]
+        s_c = s_c_steps[t]
+        s_o = s_o_steps[t]
         f = f_steps[t]
         i = i_steps[t]
         C_tilde = C_tilde_steps[t]
         o = o_steps[t]
+        C = C_steps[t]
         _tanh_C = _tanh_C_steps[t]
         dL_dg = dL_dg_steps[t]
         # dL/dh = dh_next + W_y^T dL/dg
         dL_dh = dh_next + _k.matvec_t(W_y, dL_dg)
         dL_dh_steps[t] = dL_dh
-        # dL/do = dL/dh ⊙ tanh(C)
+        # dL/do = dL/dh ⊙ tanh(C)  (stable form: _tanh_C ⊙ dL/dh)
         dL_do = _tanh_C*dL_dh
-        # dL/dC = dC_next + dL/dh ⊙ o ⊙ (1 - tanh(C)**2)
-        dL_dC = dC_next + dL_dh*o*(1 - _tanh_C**2)
+        # dL/dC = dC_next + dL/dh ⊙ o ⊙ (1 - tanh(C)**2)  (stable form: dC_next + 2 ⊙ dL/dh ⊙ o ⊙ (Abs(_tanh_C) + 1) ⊙ sigmoid(-2 ⊙ Abs(C)))
+        dL_dC = dC_next + 2*dL_dh*o*(abs(_tanh_C) + 1)*_k.sigmoid(-2*abs(C))
         dL_dC_steps[t] = dL_dC
         # dL/df = C_prev ⊙ dL/dC
         dL_df = C_prev*dL_dC
@@ -148,14 +161,14 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         dL_di = C_tilde*dL_dC
         # dL/dC_tilde = dL/dC ⊙ i
         dL_dC_tilde = dL_dC*i
-        # dL/ds_o = dL/do ⊙ o ⊙ (1 - o)
-        dL_ds_o = dL_do*o*(1 - o)
-        # dL/ds_f = dL/df ⊙ f ⊙ (1 - f)
-        dL_ds_f = dL_df*f*(1 - f)
-        # dL/ds_i = dL/di ⊙ i ⊙ (1 - i)
-        dL_ds_i = dL_di*i*(1 - i)
-        # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)
-        dL_ds_c = dL_dC_tilde*(1 - C_tilde**2)
+        # dL/ds_o = dL/do ⊙ o ⊙ (1 - o)  (stable form: dL/do ⊙ o ⊙ sigmoid(-s_o))
+        dL_ds_o = dL_do*o*_k.sigmoid(-s_o)
+        # dL/ds_f = dL/df ⊙ f ⊙ (1 - f)  (stable form: dL/df ⊙ f ⊙ sigmoid(-s_f))
+        dL_ds_f = dL_df*f*_k.sigmoid(-s_f)
+        # dL/ds_i = dL/di ⊙ i ⊙ (1 - i)  (stable form: dL/di ⊙ i ⊙ sigmoid(-s_i))
+        dL_ds_i = dL_di*i*_k.sigmoid(-s_i)
+        # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)  (stable form: 2 ⊙ dL/dC_tilde ⊙ (Abs(C_tilde) + 1) ⊙ sigmoid(-2 ⊙ Abs(s_c)))
+        dL_ds_c = 2*dL_dC_tilde*(abs(C_tilde) + 1)*_k.sigmoid(-2*abs(s_c))
         # dL/dW_o = dL/ds_o z^T  (summed over the batch when W_o is shared)
         dL_dW_o = _k.outer(dL_ds_o, z) if W_o.ndim == 3 else _k.outer_total(dL_ds_o, z, _n)
         total_dL_dW_o = total_dL_dW_o + dL_dW_o

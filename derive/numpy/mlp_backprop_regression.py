@@ -63,14 +63,14 @@ def mlp_backprop_regression(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, l
     dL_dW_3 = _k.outer(dL_ds_3, z_2) if W_3.ndim == 3 else _k.outer_total(dL_ds_3, z_2, _n)
     # dL/db_3 = dL/ds_3  (summed over the batch when b_3 is shared)
     dL_db_3 = dL_ds_3 if b_3.ndim == 2 else _k.total(dL_ds_3, 1, _n)
-    # dL/ds_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T dL/ds_3
-    dL_ds_2 = z_2*(1 - z_2)*_k.matvec_t(W_3, dL_ds_3)
+    # dL/ds_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T dL/ds_3  (stable form: z_2 ⊙ W_3^T dL/ds_3 ⊙ sigmoid(-s_2))
+    dL_ds_2 = z_2*_k.matvec_t(W_3, dL_ds_3)*_k.sigmoid(-s_2)
     # dL/dW_2 = dL/ds_2 z_1^T  (summed over the batch when W_2 is shared)
     dL_dW_2 = _k.outer(dL_ds_2, z_1) if W_2.ndim == 3 else _k.outer_total(dL_ds_2, z_1, _n)
     # dL/db_2 = dL/ds_2  (summed over the batch when b_2 is shared)
     dL_db_2 = dL_ds_2 if b_2.ndim == 2 else _k.total(dL_ds_2, 1, _n)
-    # dL/ds_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T dL/ds_2
-    dL_ds_1 = z_1*(1 - z_1)*_k.matvec_t(W_2, dL_ds_2)
+    # dL/ds_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T dL/ds_2  (stable form: z_1 ⊙ W_2^T dL/ds_2 ⊙ sigmoid(-s_1))
+    dL_ds_1 = z_1*_k.matvec_t(W_2, dL_ds_2)*_k.sigmoid(-s_1)
     # dL/dW_1 = dL/ds_1 x^T  (summed over the batch when W_1 is shared)
     dL_dW_1 = _k.outer(dL_ds_1, x) if W_1.ndim == 3 else _k.outer_total(dL_ds_1, x, _n)
     # dL/db_1 = dL/ds_1  (summed over the batch when b_1 is shared)
@@ -89,10 +89,10 @@ def mlp_backprop_regression(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, l
     b_3_new = b_3 - dL_db_3*(lr)[..., None]
     # delta_3 = y - y_hat
     delta_3 = y - y_hat
-    # delta_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T delta_3
-    delta_2 = z_2*(1 - z_2)*_k.matvec_t(W_3, delta_3)
-    # delta_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T delta_2
-    delta_1 = z_1*(1 - z_1)*_k.matvec_t(W_2, delta_2)
+    # delta_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T delta_3  (stable form: z_2 ⊙ W_3^T delta_3 ⊙ sigmoid(-s_2))
+    delta_2 = z_2*_k.matvec_t(W_3, delta_3)*_k.sigmoid(-s_2)
+    # delta_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T delta_2  (stable form: z_1 ⊙ W_2^T delta_2 ⊙ sigmoid(-s_1))
+    delta_1 = z_1*_k.matvec_t(W_2, delta_2)*_k.sigmoid(-s_1)
     # dW_3 = lr*delta_3 z_2^T  (summed over the batch when W_3 is shared)
     dW_3 = _k.outer(delta_3, z_2)*(lr)[..., None, None] if W_3.ndim == 3 else _k.outer_total(delta_3*(lr)[..., None], z_2, _n)
     # db_3 = delta_3*lr  (summed over the batch when b_3 is shared)

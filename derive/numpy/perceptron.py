@@ -39,8 +39,8 @@ def perceptron(*, x, w, y, lr):
     s = numpy.sum(w*x, axis=-1)
     # y_hat = sigmoid(s)
     y_hat = _k.sigmoid(s)
-    # E = -y*log(y_hat) - (1 - y)*log(1 - y_hat)
-    E = -y*numpy.log(y_hat) - (1 - y)*numpy.log(1 - y_hat)
+    # E = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: y*softplus(-s) + (1 - y)*softplus(s))
+    E = y*_k.softplus(-s) + (1 - y)*_k.softplus(s)
     # dE/ds = y_hat - y
     dE_ds = y_hat - y
     # dE/dw = x*(y_hat - y)  (summed over the batch when w is shared)

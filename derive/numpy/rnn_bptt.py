@@ -71,14 +71,14 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     dL_do_2 = y_hat_2 - y_2
     # dL/dh_2 = V^T dL/do_2
     dL_dh_2 = _k.matvec_t(V, dL_do_2)
-    # dL/ds_2 = dL/dh_2 ⊙ (1 - h_2**2)
-    dL_ds_2 = dL_dh_2*(1 - h_2**2)
+    # dL/ds_2 = dL/dh_2 ⊙ (1 - h_2**2)  (stable form: 2 ⊙ dL/dh_2 ⊙ (Abs(h_2) + 1) ⊙ sigmoid(-2 ⊙ Abs(s_2)))
+    dL_ds_2 = 2*dL_dh_2*(abs(h_2) + 1)*_k.sigmoid(-2*abs(s_2))
     # dL/do_1 = y_hat_1 - y_1
     dL_do_1 = y_hat_1 - y_1
     # dL/dh_1 = V^T dL/do_1 + W^T dL/ds_2
     dL_dh_1 = _k.matvec_t(V, dL_do_1) + _k.matvec_t(W, dL_ds_2)
-    # dL/ds_1 = dL/dh_1 ⊙ (1 - h_1**2)
-    dL_ds_1 = dL_dh_1*(1 - h_1**2)
+    # dL/ds_1 = dL/dh_1 ⊙ (1 - h_1**2)  (stable form: 2 ⊙ dL/dh_1 ⊙ (Abs(h_1) + 1) ⊙ sigmoid(-2 ⊙ Abs(s_1)))
+    dL_ds_1 = 2*dL_dh_1*(abs(h_1) + 1)*_k.sigmoid(-2*abs(s_1))
     # dL/dV = dL/do_1 h_1^T + dL/do_2 h_2^T  (summed over the batch when V is shared)
     dL_dV = _k.outer(dL_do_1, h_1) + _k.outer(dL_do_2, h_2) if V.ndim == 3 else _k.outer_total(dL_do_1, h_1, _n) + _k.outer_total(dL_do_2, h_2, _n)
     # dL/dW = dL/ds_1 h_0^T + dL/ds_2 h_1^T  (summed over the batch when W is shared)

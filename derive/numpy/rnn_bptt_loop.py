@@ -37,6 +37,7 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     h_prev_steps = []
+    s_steps = []
     h_steps = []
     dL_do_steps = []
     y_hat_steps = []
@@ -48,6 +49,7 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         h_prev_steps.append(h_prev)
         # s = U x + W h_prev
         s = _k.matvec(U, x_t) + _k.matvec(W, h_prev)
+        s_steps.append(s)
         # h = tanh(s)
         h = numpy.tanh(s)
         h_steps.append(h)
@@ -55,10 +57,10 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         o = _k.matvec(V, h)
         # _lse = logsumexp(o)
         _lse = _k.logsumexp(o)
-        # y_hat = softmax(o)
+        # y_hat = softmax(o)  (stable form: exp(o - _lse))
         y_hat = numpy.exp(o + (-_lse)[..., None])
         y_hat_steps.append(y_hat)
-        # L_step = logsumexp(o) - sum_k(o ⊙ y)
+        # L_step = logsumexp(o) - sum_k(o ⊙ y)  (stable form: _lse - sum_k(o ⊙ y))
         L_step = _lse - numpy.sum(o*y_t, axis=-1)
         total_L = total_L + L_step
         # dL/do = y_hat - y
@@ -78,13 +80,14 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     for t in reversed(range(T)):
         x_t = x[:, t]
         h_prev = h_prev_steps[t]
+        s = s_steps[t]
         h = h_steps[t]
         dL_do = dL_do_steps[t]
         # dL/dh = dh_next + V^T dL/do
         dL_dh = dh_next + _k.matvec_t(V, dL_do)
         dL_dh_steps[t] = dL_dh
-        # dL/ds = dL/dh ⊙ (1 - h**2)
-        dL_ds = dL_dh*(1 - h**2)
+        # dL/ds = dL/dh ⊙ (1 - h**2)  (stable form: 2 ⊙ dL/dh ⊙ (Abs(h) + 1) ⊙ sigmoid(-2 ⊙ Abs(s)))
+        dL_ds = 2*dL_dh*(abs(h) + 1)*_k.sigmoid(-2*abs(s))
         dL_ds_steps[t] = dL_ds
         # dL/dW = dL/ds h_prev^T  (summed over the batch when W is shared)
         dL_dW = _k.outer(dL_ds, h_prev) if W.ndim == 3 else _k.outer_total(dL_ds, h_prev, _n)

@@ -1,0 +1,940 @@
+"""Every module of derive.numpy is stable for logits, pre-activations and scores up to ±1e4.
+
+For each generated module (all of ``derive.numpy``: the rules and the loops over time and
+depth), a builder below turns a batch of *scales* into the module's inputs so that its logits,
+pre-activations and scores take those values: a scale s becomes a bias, or weights w = s x/|x|²
+so that wᵀx = s. The scales come from the corners {±1e4, ±800, ±40, 0, 1e-3, −0.7} (every pair of
+them, in one deterministic batch per module) and from hypothesis (derandomized, a few batches
+each: corners mixed with any float in [−1e4, 1e4]). Inputs that are not logits keep their domain:
+targets in [0, 1] or one-hot, learning rates in (0, 1), probabilities inside (0, 1) (from
+logits clipped so that the smallest is about 1e-250; see ``_distribution``), standard deviations
+in [0.05, 20], noise ε ~ N(0, 1).
+
+Each module runs with every float64 error but underflow raised (``np.errstate``) and warnings as
+errors: an overflow, 0/0, inf − inf or log 0 fails. Underflow is let be: a value below 1e-308
+rounded to 0 (e^{−1e4} in σ(−1e4)) is the correct float64 answer, not an error. Every output is
+then compared with a reference written here in plain, stable NumPy (logaddexp for softplus and
+log σ, σ(s)σ(−s) for σ', 1/cosh² as e^{−2 logaddexp(s, −s)}, a shifted log-sum-exp, log1p). The
+reference runs twice: in 80-bit long double (19 digits, exponents to 1e4932: e^{1e4} and
+1 − σ(40) are represented), which gives the true value, and in float64, whose distance to the
+true value is the rounding that a straightforward float64 program cannot avoid (a softmax loss
+lse(o) − o_y of 2e-9 next to logits of 1e4, a gradient α(g − αᵀg) that cancels). An output must
+be finite wherever the true value is, the same ±inf where it exceeds float64, and else within
+
+    RTOL·|true| (1e-9)  +  SLACK·(that float64 rounding, per example; SLACK = 100)
+                        +  ATOL·max(1, its largest |component| in the example) (1e-13)  +  1e-300
+
+The ATOL term makes "values not tiny" precise: below 1e-4 of the output's size (or of 1) an
+error of 1e-13 of it is rounding (σ(40) − 1 is −4.2e-18, 0 in any float64 program that rounds
+σ(40) first); 1e-300 covers subnormals, which have fewer digits. Where the true value exceeds
+float64 (e^{−a} for a < −709.8: ``ratio`` of gan_generator; e^{logvar} in vae_kl and
+vae_reparam), overflow is allowed for those examples only, and the output must be +inf or −inf
+as the true value is. Without an 80-bit long double (some platforms), the float64 reference is
+taken as the truth and 1e-13 of the batch's largest magnitude as its rounding.
+
+A few scalar points are also checked against the rules' definitions as written, evaluated with
+mpmath at 4400 digits (enough for 1 − σ(1e4) = e^{−1e4}), which checks the references too.
+
+Inputs kept inside a range, with the reason (there is no module that cannot take extreme
+inputs at all):
+
+* ``cross_entropy_kl``, ``jsd``, ``bernoulli_entropy``, ``elbo``: their inputs are probabilities,
+  not logits; they are drawn from logits clipped so that every probability is at least about
+  1e-250 (1e-120 for elbo, whose p(x) = Σ_z p(z) p(x|z) multiplies two of them: a product below
+  1e-308 would underflow to 0 and log p(x) to −inf, which only a rule taking log-probabilities
+  could avoid). θ = 1 − 2⁻⁵³ is the nearest a float64 probability gets to 1.
+* ``vae_loss``: logvar = W_logvar x goes down to −1e4 but up to 500 only: above, σ = e^{logvar/2}
+  times the decoder gives x̂ and the loss beyond float64 (and inf − inf between components),
+  which no form avoids. ``vae_kl`` and ``vae_reparam`` take logvar up to +1e4 (their outputs
+  overflow to +inf there, as the true values do).
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import pkgutil
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sympy.codegen.cfunctions import log1p
+
+import derive.numpy as dn
+from derive.codegen.stable import IDENTITIES
+from derive.symbolic.functions import to_elementary
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(dn.__path__) if not m.name.startswith("_"))
+CORNERS = (1e4, -1e4, 800.0, -800.0, 40.0, -40.0, 0.0, 1e-3, -0.7)
+#: Scales per example: each builder reads as many columns as it has logits to set.
+COLUMNS = 6
+RTOL = 1e-9
+#: How many times the error of a float64 evaluation of the reference an output may be off by.
+SLACK = 100
+#: The reference's precision: 80-bit long double where the platform has it (19 digits, and an
+#: exponent range to 1e4932, so that e^{1e4} and 1 − σ(40) are represented); float64 elsewhere,
+#: with 1e-13 of the largest magnitude of each output in the batch as its rounding instead.
+TRUE = np.longdouble if np.finfo(np.longdouble).eps < 1e-18 else np.float64
+#: Absolute error allowed in an output, times its largest component in the example (at least 1).
+ATOL = 1e-13
+#: Below float64's normal range (2.2e-308) numbers lose digits (a subnormal 1e-311 has eight):
+#: values under this are compared absolutely.
+TINY = 1e-300
+
+# -- stable primitives of the references (run in long double and in float64) ---------------------
+
+
+def softplus(s):
+    return np.logaddexp(0.0, s)
+
+
+def log_sigmoid(s):
+    return -np.logaddexp(0.0, -s)
+
+
+def sigmoid(s):
+    return np.exp(log_sigmoid(s))
+
+
+def sigmoid_slope(s):
+    """σ'(s) = σ(s) σ(−s), exact where it is tiny."""
+    return np.exp(log_sigmoid(s) + log_sigmoid(-s))
+
+
+def tanh_slope(s):
+    """tanh'(s) = 1/cosh²(s) = 4 e^{−2 log(e^s + e^{−s})}, without overflow."""
+    return 4 * np.exp(-2 * np.logaddexp(s, -s))
+
+
+def ln2(x):
+    """log 2 in the precision of x."""
+    return np.log(np.asarray(2, dtype=np.asarray(x).dtype))
+
+
+def lse(o):
+    m = np.max(o, axis=-1, keepdims=True)
+    return (m + np.log(np.sum(np.exp(o - m), axis=-1, keepdims=True)))[..., 0]
+
+
+def softmax(o):
+    return np.exp(o - lse(o)[..., None])
+
+
+def mv(a, v):
+    return np.einsum("...ij,...j->...i", a, v)
+
+
+def mvt(a, v):
+    return np.einsum("...ij,...i->...j", a, v)
+
+
+def outer(a, b):
+    return a[..., :, None] * b[..., None, :]
+
+
+# -- drawing inputs ---------------------------------------------------------------------------
+
+
+def unit_target(rng, shape):
+    """Targets in [0, 1]: 0, 1 or a soft value."""
+    return np.choose(rng.integers(0, 3, size=shape), [np.zeros(shape), np.ones(shape), rng.uniform(size=shape)])
+
+
+def one_hot(rng, n, k):
+    return np.eye(k)[rng.integers(0, k, size=n)]
+
+
+def lr(rng, n):
+    return rng.uniform(0.01, 0.5, size=n)
+
+
+def aimed(rng, targets, size):
+    """Vectors x (N, size) and weights w (N, targets, size) with w x = targets (N, targets): the
+    weights w_j = t_j x / |x|² put the pre-activation exactly where the scale says."""
+    x = rng.normal(size=(len(targets), size))
+    w = targets[..., None] * (x / np.sum(x * x, axis=-1, keepdims=True))[:, None, :]
+    return x, w
+
+
+def spread(rng, scale, shape):
+    """Weights of a layer: the scale (N,) times U(−1, 1) entries, divided by the fan-in."""
+    return scale.reshape((-1,) + (1,) * len(shape)) * rng.uniform(-1, 1, size=(len(scale),) + shape) / shape[-1]
+
+
+def _distribution(rng, scale, k, floor):
+    """A probability vector from logits scale · U(−1, 1), each logit at most ``floor`` below the
+    largest (so every probability is at least about e^{−floor})."""
+    logits = scale[:, None] * rng.uniform(-1, 1, size=(len(scale), k))
+    logits = np.maximum(logits - logits.max(axis=-1, keepdims=True), -floor)
+    return softmax(logits)
+
+
+def _probability(scale, floor):
+    """σ of the scale, clipped into [e^{−floor}, 1 − 2⁻⁵³] (the float64 below 1 nearest to it)."""
+    return np.minimum(sigmoid(np.clip(scale, -floor, 37.0)), 1 - 2.0 ** -53)
+
+
+# -- builders and references, one per module --------------------------------------------------
+#
+# ``BUILD[name](rng, scales)`` gives the keyword inputs (each with the batch axis N);
+# ``REFERENCE[name](**inputs)`` gives every output the module returns, by its quantity name.
+
+BUILD, REFERENCE = {}, {}
+
+
+def module(name):
+    def register(pair):
+        BUILD[name], REFERENCE[name] = pair
+        return pair
+    return register
+
+
+def _bce_head(s, y):
+    return y * softplus(-s) + (1 - y) * softplus(s)
+
+
+module("sigmoid_bce")((
+    lambda rng, c: {"s": c[:, 0], "y": unit_target(rng, len(c))},
+    lambda s, y: {"y_hat": sigmoid(s), "L": _bce_head(s, y), "dL/ds": sigmoid(s) - y},
+))
+
+
+module("ce_vs_mse")((
+    lambda rng, c: {"s": c[:, 0], "y": unit_target(rng, len(c))},
+    lambda s, y: {"y_hat": sigmoid(s), "L_ce": _bce_head(s, y), "L_mse": (sigmoid(s) - y) ** 2 / 2,
+                  "dL_ce/ds": sigmoid(s) - y, "dL_mse/ds": (sigmoid(s) - y) * sigmoid_slope(s),
+                  "ratio": sigmoid_slope(s)},
+))
+
+
+def _perceptron_inputs(rng, c):
+    x, w = aimed(rng, c[:, :1], 3)
+    return {"x": x, "w": w[:, 0], "y": unit_target(rng, len(c)), "lr": lr(rng, len(c))}
+
+
+def _perceptron(x, w, y, lr):
+    s = np.sum(w * x, axis=-1)
+    e = sigmoid(s) - y
+    return {"s": s, "y_hat": sigmoid(s), "E": _bce_head(s, y), "dE/ds": e, "dE/dw": e[:, None] * x,
+            "w_new": w - lr[:, None] * e[:, None] * x, "delta": -e, "dw": lr[:, None] * -e[:, None] * x}
+
+
+module("perceptron")((_perceptron_inputs, _perceptron))
+
+
+def _softmax_ce_inputs(rng, c):
+    return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
+
+
+def _softmax_ce(o, y):
+    return {"y_hat": softmax(o), "L": lse(o) - np.sum(o * y, axis=-1), "dL/do": softmax(o) - y}
+
+
+module("softmax_ce")((_softmax_ce_inputs, _softmax_ce))
+
+
+def _gan_discriminator_inputs(rng, c):
+    n, d = len(c), 3
+    return {"x": rng.uniform(size=(n, d)), "g": rng.uniform(size=(n, d)), "w": spread(rng, c[:, 1], (d,)),
+            "b": c[:, 0], "lr": lr(rng, n)}
+
+
+def _gan_discriminator(x, g, w, b, lr):
+    a_real, a_fake = b + np.sum(w * x, axis=-1), b + np.sum(w * g, axis=-1)
+    d_real, d_fake = -sigmoid(-a_real), sigmoid(a_fake)
+    dw = d_real[:, None] * x + d_fake[:, None] * g
+    return {"a_real": a_real, "a_fake": a_fake, "D_real": sigmoid(a_real), "D_fake": sigmoid(a_fake),
+            "L_D": softplus(-a_real) + softplus(a_fake), "dL_D/da_real": d_real, "dL_D/da_fake": d_fake,
+            "dL_D/dw": dw, "dL_D/db": d_real + d_fake, "w_new": w - lr[:, None] * dw,
+            "b_new": b - lr * (d_real + d_fake)}
+
+
+module("gan_discriminator")((_gan_discriminator_inputs, _gan_discriminator))
+
+
+def _gan_generator_inputs(rng, c):
+    n, d, z = len(c), 3, 2
+    return {"z": rng.normal(size=(n, z)), "W_g": spread(rng, c[:, 1], (d, z)), "w": spread(rng, c[:, 2], (d,)),
+            "b": c[:, 0], "lr": lr(rng, n)}
+
+
+def _gan_generator(z, W_g, w, b, lr):
+    s_g = mv(W_g, z)
+    g = sigmoid(s_g)
+    a = b + np.sum(w * g, axis=-1)
+    d_ns = -sigmoid(-a)
+    dg = d_ns[:, None] * w
+    ds = dg * sigmoid_slope(s_g)
+    with np.errstate(over="ignore"):
+        ratio = np.exp(-a)  # beyond float64 for a < −709.8: +inf, as the true value
+    return {"s_g": s_g, "g": g, "a_fake": a, "D_fake": sigmoid(a), "L_sat": -softplus(a), "L_ns": softplus(-a),
+            "dL_sat/da_fake": -sigmoid(a), "dL_ns/da_fake": d_ns, "ratio": ratio, "dL_ns/dg": dg,
+            "dL_ns/ds_g": ds, "dL_ns/dW_g": outer(ds, z),
+            "dL_sat/dW_g": outer(-sigmoid(a)[:, None] * w * sigmoid_slope(s_g), z),
+            "W_g_new": W_g - lr[:, None, None] * outer(ds, z)}
+
+
+module("gan_generator")((_gan_generator_inputs, _gan_generator))
+
+
+def _bernoulli_entropy(theta):
+    high = theta > 0.5  # there θ − 1 and 1 − θ are exact
+    log_t = np.where(high, np.log1p(np.where(high, theta - 1, 0.0)), np.log(theta))
+    log_1mt = np.where(high, np.log(1 - theta), np.log1p(-theta))
+    h = -theta * log_t - (1 - theta) * log_1mt
+    return {"H": h, "H_bits": h / ln2(h), "dH/dtheta": log_1mt - log_t,
+            "curvature": -1 / (theta * (1 - theta)), "gap": ln2(h) - h}
+
+
+module("bernoulli_entropy")((lambda rng, c: {"theta": _probability(c[:, 0], 690.0)}, _bernoulli_entropy))
+
+
+def _cross_entropy_kl_inputs(rng, c):
+    return {"p": _distribution(rng, c[:, 0], 3, 575.0), "q": _distribution(rng, c[:, 1], 3, 575.0)}
+
+
+def _cross_entropy_kl(p, q):
+    lp, lq = np.log(p), np.log(q)
+    h, ce = -np.sum(p * lp, axis=-1), -np.sum(p * lq, axis=-1)
+    kl, kl_rev = np.sum(p * np.log(p / q), axis=-1), np.sum(q * np.log(q / p), axis=-1)  # exact where p ≈ q
+    return {"I": -lp, "H": h, "CE": ce, "KL": kl, "KL_rev": kl_rev, "asym": kl - kl_rev, "H_bits": h / ln2(h),
+            "CE_bits": ce / ln2(h), "KL_bits": kl / ln2(h), "dCE/dq": -p / q, "dKL/dq": -p / q}
+
+
+module("cross_entropy_kl")((_cross_entropy_kl_inputs, _cross_entropy_kl))
+
+
+def _jsd(p, q):
+    m = (p + q) / 2
+    jsd = np.sum(p * np.log(p / m), axis=-1) / 2 + np.sum(q * np.log(q / m), axis=-1) / 2
+    return {"m": m, "JSD": jsd, "JSD_bits": jsd / ln2(jsd), "gap": ln2(jsd) - jsd,
+            "dJSD/dp": np.log(p / m) / 2, "dJSD/dq": np.log(q / m) / 2}
+
+
+module("jsd")((_cross_entropy_kl_inputs, _jsd))
+
+
+def _elbo_inputs(rng, c):
+    return {"p_z": _distribution(rng, c[:, 0], 3, 275.0),
+            "lik": _probability(c[:, 1:2] * rng.uniform(-1, 1, size=(len(c), 3)), 275.0),
+            "q": _distribution(rng, c[:, 2], 3, 275.0)}
+
+
+def _elbo(p_z, lik, q):
+    joint = np.log(p_z) + np.log(lik)
+    log_px = lse(joint)
+    log_post = joint - log_px[:, None]
+    return {"p_x": np.sum(p_z * lik, axis=-1), "log_px": log_px, "post": np.exp(log_post),
+            "recon": np.sum(q * np.log(lik), axis=-1), "KL_prior": np.sum(q * np.log(q / p_z), axis=-1),
+            "ELBO": np.sum(q * (joint - np.log(q)), axis=-1), "KL_post": np.sum(q * np.log(q / np.exp(log_post)), axis=-1)}
+
+
+module("elbo")((_elbo_inputs, _elbo))
+
+
+def _gaussian_kl_inputs(rng, c):
+    n = len(c)
+    return {"mu_1": c[:, 0], "sigma_1": np.exp(rng.uniform(np.log(0.05), np.log(20), size=n)),
+            "mu_2": c[:, 1], "sigma_2": np.exp(rng.uniform(np.log(0.05), np.log(20), size=n))}
+
+
+def _gaussian_kl(mu_1, sigma_1, mu_2, sigma_2):
+    u = 2 * np.log(sigma_1 / sigma_2)
+    d = mu_1 - mu_2
+    return {"KL": (np.expm1(u) - u) / 2 + (d / sigma_2) ** 2 / 2, "dKL/dmu_1": d / sigma_2 ** 2,
+            "dKL/dsigma_1": sigma_1 / sigma_2 ** 2 - 1 / sigma_1, "dKL/dmu_2": -d / sigma_2 ** 2,
+            "dKL/dsigma_2": 1 / sigma_2 - (sigma_1 ** 2 + d ** 2) / sigma_2 ** 3}
+
+
+module("gaussian_kl")((_gaussian_kl_inputs, _gaussian_kl))
+
+
+def _vae_kl(mu, logvar):
+    with np.errstate(over="ignore"):  # e^{logvar} beyond float64 above 709.8: +inf, as the true value
+        em1 = np.expm1(logvar)
+        return {"KL": np.sum(em1 + mu ** 2 - logvar, axis=-1) / 2, "dKL/dmu": mu, "dKL/dlogvar": em1 / 2}
+
+
+module("vae_kl")((lambda rng, c: {"mu": c[:, 0:2], "logvar": c[:, 2:4]}, _vae_kl))
+
+
+def _nonzero_noise(rng, shape):
+    eps = rng.normal(size=shape)
+    return np.where(np.abs(eps) < 1e-3, 1e-3, eps)  # σ ε with σ = inf is defined only for ε ≠ 0
+
+
+def _vae_reparam_inputs(rng, c):
+    return {"mu": c[:, 0:2], "logvar": c[:, 2:4], "eps": _nonzero_noise(rng, (len(c), 2)), "y": c[:, 4:6]}
+
+
+def _vae_reparam(mu, logvar, eps, y):
+    with np.errstate(over="ignore"):  # σ = e^{logvar/2} and the loss beyond float64: +inf
+        sigma = np.exp(logvar / 2)
+        z = mu + sigma * eps
+        return {"sigma": sigma, "z": z, "L": np.sum((z - y) ** 2, axis=-1) / 2, "dL/dz": z - y, "dL/dmu": z - y,
+                "dL/dlogvar": (z - y) * sigma * eps / 2}
+
+
+module("vae_reparam")((_vae_reparam_inputs, _vae_reparam))
+
+
+def _vae_loss_inputs(rng, c):
+    n, d, z = len(c), 3, 2
+    x = rng.normal(size=(n, d))
+    unit = x / np.sum(x * x, axis=-1, keepdims=True)
+    return {"x": x, "W_mu": c[:, 0:2, None] * unit[:, None, :],
+            "W_logvar": np.minimum(c[:, 2:4], 500.0)[..., None] * unit[:, None, :],
+            "W_dec": rng.normal(size=(n, d, z)), "eps": rng.normal(size=(n, z))}
+
+
+def _vae_loss(x, W_mu, W_logvar, W_dec, eps):
+    mu, logvar = mv(W_mu, x), mv(W_logvar, x)
+    sigma = np.exp(logvar / 2)
+    z = mu + sigma * eps
+    x_hat = mv(W_dec, z)
+    rec = np.sum((x_hat - x) ** 2, axis=-1) / 2
+    kl = np.sum(np.expm1(logvar) + mu ** 2 - logvar, axis=-1) / 2
+    dz = mvt(W_dec, x_hat - x)
+    dlogvar = dz * sigma * eps / 2 + np.expm1(logvar) / 2
+    return {"mu": mu, "logvar": logvar, "sigma": sigma, "z": z, "x_hat": x_hat, "rec": rec, "KL": kl, "L": rec + kl,
+            "dL/dx_hat": x_hat - x, "dL/dW_dec": outer(x_hat - x, z), "dL/dz": dz, "dL/dmu": dz + mu,
+            "dL/dlogvar": dlogvar, "dL/dW_mu": outer(dz + mu, x), "dL/dW_logvar": outer(dlogvar, x)}
+
+
+module("vae_loss")((_vae_loss_inputs, _vae_loss))
+
+
+def _linear_mse_inputs(rng, c):
+    n, d = len(c), 3
+    return {"x": rng.normal(size=(n, d)), "w": spread(rng, c[:, 1], (d,)), "b": c[:, 0], "y": c[:, 2]}
+
+
+def _linear_mse(x, w, b, y):
+    y_hat = b + np.sum(w * x, axis=-1)
+    e = y_hat - y
+    return {"y_hat": y_hat, "L": e ** 2 / 2, "dL/dy_hat": e, "dL/dw": e[:, None] * x, "dL/db": e, "delta": -e}
+
+
+module("linear_mse")((_linear_mse_inputs, _linear_mse))
+
+
+def _linreg_inputs(rng, c):
+    n, m = len(c), 4
+    w = np.where(c[:, 1] == 0, 1e-3, c[:, 1]) / 100
+    return {"x": rng.normal(size=(n, m)), "y": c[:, 2:3] * rng.uniform(-1, 1, size=(n, m)), "w": w, "b": c[:, 0],
+            "lr": lr(rng, n), "lam": rng.uniform(0.05, 1.0, size=n)}
+
+
+def _linreg(penalty, slope):
+    def reference(x, y, w, b, lr, lam):
+        m = x.shape[-1]
+        y_hat = w[:, None] * x + b[:, None]
+        e = y_hat - y
+        de_dw = 2 * np.sum(x * e, axis=-1) / m
+        dl_dw = de_dw + lam * slope(w)
+        dl_db = 2 * np.sum(e, axis=-1) / m
+        err = np.sum(e ** 2, axis=-1) / m
+        out = {"y_hat": y_hat, "E": err, "R": lam * penalty(w), "L": err + lam * penalty(w), "dL/dw": dl_dw,
+               "dL/db": dl_db, "w_new": w - lr * dl_dw, "b_new": b - lr * dl_db}
+        return out | ({"dE/dw": de_dw} if penalty is np.square else {})
+    return reference
+
+
+module("l1_linreg")((_linreg_inputs, _linreg(np.abs, np.sign)))
+module("l2_linreg")((_linreg_inputs, _linreg(np.square, lambda w: 2 * w)))
+
+
+def _chain_inputs(rng, c):
+    x = rng.uniform(0.2, 2.0, size=len(c)) * rng.choice([-1.0, 1.0], size=len(c))
+    return {"x": x, "y": rng.uniform(size=len(c)), "w_1": c[:, 0] / x, "w_2": c[:, 1] * rng.uniform(1, 2, len(c)),
+            "w_3": c[:, 2] * rng.uniform(1, 2, len(c))}
+
+
+def _chain(residual):
+    def reference(x, y, w_1, w_2, w_3):
+        s_1 = w_1 * x
+        a_1 = sigmoid(s_1)
+        s_2 = a_1 * w_2
+        f_2 = sigmoid(s_2)
+        a_2 = a_1 + f_2 if residual else f_2
+        s_3 = a_2 * w_3
+        y_hat = sigmoid(s_3)
+        dy = 2 * (y_hat - y)
+        ds_3 = dy * sigmoid_slope(s_3)
+        da_2 = ds_3 * w_3
+        ds_2 = da_2 * sigmoid_slope(s_2)
+        da_1 = ds_2 * w_2 + (da_2 if residual else 0)
+        ds_1 = da_1 * sigmoid_slope(s_1)
+        out = {"s_1": s_1, "a_1": a_1, "s_2": s_2, "a_2": a_2, "s_3": s_3, "y_hat": y_hat, "L": (y_hat - y) ** 2,
+               "dL/dy_hat": dy, "dL/ds_3": ds_3, "dL/dw_3": ds_3 * a_2, "dL/da_2": da_2, "dL/ds_2": ds_2,
+               "dL/dw_2": ds_2 * a_1, "dL/da_1": da_1, "dL/ds_1": ds_1, "dL/dw_1": ds_1 * x, "dL/dx": ds_1 * w_1}
+        return out | ({"F_2": f_2} if residual else {})
+    return reference
+
+
+module("deep_chain")((_chain_inputs, _chain(False)))
+module("residual_chain")((_chain_inputs, _chain(True)))
+
+
+def _deep_chain_loop_inputs(rng, c):
+    n, t = len(c), 3
+    return {"w": c[:, :t], "x": rng.uniform(-2, 2, size=n), "k": rng.uniform(-1, 1, size=(n, t)),
+            "y": rng.uniform(-1, 2, size=n)}
+
+
+def _deep_chain_loop(w, x, k, y):
+    steps = w.shape[1]
+    a, before, s, after = x, [], [], []
+    for t in range(steps):
+        before.append(a)
+        s.append(a * w[:, t])
+        a = sigmoid(s[-1]) + a * k[:, t]
+        after.append(a)
+    a_steps = np.stack(after, axis=1)
+    da = 2 * (a - y)
+    da_steps, dw_steps = [None] * steps, [None] * steps
+    for t in reversed(range(steps)):
+        da_steps[t] = da
+        ds = da * sigmoid_slope(s[t])
+        dw_steps[t] = before[t] * ds
+        da = da * k[:, t] + ds * w[:, t]
+    return {"y_hat": a, "L": (a - y) ** 2, "a": a_steps, "dL/da": np.stack(da_steps, axis=1),
+            "dL/dw": np.stack(dw_steps, axis=1), "dL/dx": da}
+
+
+module("deep_chain_loop")((_deep_chain_loop_inputs, _deep_chain_loop))
+
+
+def _autoencoder_inputs(rng, c):
+    n, d, h = len(c), 3, 2
+    return {"x": rng.uniform(size=(n, d)), "W_enc": spread(rng, c[:, 0], (h, d)),
+            "W_dec": spread(rng, c[:, 1], (d, h)), "lr": lr(rng, n)}
+
+
+def _autoencoder(x, W_enc, W_dec, lr):
+    d = x.shape[-1]
+    s_enc = mv(W_enc, x)
+    z = sigmoid(s_enc)
+    s_dec = mv(W_dec, z)
+    x_hat = sigmoid(s_dec)
+    dx_hat = 2 * (x_hat - x) / d
+    ds_dec = dx_hat * sigmoid_slope(s_dec)
+    dz = mvt(W_dec, ds_dec)
+    ds_enc = dz * sigmoid_slope(s_enc)
+    return {"s_enc": s_enc, "z": z, "s_dec": s_dec, "x_hat": x_hat, "L": np.sum((x_hat - x) ** 2, axis=-1) / d,
+            "dL/dx_hat": dx_hat, "dL/ds_dec": ds_dec, "dL/dW_dec": outer(ds_dec, z), "dL/dz": dz,
+            "dL/ds_enc": ds_enc, "dL/dW_enc": outer(ds_enc, x),
+            "W_dec_new": W_dec - lr[:, None, None] * outer(ds_dec, z),
+            "W_enc_new": W_enc - lr[:, None, None] * outer(ds_enc, x)}
+
+
+module("autoencoder")((_autoencoder_inputs, _autoencoder))
+
+
+def _attention_inputs(rng, c):
+    n, t, d = len(c), 3, 2
+    return {"h_enc": rng.normal(size=(n, t, d)), "h_dec": spread(rng, c[:, 0], (d,)), "g": rng.normal(size=(n, d))}
+
+
+def _attention(h_enc, h_dec, g):
+    e = mv(h_enc, h_dec)
+    alpha = softmax(e)
+    dalpha = mv(h_enc, g)
+    de = alpha * (dalpha - np.sum(alpha * dalpha, axis=-1, keepdims=True))
+    return {"e": e, "alpha": alpha, "c": mvt(h_enc, alpha), "L": np.sum(mvt(h_enc, alpha) * g, axis=-1),
+            "dL/dalpha": dalpha, "dL/de": de, "dL/dh_dec": mvt(h_enc, de),
+            "dL/dh_enc": outer(alpha, g) + outer(de, h_dec)}
+
+
+module("attention")((_attention_inputs, _attention))
+
+
+# the four heads of the MLP: (outputs K, target, head function of s_3 and y -> (y_hat, L))
+_MLP_HEADS = {
+    "mlp_backprop": (3, lambda rng, n, k: one_hot(rng, n, k),
+                     lambda s, y: (softmax(s), lse(s) - np.sum(s * y, axis=-1))),
+    "mlp_backprop_binary": (1, lambda rng, n, k: unit_target(rng, (n, k)), lambda s, y: (sigmoid(s), np.sum(_bce_head(s, y), axis=-1))),
+    "mlp_backprop_multilabel": (3, lambda rng, n, k: unit_target(rng, (n, k)), lambda s, y: (sigmoid(s), np.sum(_bce_head(s, y), axis=-1))),
+    "mlp_backprop_regression": (3, lambda rng, n, k: rng.uniform(-1, 1, (n, k)) * 100,
+                                lambda s, y: (s, np.sum((s - y) ** 2, axis=-1) / 2)),
+}
+
+
+def _mlp(name):
+    k, target, head = _MLP_HEADS[name]
+
+    def inputs(rng, c):
+        n, d, h1, h2 = len(c), 3, 2, 2
+        return {"x": rng.normal(size=(n, d)), "y": target(rng, n, k),
+                "W_1": spread(rng, c[:, 0], (h1, d)), "b_1": c[:, 1:2] * rng.uniform(-1, 1, (n, h1)),
+                "W_2": spread(rng, c[:, 2], (h2, h1)), "b_2": c[:, 3:4] * rng.uniform(-1, 1, (n, h2)),
+                "W_3": spread(rng, c[:, 4], (k, h2)), "b_3": c[:, 5:6] * rng.uniform(-1, 1, (n, k)),
+                "lr": lr(rng, n)}
+
+    def reference(x, y, W_1, b_1, W_2, b_2, W_3, b_3, lr):
+        s_1 = b_1 + mv(W_1, x)
+        z_1 = sigmoid(s_1)
+        s_2 = b_2 + mv(W_2, z_1)
+        z_2 = sigmoid(s_2)
+        s_3 = b_3 + mv(W_3, z_2)
+        y_hat, loss = head(s_3, y)
+        ds = {3: y_hat - y}
+        ds[2] = sigmoid_slope(s_2) * mvt(W_3, ds[3])
+        ds[1] = sigmoid_slope(s_1) * mvt(W_2, ds[2])
+        inputs_of = {1: x, 2: z_1, 3: z_2}
+        weights, biases = {1: W_1, 2: W_2, 3: W_3}, {1: b_1, 2: b_2, 3: b_3}
+        out = {"s_1": s_1, "z_1": z_1, "s_2": s_2, "z_2": z_2, "s_3": s_3, "y_hat": y_hat, "L": loss}
+        for l in (3, 2, 1):
+            dw = outer(ds[l], inputs_of[l])
+            out |= {f"dL/ds_{l}": ds[l], f"dL/dW_{l}": dw, f"dL/db_{l}": ds[l],
+                    f"W_{l}_new": weights[l] - lr[:, None, None] * dw, f"b_{l}_new": biases[l] - lr[:, None] * ds[l],
+                    f"delta_{l}": -ds[l], f"dW_{l}": -lr[:, None, None] * dw, f"db_{l}": -lr[:, None] * ds[l]}
+        return out
+
+    return inputs, reference
+
+
+for _name in _MLP_HEADS:
+    module(_name)(_mlp(_name))
+
+
+def _rnn_weights(rng, c, d=2, h=2, k=3):
+    n = len(c)
+    return {"h_0": rng.uniform(-1, 1, size=(n, h)), "U": spread(rng, c[:, 0], (h, d)),
+            "W": spread(rng, c[:, 1], (h, h)), "V": spread(rng, c[:, 2], (k, h))}
+
+
+def _rnn_forward(x, h_prev, U, W, V, y):
+    s = mv(U, x) + mv(W, h_prev)
+    h = np.tanh(s)
+    o = mv(V, h)
+    return s, h, o, softmax(o), lse(o) - np.sum(o * y, axis=-1)
+
+
+def _rnn_bptt_inputs(rng, c):
+    n = len(c)
+    return {"x_1": rng.normal(size=(n, 2)), "x_2": rng.normal(size=(n, 2)), **_rnn_weights(rng, c),
+            "y_1": one_hot(rng, n, 3), "y_2": one_hot(rng, n, 3)}
+
+
+def _rnn_bptt(x_1, x_2, h_0, U, W, V, y_1, y_2):
+    s_1, h_1, o_1, p_1, l_1 = _rnn_forward(x_1, h_0, U, W, V, y_1)
+    s_2, h_2, o_2, p_2, l_2 = _rnn_forward(x_2, h_1, U, W, V, y_2)
+    do_2, do_1 = p_2 - y_2, p_1 - y_1
+    dh_2 = mvt(V, do_2)
+    ds_2 = dh_2 * tanh_slope(s_2)
+    dh_1 = mvt(V, do_1) + mvt(W, ds_2)
+    ds_1 = dh_1 * tanh_slope(s_1)
+    return {"s_1": s_1, "h_1": h_1, "o_1": o_1, "y_hat_1": p_1, "L_1": l_1, "s_2": s_2, "h_2": h_2, "o_2": o_2,
+            "y_hat_2": p_2, "L_2": l_2, "L": l_1 + l_2, "dL/do_2": do_2, "dL/dh_2": dh_2, "dL/ds_2": ds_2,
+            "dL/do_1": do_1, "dL/dh_1": dh_1, "dL/ds_1": ds_1, "dL/dV": outer(do_1, h_1) + outer(do_2, h_2),
+            "dL/dW": outer(ds_1, h_0) + outer(ds_2, h_1), "dL/dU": outer(ds_1, x_1) + outer(ds_2, x_2),
+            "dL/dh_0": mvt(W, ds_1)}
+
+
+module("rnn_bptt")((_rnn_bptt_inputs, _rnn_bptt))
+
+
+def _rnn_bptt_loop_inputs(rng, c):
+    n, t = len(c), 3
+    return {"x": rng.normal(size=(n, t, 2)), **_rnn_weights(rng, c),
+            "y": np.stack([one_hot(rng, n, 3) for _ in range(t)], axis=1)}
+
+
+def _rnn_bptt_loop(x, h_0, U, W, V, y):
+    steps = x.shape[1]
+    h, forward = h_0, []
+    for t in range(steps):
+        forward.append((h,) + _rnn_forward(x[:, t], h, U, W, V, y[:, t]))
+        h = forward[-1][2]
+    grads = {"dL/dU": 0.0, "dL/dW": 0.0, "dL/dV": 0.0}
+    dh_steps, ds_steps, dx_steps = [None] * steps, [None] * steps, [None] * steps
+    dh_next = np.zeros_like(h_0)
+    for t in reversed(range(steps)):
+        h_prev, s, h, o, p, _ = forward[t]
+        do = p - y[:, t]
+        dh = dh_next + mvt(V, do)
+        ds = dh * tanh_slope(s)
+        grads["dL/dV"] = grads["dL/dV"] + outer(do, h)
+        grads["dL/dW"] = grads["dL/dW"] + outer(ds, h_prev)
+        grads["dL/dU"] = grads["dL/dU"] + outer(ds, x[:, t])
+        dh_steps[t], ds_steps[t], dx_steps[t] = dh, ds, mvt(U, ds)
+        dh_next = mvt(W, ds)
+    return {"L": sum(f[5] for f in forward), **grads, "h": np.stack([f[2] for f in forward], axis=1),
+            "y_hat": np.stack([f[4] for f in forward], axis=1), "dL/dh": np.stack(dh_steps, axis=1),
+            "dL/ds": np.stack(ds_steps, axis=1), "dL/dx": np.stack(dx_steps, axis=1), "dL/dh_0": dh_next}
+
+
+module("rnn_bptt_loop")((_rnn_bptt_loop_inputs, _rnn_bptt_loop))
+
+GATES = ("f", "i", "c", "o")
+
+
+def _lstm_weights(rng, c, d=2, h=2, k=3):
+    n = len(c)
+    out = {}
+    for j, g in enumerate(GATES):
+        out[f"W_{g}"] = spread(rng, c[:, j], (h, h + d))
+        out[f"b_{g}"] = c[:, (j + 1) % COLUMNS, None] * rng.uniform(-1, 1, size=(n, h))
+    return out | {"W_y": spread(rng, c[:, 4], (k, h))}
+
+
+def _lstm_cell(x, h_prev, C_prev, y, w, dh_next, dC_next):
+    """One LSTM step forward and backward: every quantity of the lstm_step / lstm_bptt rules."""
+    hs = h_prev.shape[-1]
+    z = np.concatenate([h_prev, x], axis=-1)
+    s = {g: w[f"b_{g}"] + mv(w[f"W_{g}"], z) for g in GATES}
+    f, i, o, c_tilde = sigmoid(s["f"]), sigmoid(s["i"]), sigmoid(s["o"]), np.tanh(s["c"])
+    C = f * C_prev + i * c_tilde
+    h = o * np.tanh(C)
+    g = mv(w["W_y"], h)
+    y_hat = softmax(g)
+    l_step = lse(g) - np.sum(g * y, axis=-1)
+    dg = y_hat - y
+    dh = mvt(w["W_y"], dg) + dh_next
+    do = dh * np.tanh(C)
+    dC = dh * o * tanh_slope(C) + dC_next
+    dgate = {"f": dC * C_prev, "i": dC * c_tilde, "c": dC * i, "o": do}
+    ds = {g_: dgate[g_] * (tanh_slope(s[g_]) if g_ == "c" else sigmoid_slope(s[g_])) for g_ in GATES}
+    dz = sum(mvt(w[f"W_{g_}"], ds[g_]) for g_ in GATES)
+    out = {"z": z, **{f"s_{g_}": s[g_] for g_ in GATES}, "f": f, "i": i, "C_tilde": c_tilde, "o": o, "C": C, "h": h,
+           "g": g, "y_hat": y_hat, "L": l_step + np.sum(dh_next * h, axis=-1) + np.sum(dC_next * C, axis=-1),
+           "dL/dg": dg, "dL/dW_y": outer(dg, h), "dL/dh": dh, "dL/do": do, "dL/dC": dC, "dL/df": dgate["f"],
+           "dL/di": dgate["i"], "dL/dC_tilde": dgate["c"], "dL/dz": dz, "dL/dh_prev": dz[:, :hs],
+           "dL/dC_prev": dC * f, "dL/dx": dz[:, hs:], "L_step": l_step}
+    for g_ in GATES:
+        out |= {f"dL/ds_{g_}": ds[g_], f"dL/dW_{g_}": outer(ds[g_], z), f"dL/db_{g_}": ds[g_]}
+    return out
+
+
+def _lstm_inputs(rng, c, cell):
+    n, h = len(c), 2
+    out = {"x": rng.normal(size=(n, 2)), "h_prev": rng.uniform(-1, 1, size=(n, h)),
+           "C_prev": c[:, 5:6] * rng.uniform(-1, 1, size=(n, h)), **_lstm_weights(rng, c), "y": one_hot(rng, n, 3)}
+    if cell:
+        out |= {"dh_next": rng.normal(size=(n, h)), "dC_next": rng.normal(size=(n, h))}
+    return out
+
+
+def _lstm_step(x, h_prev, C_prev, y, **w):
+    out = _lstm_cell(x, h_prev, C_prev, y, w, 0.0, 0.0)
+    del out["L_step"]
+    return out
+
+
+def _lstm_bptt(x, h_prev, C_prev, y, dh_next, dC_next, **w):
+    return _lstm_cell(x, h_prev, C_prev, y, w, dh_next, dC_next)
+
+
+module("lstm_step")((lambda rng, c: _lstm_inputs(rng, c, False), _lstm_step))
+module("lstm_bptt")((lambda rng, c: _lstm_inputs(rng, c, True), _lstm_bptt))
+
+
+def _lstm_bptt_loop_inputs(rng, c):
+    n, t, h = len(c), 3, 2
+    return {"x": rng.normal(size=(n, t, 2)), "h_0": rng.uniform(-1, 1, size=(n, h)),
+            "C_0": c[:, 5:6] * rng.uniform(-1, 1, size=(n, h)), **_lstm_weights(rng, c),
+            "y": np.stack([one_hot(rng, n, 3) for _ in range(t)], axis=1)}
+
+
+def _lstm_bptt_loop(x, h_0, C_0, y, **w):
+    steps = x.shape[1]
+    states, h, C = [], h_0, C_0
+    for t in range(steps):
+        states.append((h, C))
+        step = _lstm_cell(x[:, t], h, C, y[:, t], w, 0.0, 0.0)
+        h, C = step["h"], step["C"]
+    dh_next, dC_next = np.zeros_like(h_0), np.zeros_like(C_0)
+    cells = [None] * steps
+    for t in reversed(range(steps)):
+        cells[t] = _lstm_cell(x[:, t], *states[t], y[:, t], w, dh_next, dC_next)
+        dh_next, dC_next = cells[t]["dL/dh_prev"], cells[t]["dL/dC_prev"]
+    summed = ["dL/dW_y"] + [f"dL/dW_{g}" for g in ("o", "f", "i", "c")] + [f"dL/db_{g}" for g in ("o", "f", "i", "c")]
+    stacked = ("h", "C", "f", "y_hat", "dL/dh", "dL/dC", "dL/dx")
+    return {"L": sum(cell["L_step"] for cell in cells), **{q: sum(cell[q] for cell in cells) for q in summed},
+            **{q: np.stack([cell[q] for cell in cells], axis=1) for q in stacked},
+            "dL/dh_0": dh_next, "dL/dC_0": dC_next}
+
+
+module("lstm_bptt_loop")((_lstm_bptt_loop_inputs, _lstm_bptt_loop))
+
+
+# -- running a module and comparing -------------------------------------------------------------
+
+
+def _generated(name):
+    return getattr(importlib.import_module(f"derive.numpy.{name}"), name)
+
+
+def _strictly(function, inputs, *, overflow_allowed=False):
+    """Call with float64 errors raised (underflow excepted; overflow too where the true value
+    itself overflows) and every warning an error."""
+    with np.errstate(all="raise", under="ignore", over="ignore" if overflow_allowed else "raise"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return function(**inputs)
+
+
+def _reference(name, inputs):
+    """The true value of every output, as float64 (±inf where it is beyond float64), and the error
+    of a float64 evaluation of the same reference formulas: per example, the largest over the
+    output's components (the rounding that a straightforward float64 program cannot avoid)."""
+    with np.errstate(all="raise", under="ignore"):
+        true = REFERENCE[name](**{k: np.asarray(v, dtype=TRUE) for k, v in inputs.items()})
+    with np.errstate(all="ignore"):
+        plain = REFERENCE[name](**inputs)
+        values, errors = {}, {}
+        for key, value in true.items():
+            value = np.asarray(value, dtype=TRUE)
+            assert not np.isnan(value).any(), f"{name}: the reference of {key} is NaN (inputs out of its range)"
+            values[key] = value.astype(np.float64)
+            if TRUE is np.float64:  # no extended precision: 1e-13 of the largest |value| in the batch
+                finite = np.isfinite(value)
+                errors[key] = np.full(len(value), 1e-13 * np.max(np.abs(value[finite]), initial=0.0) / SLACK)
+                continue
+            error = np.abs(np.asarray(plain[key], dtype=TRUE) - value)
+            error = np.where(np.isfinite(error), error, 0.0).astype(np.float64)  # no credit where float64 overflows
+            errors[key] = error.reshape(len(error), -1).max(axis=1)
+    return values, errors
+
+
+def _rows(inputs, keep):
+    return {k: v[keep] for k, v in inputs.items()}
+
+
+def _describe(inputs, example) -> str:
+    return ", ".join(f"{k}={np.array2string(np.asarray(v[example]), precision=17)}" for k, v in inputs.items())
+
+
+def check_module(name, scales, seed):
+    rng = np.random.default_rng(seed)
+    with np.errstate(all="raise", under="ignore"):
+        inputs = BUILD[name](rng, np.asarray(scales, dtype=float))
+    reference, errors = _reference(name, inputs)
+    overflows = np.zeros(len(scales), dtype=bool)  # the examples where a true value exceeds float64
+    for value in reference.values():
+        overflows |= np.isinf(value).reshape(len(scales), -1).any(axis=1)
+    function = _generated(name)
+    for allowed, rows in ((False, ~overflows), (True, overflows)):
+        if not rows.any():
+            continue
+        part = _rows(inputs, rows)
+        try:
+            out = _strictly(function, part, overflow_allowed=allowed)
+        except (FloatingPointError, RuntimeWarning) as error:
+            raise AssertionError(f"{name}: {error} (batch of {rows.sum()} examples with scales "
+                                 f"{np.asarray(scales)[rows][:4].tolist()}...)") from None
+        want = _rows(reference, rows)
+        assert set(out) == set(want), f"{name}: outputs {sorted(set(out) ^ set(want))} not matched by the reference"
+        for key, expected in want.items():
+            _compare(name, key, np.asarray(out[key], dtype=float), expected, errors[key][rows], part)
+
+
+def _compare(name, key, got, want, rounding, inputs):
+    """``got`` against the true ``want``: the same infinities, finite where it is finite, and within
+    RTOL of it, or ``SLACK`` times the ``rounding`` of a float64 evaluation of the reference, or ATOL
+    of the output's largest component (at least 1), per example."""
+    assert got.shape == want.shape, f"{name}: {key} has shape {got.shape}, the reference {want.shape}"
+    finite = np.isfinite(want)
+    wrong = np.isfinite(got) != finite
+    wrong |= ~finite & (got != want)  # ±inf: the same infinity
+    error = np.abs(np.where(finite, got, 0) - np.where(finite, want, 0))
+    per_example = (-1,) + (1,) * (want.ndim - 1)
+    size = np.maximum(np.abs(np.where(finite, want, 0)).reshape(len(want), -1).max(axis=1, initial=0.0), 1.0)
+    allowed = RTOL * np.abs(np.where(finite, want, 0)) + SLACK * rounding.reshape(per_example) \
+        + ATOL * size.reshape(per_example) + TINY
+    wrong |= error > allowed
+    if wrong.any():
+        example = int(np.argwhere(wrong.reshape(len(wrong), -1).any(axis=1))[0, 0])
+        raise AssertionError(f"{name}: {key} = {got[example]!r}, expected {want[example]!r} (a float64 evaluation "
+                             f"of the reference is off by {rounding[example]:.3g}) at {_describe(inputs, example)}")
+
+
+# -- the tests ----------------------------------------------------------------------------------
+
+
+def test_every_module_is_covered():
+    """Every module of derive.numpy has a builder and a reference here: none is left out."""
+    assert sorted(BUILD) == MODULES == sorted(REFERENCE)
+
+
+def _corner_grid() -> np.ndarray:
+    """Every pair of corners for the first two scales, the others the corners rolled."""
+    pairs = np.array(list(itertools.product(CORNERS, repeat=2)))
+    columns = [pairs[:, 0], pairs[:, 1]] + [np.roll(pairs[:, j % 2], 3 * j + 1) for j in range(2, COLUMNS)]
+    return np.stack(columns, axis=1)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_corners(name):
+    check_module(name, _corner_grid(), seed=0)
+
+
+LOGITS = st.one_of(st.sampled_from(CORNERS), st.floats(-1e4, 1e4, allow_nan=False, allow_subnormal=False))
+
+
+@pytest.mark.parametrize("name", MODULES)
+@settings(max_examples=30, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(scales=arrays(np.float64, (6, COLUMNS), elements=LOGITS), seed=st.integers(0, 2 ** 32 - 1))
+def test_random_extremes(name, scales, seed):
+    check_module(name, scales, seed)
+
+
+# -- a few scalar points against the definitions as written, at 4400 digits ----------------------
+
+mpmath_points = [(s, y) for s in (-1e4, -800.0, -40.0, 40.0, 800.0, 1e4) for y in (0.0, 1.0, 0.3)]
+
+
+def _exact_sigmoid_head(s: float, y: float) -> dict:
+    """ŷ = σ(s), the cross-entropy −y log ŷ − (1 − y) log(1 − ŷ) and the squared error, literally."""
+    with mpmath.workdps(4400):
+        s_, y_ = mpmath.mpf(s), mpmath.mpf(y)
+        y_hat = 1 / (1 + mpmath.exp(-s_))
+        return {"y_hat": float(y_hat), "L_ce": float(-y_ * mpmath.log(y_hat) - (1 - y_) * mpmath.log(1 - y_hat)),
+                "L_mse": float((y_hat - y_) ** 2 / 2), "dL_ce/ds": float(y_hat - y_),
+                "dL_mse/ds": float((y_hat - y_) * y_hat * (1 - y_hat)), "ratio": float(y_hat * (1 - y_hat))}
+
+
+def test_ce_vs_mse_and_perceptron_against_the_definitions():
+    s = np.array([p[0] for p in mpmath_points])
+    y = np.array([p[1] for p in mpmath_points])
+    ours = _strictly(_generated("ce_vs_mse"), {"s": s, "y": y})
+    perceptron = _strictly(_generated("perceptron"), {"x": s[:, None], "w": np.ones((len(s), 1)), "y": y,
+                                                       "lr": np.full(len(s), 0.1)})
+    reference = _reference("ce_vs_mse", {"s": s, "y": y})[0]
+    for n, (s_n, y_n) in enumerate(mpmath_points):
+        exact = _exact_sigmoid_head(s_n, y_n)
+        for key, value in exact.items():
+            # differences below float64's resolution of terms of order 1 (σ(40) − 1) are rounding
+            assert ours[key][n] == pytest.approx(value, rel=1e-12, abs=1e-16), (key, s_n, y_n)
+            assert reference[key][n] == pytest.approx(value, rel=1e-12, abs=1e-16), (key, s_n, y_n)
+        assert perceptron["E"][n] == pytest.approx(exact["L_ce"], rel=1e-12, abs=1e-300), (s_n, y_n)
+        assert perceptron["dE/ds"][n] == pytest.approx(exact["dL_ce/ds"], rel=1e-12, abs=1e-16), (s_n, y_n)
+
+
+# -- the generator's rewrites are identities --------------------------------------------------------
+
+
+@pytest.mark.parametrize("unstable, stable", IDENTITIES, ids=lambda e: str(e))
+def test_every_rewrite_of_the_generator_is_an_identity(unstable, stable):
+    """Each equation that derive/codegen/stable.py substitutes, proven by SymPy for every real
+    value of its variable: for t > 0 and t < 0 apart where |t| appears (and at 0 by continuity,
+    checked in numbers)."""
+    difference = to_elementary(unstable - stable).replace(lambda n: isinstance(n, log1p),
+                                                          lambda n: sp.log(1 + n.args[0]))
+    if difference == 0:  # log1p(u) is log(1 + u) by definition
+        return
+    (variable,) = difference.free_symbols
+    positive = sp.Symbol("p", positive=True)
+    for sign in (1, -1) if difference.has(sp.Abs) else (1,):
+        case = difference.subs(variable, sign * positive) if difference.has(sp.Abs) else difference
+        case = sp.simplify(sp.expand_log(case, force=True))
+        assert case == 0 or sp.simplify(case.rewrite(sp.exp)) == 0, (sign, case)
+    for value in (sp.Rational(-7, 2), sp.Rational(-1, 4), 0, sp.Rational(3, 4), 2):
+        assert abs(complex(difference.subs(variable, value).evalf(30))) < 1e-25
