@@ -656,7 +656,7 @@ def _rnn_bptt_loop(x, h_0, U, W, V, y):
     dh_steps, ds_steps, dx_steps = [None] * steps, [None] * steps, [None] * steps
     dh_next = np.zeros_like(h_0)
     for t in reversed(range(steps)):
-        h_prev, s, h, o, p, _ = forward[t]
+        h_prev, s, h, _o, p, _ = forward[t]
         do = p - y[:, t]
         dh = dh_next + mvt(V, do)
         ds = dh * tanh_slope(s)

@@ -59,3 +59,26 @@ def test_stable_forms_write_out_their_helpers():
     # expm1 of the helper stays expm1: the helper is printed, not substituted and re-simplified
     assert any(line.startswith("computed stably as: expm1(2*log(sigma_1/sigma_2))/2")
                for line in _lines("gaussian_kl"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("name", sorted(rules()))
+def test_markdown_inputs_are_described_with_bracketed_shapes(name, lang):
+    """Every column of the inputs table has a heading and every input a meaning; a size that is a
+    sum reads H × (D + H), never H × D + H."""
+    page = render(get_rule(name), "markdown", lang=lang).splitlines()
+    start = page.index(f"## {'Inputs' if lang == 'en' else '입력'}") + 2
+    header, rows = page[start], []
+    for line in page[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip("|"))])
+    assert all(cell.strip() for cell in header.strip("|").split("|")), header
+    assert rows and all(len(row) == 3 and all(row) for row in rows), rows
+    assert not [row[1] for row in rows if re.search(r"\w [+-] \w", row[1]) and "(" not in row[1]]
+
+
+def test_a_sum_of_sizes_is_bracketed_and_a_bar_escaped():
+    page = render(get_rule("lstm_step"), "markdown")
+    assert "| $W_{f}$ (`W_f`) | H × (D + H) | forget gate weights on [h_prev; x] |" in page
+    assert r"| $q$ (`q`) | K | the encoder's q(z\|x) |" in render(get_rule("elbo"), "markdown")

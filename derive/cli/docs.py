@@ -1,5 +1,6 @@
 """``derive docs [--out DIR]``: the derivation pages (Markdown with KaTeX math, English
-and Korean), the LaTeX of every rule, and the figures."""
+and Korean), the LaTeX of every rule (a fragment each, and one document per language,
+``derive.tex`` and ``ko/derive.tex``, that pdflatex compiles), and the figures."""
 
 from __future__ import annotations
 
@@ -44,10 +45,29 @@ def _pages(name: str) -> dict[str, str]:
         f"rules/{name}.md": render(rule, "markdown", report, "en"),
         f"ko/rules/{name}.md": render(rule, "markdown", report, "ko"),
         f"latex/{name}.tex": render(rule, "latex", report, "en"),
+        f"ko/latex/{name}.tex": render(rule, "latex", report, "ko"),
     }
 
 
-def _index(names, figures, lang: str) -> str:
+def write_latex_documents(out: Path) -> list[Path]:
+    """``derive.tex`` and ``ko/derive.tex``: every rule's fragment under ``latex/`` (those
+    written now and those already there, as ``--rule`` writes only some), in the rules' order."""
+    from derive.printing.latex_document import latex_document
+
+    written = []
+    for lang, folder in (("en", out), ("ko", out / "ko")):
+        fragments = {name: folder / "latex" / f"{name}.tex" for name in rules()}
+        pages = {name: path.read_text(encoding="utf-8") for name, path in fragments.items() if path.is_file()}
+        if pages:
+            path = folder / "derive.tex"
+            path.write_text(latex_document(pages, lang), encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def _index(names, figures, lang: str, guide: bool = False) -> str:
+    """The list of rules (``names``: every rule with a page in the folder), the LaTeX document
+    (and, with ``guide``, a link to latex.md, which docs/ has) and the figures."""
     from derive.printing.i18n import rule_text
 
     title = "# derive: the rules" if lang == "en" else "# derive: 규칙 목록"
@@ -55,6 +75,13 @@ def _index(names, figures, lang: str) -> str:
     for name in names:
         rule = get_rule(name)
         lines.append(f"- [`{name}`](rules/{name}.md): {rule_text(rule, 'title', lang)}")
+    if lang == "en":
+        how = "; [how it is made and compiled](latex.md)" if guide else ""
+        latex = f"The LaTeX of every derivation in one document: [derive.tex](derive.tex) (pdflatex{how})."
+    else:
+        how = "; [만들고 컴파일하는 방법](../latex.md)" if guide else ""
+        latex = f"모든 유도를 담은 LaTeX 문서: [derive.tex](derive.tex) (pdflatex와 kotex{how})."
+    lines += ["", latex]
     lines += ["", "## Figures" if lang == "en" else "## 그림", ""]
     prefix = "" if lang == "en" else "../"
     lines += [f"![{p.stem}]({prefix}figures/{p.name})" for p in sorted(figures)]
@@ -95,9 +122,12 @@ def run(args) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
             written += 1
+    written += len(write_latex_documents(out))
     figures = write_figures(out)
-    (out / "index.md").write_text(_index(names, figures, "en"), encoding="utf-8")
+    listed = [name for name in rules() if (out / "rules" / f"{name}.md").is_file()]
+    guide = (out / "latex.md").is_file()
+    (out / "index.md").write_text(_index(listed, figures, "en", guide), encoding="utf-8")
     (out / "ko").mkdir(exist_ok=True)
-    (out / "ko" / "index.md").write_text(_index(names, figures, "ko"), encoding="utf-8")
+    (out / "ko" / "index.md").write_text(_index(listed, figures, "ko", guide), encoding="utf-8")
     print(f"wrote {written + 2} pages and {len(figures)} figures to {out}/", file=sys.stderr)
     return 0

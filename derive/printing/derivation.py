@@ -10,6 +10,7 @@ from __future__ import annotations
 from derive import naming
 from derive.printing.i18n import reason, rule_text, word
 from derive.printing.latex import latex
+from derive.printing.latex_document import latex_text
 from derive.printing.text import display_text as text
 
 METHODS_KO = {"symbolic": "기호 증명", "numeric": "수치 검증"}
@@ -90,8 +91,9 @@ def _summary(rule, report, lang) -> str:
 
 
 def _latex_text(s: str) -> str:
-    return s.replace("\\", r"\backslash ").replace("_", r"\_").replace("{", r"\{").replace("}", r"\}") \
-        .replace("%", r"\%").replace("&", r"\&").replace("#", r"\#")
+    """A reason as LaTeX text for ``\\text{...}``: words as text, formulas (σ'(s), ∂L/∂W) as
+    ``$...$`` (see :func:`derive.printing.latex_document.latex_text`)."""
+    return latex_text(s)
 
 
 def _aligned_rows(rule, derivation, report, lang) -> list[str]:
@@ -119,15 +121,25 @@ def render_latex(rule, report=None, lang="en") -> str:
     return "\n".join(out) + "\n"
 
 
+def _cell(text_: str) -> str:
+    """A Markdown table cell: a ``|`` in the text (p(x|z)) escaped so it does not end the cell."""
+    return text_.replace("|", r"\|")
+
+
+def shape_text(shape) -> str:
+    """``H × (D + H)``: the sizes joined by ×, a size that is a sum in parentheses."""
+    return " × ".join(f"({size})" if getattr(size, "is_Add", False) else str(size) for size in shape)
+
+
 def render_markdown(rule, report=None, lang="en") -> str:
     out = [f"# `{rule.name}`: {rule_text(rule, 'title', lang)}", ""]
     if rule.source:
         out += [f"*{word('source', lang)}: {rule_text(rule, 'source', lang)}*", ""]
-    out += [f"## {word('inputs', lang)}", "", f"| {word('name', lang)} | {word('shape', lang)} | |",
-            "| --- | --- | --- |"]
+    out += [f"## {word('inputs', lang)}", "",
+            f"| {word('name', lang)} | {word('shape', lang)} | {word('meaning', lang)} |", "| --- | --- | --- |"]
     for i in rule.inputs.values():
-        shape = " × ".join(map(str, i.shape)) if i.shape else word("scalar", lang)
-        out.append(f"| ${naming.latex_name(i.name)}$ (`{i.name}`) | {shape} | {rule_text(i, 'note', lang)} |")
+        shape = shape_text(i.shape) if i.shape else word("scalar", lang)
+        out.append(f"| ${naming.latex_name(i.name)}$ (`{i.name}`) | {shape} | {_cell(rule_text(i, 'note', lang))} |")
     out += ["", f"## {word('forward', lang)}", "", "$$", r"\begin{aligned}"]
     out.append(" \\\\\n".join(f"{naming.latex_name(q.name)} &= {latex(q.definition)}"
                               for q in rule.public_quantities))

@@ -35,12 +35,12 @@ WORDS = {
     "en": {
         "inputs": "Inputs", "forward": "Forward", "derivation": "Derivation of",
         "results": "Results", "proof": "proof", "source": "Source", "stable": "computed stably as",
-        "headline": "Result", "scalar": "scalar", "checks": "checks", "name": "name", "shape": "shape",
+        "headline": "Result", "scalar": "scalar", "checks": "checks", "name": "name", "shape": "shape", "meaning": "meaning",
     },
     "ko": {
         "inputs": g.INPUT, "forward": g.FORWARD, "derivation": f"{g.DERIVATION}:",
         "results": "결과", "proof": g.PROOF, "source": "출처", "stable": "수치적으로 안정된 계산",
-        "headline": "결과", "scalar": g.SCALAR, "checks": "개 검사", "name": "이름", "shape": "모양",
+        "headline": "결과", "scalar": g.SCALAR, "checks": "개 검사", "name": "이름", "shape": "모양", "meaning": "뜻",
     },
 }
 

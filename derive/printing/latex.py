@@ -31,17 +31,14 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Symbol(self, expr, style="plain"):
         if "[" in expr.name:  # a realized component such as o[2] or W_f[1,3]
             base, _, index = expr.name.partition("[")
-            return f"{naming.latex_name(base)}_{{{index.rstrip(']')}}}"
+            return subscripted(naming.latex_name(base), index.rstrip("]"))
         if naming.is_valid_name(expr.name):
             return naming.latex_name(expr.name)
         return super()._print_Symbol(expr)
 
     def _print_Indexed(self, expr):
         base = naming.latex_name(str(expr.base.label))
-        index = ",".join(self._print(i) for i in expr.indices)
-        if "_" in base and not base.startswith("\\frac"):
-            base = f"\\left({base}\\right)"
-        return f"{base}_{{{index}}}"
+        return subscripted(base, ",".join(self._print(i) for i in expr.indices))
 
     def _print_KroneckerDelta(self, expr, exp=None):
         i, j = (self._print(a) for a in expr.args)
@@ -154,6 +151,16 @@ class DeriveLatexPrinter(LatexPrinter):
     def _subtrahend(self, term):
         text = self._print(term)
         return f"\\left({text}\\right)" if isinstance(term, sp.Add) else text
+
+
+def subscripted(base: str, index: str) -> str:
+    r"""``base`` with the subscript ``index``: ``o_{k}``, ``\hat{y}_{k}``; in parentheses where
+    the base has a subscript of its own (``s_{3}_{k}`` is a double subscript, an error in LaTeX
+    and KaTeX) or is a fraction (``\frac{\partial L}{\partial g}_{k}`` hangs the index on the
+    fraction): ``\left(s_{3}\right)_{k}``, ``\left(\frac{\partial L}{\partial g}\right)_{k}``."""
+    if "_" in base or "^" in base or base.startswith("\\frac"):
+        return rf"\left({base}\right)_{{{index}}}"
+    return f"{base}_{{{index}}}"
 
 
 _PRINTER = DeriveLatexPrinter()
