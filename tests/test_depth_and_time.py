@@ -378,6 +378,11 @@ def test_lstm_step_agrees_with_torch_autograd():
                                    err_msg=f"dL/d{name} (stage: torch)")
 
 
+def _batch_sum(gradient, parameter):
+    """A shared parameter's gradient comes summed already; a per-example one is summed here."""
+    return gradient if gradient.shape == np.shape(parameter) else gradient.sum(axis=0)
+
+
 def test_time_loops_agree_with_torch_autograd():
     torch = pytest.importorskip("torch")
     n, T = 3, 6
@@ -390,8 +395,9 @@ def test_time_loops_agree_with_torch_autograd():
         loss = loss + torch.nn.functional.cross_entropy(h @ t["V"].T, target, reduction="sum")
     loss.backward()
     out = _numpy("rnn_bptt_loop")(**rnn)
-    for name in ("U", "W", "V"):  # weights shared by the batch: the batch's per-sample gradients add up
-        np.testing.assert_allclose(out[f"dL/d{name}"].sum(axis=0), t[name].grad.numpy(), rtol=1e-10, atol=1e-12)
+    for name in ("U", "W", "V"):  # weights shared by the batch: the gradient is the batch's sum
+        np.testing.assert_allclose(_batch_sum(out[f"dL/d{name}"], rnn[name]), t[name].grad.numpy(),
+                                   rtol=1e-10, atol=1e-12)
     for name in ("h_0", "x"):
         np.testing.assert_allclose(out[f"dL/d{name}"], t[name].grad.numpy(), rtol=1e-10, atol=1e-12)
 
@@ -408,7 +414,8 @@ def test_time_loops_agree_with_torch_autograd():
     loss.backward()
     out = _numpy("lstm_bptt_loop")(**lstm)
     for name in ("W_f", "W_i", "W_c", "W_o", "W_y", "b_f", "b_i", "b_c", "b_o"):
-        np.testing.assert_allclose(out[f"dL/d{name}"].sum(axis=0), t[name].grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(_batch_sum(out[f"dL/d{name}"], lstm[name]), t[name].grad.numpy(),
+                                   rtol=1e-10, atol=1e-12)
     for name in ("h_0", "C_0", "x"):
         np.testing.assert_allclose(out[f"dL/d{name}"], t[name].grad.numpy(), rtol=1e-10, atol=1e-12)
 

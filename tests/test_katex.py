@@ -6,6 +6,7 @@ or npm is missing, or the package cannot be installed, the test is skipped with 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import shutil
@@ -42,15 +43,21 @@ def katex_module() -> Path:
         warnings.warn("KaTeX rendering not tested: node and npm are not installed", stacklevel=1)
         pytest.skip("node and npm are not installed")
     module = CACHE / "node_modules" / "katex"
-    if not (module / "package.json").exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(CACHE),
-                               f"katex@{KATEX_VERSION}"], capture_output=True, text=True, timeout=300, check=False)
-        if done.returncode != 0 or not (module / "package.json").exists():
-            warnings.warn(f"KaTeX rendering not tested: npm could not install katex ({done.stderr.strip()[:200]})",
-                          stacklevel=1)
-            pytest.skip("katex could not be installed")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:  # one install at a time when tests run in parallel workers
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (module / "package.json").exists():
+            _install(npm, module)
     return module
+
+
+def _install(npm: str, module: Path) -> None:
+    done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(CACHE),
+                           f"katex@{KATEX_VERSION}"], capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0 or not (module / "package.json").exists():
+        warnings.warn(f"KaTeX rendering not tested: npm could not install katex ({done.stderr.strip()[:200]})",
+                      stacklevel=1)
+        pytest.skip("katex could not be installed")
 
 
 def render(module: Path, items: list[dict]) -> dict:
