@@ -29,8 +29,7 @@ from derive.paths import user_path
 from derive.printing.errors_ko import translate
 from derive.printing.i18n import LANGUAGES, grad_line, method, reason
 from derive.printing.latex import latex
-from derive.printing.text import display_text
-from derive.printing.text import text
+from derive.printing.text import display_text, text
 from derive.symbolic.arrays import ArrayOp
 
 #: The forward expression's name in gradient names (df/dx) and in emitted code.

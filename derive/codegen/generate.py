@@ -116,10 +116,10 @@ def _assignment(name: str, expr: sp.Expr, comment: str, indent="    ") -> list[s
     return [f"{indent}# {comment}", f"{indent}{naming.python_name(name)} = {numpy_code(expr)}"]
 
 
-def _comment(rule, q, code) -> str:
+def formula_comment(name: str, definition, code) -> str:
     """The formula above a quantity's assignment, with the stable form computed where it differs."""
-    comment = f"{q.name} = {text(q.definition)}"
-    if code != q.definition:
+    comment = f"{name} = {text(definition)}"
+    if code != definition:
         comment += f"  (stable form: {text(code)})"
     return comment
 
@@ -177,7 +177,7 @@ def summed_assignment(rule, q, with_: str, summed: dict, *, indent: str = "    "
         total = total_code(code, totals)
     except ValueError as error:
         raise ValueError(f"{rule.name}: {q.name}: {error}") from None
-    comment = _comment(rule, q, form)
+    comment = formula_comment(q.name, q.definition, form)
     batched = f"{naming.python_name(with_)}.ndim == {len(rule.inputs[with_].shape) + 1}"
     return [f"{indent}# {comment}  (summed over the batch when {with_} is shared)",
             f"{indent}{target or naming.python_name(q.name)} = {numpy_code(code)} if {batched} else {total}"]
@@ -217,7 +217,7 @@ def main_function(rule) -> list[str]:
             lines += summed_assignment(rule, q, summed[q.name], summed)
             continue
         code = generated_form(rule, q)
-        lines += _assignment(q.name, code, _comment(rule, q, code))
+        lines += _assignment(q.name, code, formula_comment(q.name, q.definition, code))
     lines.append("    return {" + ", ".join(f'"{q.name}": {naming.python_name(q.name)}'
                                         for q in rule.public_quantities) + "}")
     return lines
