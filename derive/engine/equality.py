@@ -6,11 +6,13 @@ Both sides are lists of SymPy scalar expressions, the components of a quantity
 (a step's two sides in :mod:`derive.engine.prove`, a student's formula and the
 rule's in :mod:`derive.check.compare`). They are equal when every component is.
 
-1. **symbolic** (:func:`equal_symbolically`): each difference a − b, with σ,
-   softplus and ReLU rewritten into exp, log and Max and the inputs' constraints
-   substituted (y_K = 1 − Σ_{k<K} y_k for a one-hot y), must become 0 under
-   ``expand``, ``cancel`` or ``simplify`` (:func:`is_zero`), within a budget of CPU
-   seconds. A difference that does not (or not in time) is left to the next stage.
+1. **symbolic** (:func:`equal_symbolically`): each difference a − b, with the
+   inputs' constraints substituted (y_K = 1 − Σ_{k<K} y_k for a one-hot y), must
+   be 0 as a polynomial in its symbols and its non-polynomial subterms σ(…),
+   tanh(…)… (:mod:`derive.engine.polynomial`, exact and fast) or, with σ, softplus
+   and ReLU rewritten into exp, log and Max, become 0 under ``expand``, ``cancel``
+   or ``simplify`` (:func:`is_zero`), within a budget of CPU seconds. A difference
+   that does not (or not in time) is left to the next stage.
 2. **numeric** (:func:`equal_numerically`): both sides are evaluated in float64
    at random points of the inputs' domains by an :class:`Interpreter`, which
    walks the expression graph once with a memo (realized expressions share their
@@ -48,6 +50,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.engine.budget import time_budget
+from derive.engine.polynomial import is_zero_polynomial
 from derive.errors import TooComplex
 from derive.symbolic.functions import ML_FUNCTIONS, leaky_relu, relu, sigmoid, softplus, to_elementary
 
@@ -131,23 +134,85 @@ def equal_symbolically(pairs: Iterable | Callable[[], Iterable], *, constraints:
                 pairs = pairs()
                 if pairs is None:
                     return False
-            return all(is_zero(to_elementary(sp.sympify(a) - sp.sympify(b)).subs(constraints or {}))
-                       for a, b in pairs)
+            return all(_difference_is_zero(sp.sympify(a) - sp.sympify(b), constraints) for a, b in pairs)
     except (TooComplex, RecursionError, TypeError, ValueError, NotImplementedError, AttributeError,
             ArithmeticError, MemoryError):  # e.g. SymPy evaluating e^{e^{e^{e^{e^{10}}}}} overflows
         return False
 
 
+def _difference_is_zero(difference: sp.Expr, constraints: dict | None) -> bool:
+    """0 as a polynomial in its symbols and non-polynomial subterms (:mod:`derive.engine.polynomial`,
+    milliseconds), else by :func:`is_zero` on its elementary form; the constraints substituted in both."""
+    if is_zero_polynomial(difference.subs(constraints) if constraints else difference):
+        return True
+    return is_zero(to_elementary(difference).subs(constraints or {}))
+
+
 def is_zero(difference: sp.Expr) -> bool:
-    """True when ``difference`` is 0 as written, or after expand, cancel or simplify."""
+    """True when ``difference`` is 0 as written, or after expand, cancel or simplify.
+
+    Before ``simplify`` (the slow one: a tenth of a second for a small difference, seconds for a
+    large one, and its first call imports SymPy's unit systems), the difference is evaluated at a
+    few points: nonzero at one of them, confirmed with mpmath, it is not 0, and simplify, which
+    only rewrites an expression into one equal wherever the symbols' assumptions hold, could not
+    make it 0 (see :func:`nonzero_somewhere`).
+    """
     if difference == 0:
         return True
     if difference.has(sp.Derivative):
         return False  # the numeric stage takes the derivative; here a held quantity would be a constant
     if difference.has(sp.Integral):
         return _integrals_cancel(difference)
-    for method in (sp.expand, _cancel, sp.simplify):
+    for method in (sp.expand, _cancel):
         if method(difference) == 0:
+            return True
+    if nonzero_somewhere(difference):
+        return False
+    return sp.simplify(difference) == 0
+
+
+#: Points at which :func:`nonzero_somewhere` evaluates a difference (a fixed seed: the same points every run).
+DISPROOF_POINTS = 12
+#: The assumptions a symbol may carry for :func:`nonzero_somewhere` to draw its values (signs, being real).
+_DRAWABLE = frozenset({
+    "commutative", "complex", "hermitian", "imaginary", "finite", "infinite", "real", "extended_real", "zero",
+    "nonzero", "positive", "negative", "nonnegative", "nonpositive", "extended_nonzero", "extended_positive",
+    "extended_negative", "extended_nonnegative", "extended_nonpositive"})
+
+
+def nonzero_somewhere(expr: sp.Expr) -> bool:
+    """Whether ``expr`` is nonzero at one of a few points drawn within its symbols' assumptions.
+
+    Each symbol's values have magnitudes in [0.1, 1.5], with its sign where its assumptions fix one
+    (positive, nonpositive...) and random signs otherwise; a symbol with any other assumption
+    (integer, imaginary...) leaves the question open (False). A point counts only where float64
+    sees a gap above :data:`RTOL` (relative to the size of the terms) and mpmath at
+    :data:`MP_DIGITS` digits confirms it, the standard of :func:`equal_numerically`'s differences.
+    """
+    symbols = sorted(expr.free_symbols, key=str)
+    rng = np.random.default_rng(0)
+    values = {}
+    for symbol in symbols:
+        if not isinstance(symbol, sp.Symbol) or not set(symbol.assumptions0) <= _DRAWABLE \
+                or symbol.is_imaginary or symbol.is_zero or symbol.is_infinite:
+            return False
+        sign = 1 if symbol.is_nonnegative else -1 if symbol.is_nonpositive else None
+        signs = rng.choice([-1.0, 1.0], DISPROOF_POINTS) if sign is None else float(sign)
+        values[symbol] = rng.uniform(0.1, 1.5, DISPROOF_POINTS) * signs
+    terms = list(expr.args) if expr.is_Add else [expr]
+    try:
+        computed = float_values([expr, *terms], values, DISPROOF_POINTS)
+    except (Unevaluable, ArithmeticError, ValueError, TypeError):
+        return False
+    size = 1 + np.abs(computed[1:]).sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        candidates = np.flatnonzero(np.abs(computed[0]) > RTOL * size)
+    for column in candidates[:3]:
+        at = {s: mpmath.mpf(float(v[column])) for s, v in values.items()}
+        exact = [exact_value(e, at) for e in (expr, *terms)]
+        if any(v is None for v in exact):
+            continue
+        if abs(exact[0]) > MP_RTOL * (1 + sum(abs(v) for v in exact[1:])):
             return True
     return False
 
@@ -267,9 +332,20 @@ def _by_name(table: dict, library) -> dict:
     return {f.__name__: form for f, form in table.items() if f in ML_FUNCTIONS or not hasattr(library, f.__name__)}
 
 
-#: For ``sympy.lambdify(..., modules=[NUMPY_FUNCTIONS, "numpy"])`` (or mpmath); the rest is the library's own.
+#: For ``sympy.lambdify(..., modules=[NUMPY_FUNCTIONS, numpy])`` (or mpmath); the rest is the library's own.
 NUMPY_FUNCTIONS = _by_name(FLOAT64, np)
 MPMATH_FUNCTIONS = _by_name(MPMATH, mpmath)
+
+
+def float64_function(arguments, expr):
+    """``expr`` as a NumPy function of ``arguments`` (SymPy's ``lambdify`` with :data:`NUMPY_FUNCTIONS`).
+
+    The namespace is NumPy's module itself, not ``"numpy"``: for that name ``lambdify`` runs
+    ``from numpy import *``, which imports every lazily loaded submodule of NumPy (a fifth of a
+    second, once per process) for names that scalar formulas never use. The printed code is the same.
+    """
+    return sp.lambdify(arguments, expr, modules=[NUMPY_FUNCTIONS, np])
+
 
 _RELATIONS = {sp.StrictGreaterThan: np.greater, sp.GreaterThan: np.greater_equal,
               sp.StrictLessThan: np.less, sp.LessThan: np.less_equal, sp.Eq: np.equal, sp.Ne: np.not_equal}
@@ -423,7 +499,7 @@ def _mp_number(node) -> mpmath.mpf:
 def _by_lambdify(function, arity: int, exact: bool):
     """``function`` as SymPy's NumPy (or mpmath) printer writes it."""
     arguments = sp.symbols(f"a:{arity}", real=True)
-    modules = [MPMATH_FUNCTIONS, "mpmath"] if exact else [NUMPY_FUNCTIONS, "numpy"]
+    modules = [MPMATH_FUNCTIONS, "mpmath"] if exact else [NUMPY_FUNCTIONS, np]  # see float64_function
     try:
         return sp.lambdify(arguments, function(*arguments), modules=modules)
     except Exception as error:  # noqa: BLE001 - a printer that does not know it
@@ -528,5 +604,5 @@ def equal_numerically(lefts, rights, points: dict, n: int, *, left_values=None, 
 
 
 __all__ = ["Equality", "FLOAT64", "Interpreter", "MPMATH", "MPMATH_FUNCTIONS", "NUMPY_FUNCTIONS", "SYMBOLIC",
-           "Unevaluable", "equal_numerically", "equal_symbolically", "exact_value", "float_values", "is_zero",
-           "numeric_method"]
+           "Unevaluable", "equal_numerically", "equal_symbolically", "exact_value", "float64_function", "float_values",
+           "is_zero", "nonzero_somewhere", "numeric_method"]

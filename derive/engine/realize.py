@@ -142,9 +142,19 @@ class Realizer:
         parts = [self(a) for a in expr.args]
         rank = max(p.ndim for p in parts)
         parts = [p.reshape(p.shape + (1,) * (rank - p.ndim)) for p in parts]
+        if len(parts) >= MAX_UFUNC_OPERANDS:  # a sum of many terms: no ufunc takes them all at once
+            parts = np.broadcast_arrays(*parts)
+            out = np.empty(parts[0].shape, dtype=object)
+            for index in np.ndindex(out.shape):
+                out[index] = expr.func(*(p[index] for p in parts))
+            return out
         apply = np.frompyfunc(lambda *xs: expr.func(*xs), len(parts), 1)
         out = apply(*parts)
         return out if isinstance(out, np.ndarray) else _object_array(out)
+
+
+#: NumPy's limit on the inputs and outputs of one ufunc (frompyfunc included).
+MAX_UFUNC_OPERANDS = 64
 
 
 def _map(function, array: np.ndarray) -> np.ndarray:

@@ -212,8 +212,9 @@ def build_recurrent_rule(model: Model, *, name: str = "model", title: str = "", 
     sizes = {D: input_size, width(spec.name): spec.units, **{width(layer.name): layer.units for layer in model.layers}}
     rule = Rule(name, title or describe(model), headline=headline(spec), source="your own model",
                 proof_sizes=proof_sizes(model, sizes), test_sizes=sizes,
-                # unrolled in time, most steps are beyond SymPy's simplification: prove them numerically
-                # after 1 s of trying, not 15 (the 3-step RNN: 55 s instead of 640 s)
+                # unrolled in time, most steps are beyond expand and simplify: where the polynomial stage
+                # (derive.engine.polynomial, milliseconds for the LSTM's nested σ and tanh) does not prove
+                # a step, it is proven numerically after 1 s of trying, not 15
                 symbolic_seconds=RECURRENT_SYMBOLIC_SECONDS)
     cell = _declare_inputs(rule, model)
     params = declare_parameters(rule, model.layers, cell.H)
