@@ -25,7 +25,7 @@ import sympy as sp
 from sympy.core.parameters import distribute
 
 from derive.engine.budget import bounded, time_budget
-from derive.engine.equality import NUMPY_FUNCTIONS
+from derive.engine.equality import float64_function
 from derive.engine.prove import Proof, prove_equal
 from derive.engine.rule import Step
 from derive.errors import TooComplex
@@ -363,7 +363,7 @@ def domain_sampler(exprs, *, low: float = 0.1, high: float = 1.5, gap: float = 1
     """
     symbols = sorted(set().union(*(sp.sympify(e).free_symbols for e in exprs)), key=str)
     checks = list(exprs) + [kink for e in exprs for kink in _kinks(e)]
-    function = sp.lambdify(symbols, checks, modules=[NUMPY_FUNCTIONS, "numpy"])
+    function = float64_function(symbols, checks)
 
     def usable(draw, m) -> np.ndarray:
         try:

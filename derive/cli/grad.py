@@ -21,8 +21,7 @@ import sympy as sp
 
 from derive import naming
 from derive.autodiff import gradient_steps, prove_gradient_steps
-from derive.codegen.generate import scalar_function_source, standalone
-from derive.engine.equality import NUMPY_FUNCTIONS
+from derive.engine.equality import float64_function
 from derive.errors import InputError, LatexError
 from derive.latex.adapter import parse_latex
 from derive.paths import user_path
@@ -178,7 +177,7 @@ def _value(expr: sp.Expr, point: dict | None, label: str) -> float | None:
     if point is None:
         return None
     symbols = sorted(point, key=str)
-    function = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
+    function = float64_function(symbols, expr)
     # NumPy scalars, not Python floats: 1/0 and (-1)**0.5 then give inf and nan, not exceptions.
     arguments = [np.float64(point[s]) for s in symbols]
     try:
@@ -212,6 +211,8 @@ def _check_writable(path: Path) -> None:
 
 def _emit(path: Path, forward: sp.Expr, results: dict) -> None:
     """Write a NumPy module: the forward function and one function per gradient."""
+    from derive.codegen.generate import scalar_function_source, standalone  # only for --emit-numpy
+
     arguments = sorted(s.name for s in forward.free_symbols)
     for argument in arguments:
         if keyword.iskeyword(naming.python_name(argument)) or argument in {"numpy", "_k"}:

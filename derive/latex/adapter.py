@@ -42,7 +42,9 @@ degree sign. Normalization is switched off and lower-casing too; ``\log``, ``\ga
 text are refused by the guard; juxtaposition is always a product, numbers are exact,
 and thousands separators and subscripted numbers are refused by the parser subclass
 built in :func:`_parser_type`. It is imported on first use, and anything the ANTLR
-runtime prints goes to standard error, never to derive's standard output.
+runtime prints goes to standard error, never to derive's standard output. The plain part of
+the notation, which most formulas keep to, is read without it into the same tree by
+:mod:`derive.latex.plain` (the parser's start-up is most of a formula's reading time).
 
 Conventions
 -----------
@@ -93,6 +95,7 @@ is the number 1 and a transpose is only on a symbol, as before.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
 import re
 import sys
@@ -105,6 +108,8 @@ import sympy as sp
 from derive import naming
 from derive.engine.budget import bounded, time_budget
 from derive.errors import LatexError, TooComplex
+from derive.latex import plain
+from derive.latex.plain import Group as _Group
 from derive.symbolic.arrays import Trace, Transpose, dim
 from derive.symbolic.functions import relu, sigmoid, softplus
 
@@ -170,11 +175,6 @@ class NormF(Norm):
 
 NORMS = {kind.subscript: kind for kind in (Norm, Norm1, Norm2, NormF)}
 
-
-class _Group(sp.Function):
-    r"""A product in brackets, or of juxtaposed factors, as the parser returns it: kept whole, or it would
-    merge into the product around it, and 1^T (w x) would become (1^T w) x, and ``z \odot W v`` (z W) v.
-    :meth:`_Reader.convert` unwraps it."""
 
 _COMMANDS = set(naming.GREEK) | {
     "varepsilon", "varphi", "vartheta", "frac", "partial", "log", "ln", "exp", "sqrt", "tanh",
@@ -518,6 +518,11 @@ class _Reader:
     def _parse(self, text: str):
         if not text.strip():
             self.fail("expected a formula, found nothing to read")
+        # The plain part is read without the parser and its start-up (see plain.py); without the parser
+        # installed, every formula gets the same one-line error, whichever part it is written in.
+        tree = plain.read(text) if importlib.util.find_spec("latex2sympy2_extended") is not None else None
+        if tree is not None:
+            return tree
         try:
             parser = _parser_type()()
         except ImportError as error:
@@ -589,18 +594,18 @@ class _Reader:
             return self.placeholders[m[1]]
         if _PH in name:
             self.fail(f"cannot read '{_PLACEHOLDER.sub('(...)', name)}'")
-        plain = self._plain(name)
-        if plain in self.names:
-            return sp.Symbol(plain, real=True)
+        plain_name = self._plain(name)
+        if plain_name in self.names:
+            return sp.Symbol(plain_name, real=True)
         m = re.fullmatch(r"(?P<base>.+?)_(?:\{(?P<braced>[^{}]*)\}|(?P<bare>[A-Za-z0-9]))", name)
         index = _INDEX.match(m["braced"] or m["bare"]) if m else None
         if index and (index[1] in INDEX_LETTERS or index[1] in self.bound):
             i = sp.Symbol(index[1], integer=True, positive=True)
             shift = int(index[3]) * (-1 if index[2] == "-" else 1) if index[3] else 0
             return sp.IndexedBase(self._plain(m["base"]), real=True)[i + shift]
-        if not naming.is_valid_name(plain):
+        if not naming.is_valid_name(plain_name):
             self.fail(f"cannot read the name '{name}'")
-        return sp.Symbol(plain, real=True)
+        return sp.Symbol(plain_name, real=True)
 
     def _plain(self, latex_name: str) -> str:
         latex_name = re.sub(r"\\mathit\s*\{([^{}]*)\}", r"\1", latex_name.strip())
