@@ -306,7 +306,30 @@ def model(spec, *, name: str | None = None, title: str | None = None, input_size
 
 # -- a derivation you can display -------------------------------------------------------------------
 
-class Derivation:
+class _Pages:
+    """The pages of a derivation through its ``render(fmt)``: text (also ``str``), LaTeX, Markdown,
+    and Jupyter's rendering of them."""
+
+    def text(self) -> str:
+        return self.render("text")
+
+    def latex(self) -> str:
+        return self.render("latex")
+
+    def markdown(self) -> str:
+        return self.render("markdown")
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.latex()
+
+
+class Derivation(_Pages):
     """A rule's derivation, shown as ``derive show`` shows it: text (``str``), LaTeX, Markdown.
 
     In Jupyter it renders as Markdown with ``$$`` blocks (KaTeX, MathJax); :meth:`prove`
@@ -337,27 +360,10 @@ class Derivation:
 
         return render(self.rule, _format(fmt), self.report, self.lang)
 
-    def text(self) -> str:
-        return self.render("text")
-
-    def latex(self) -> str:
-        return self.render("latex")
-
-    def markdown(self) -> str:
-        return self.render("markdown")
-
-    def __str__(self) -> str:
-        return self.text()
-
     def __repr__(self) -> str:
         state = {None: "not proven yet", True: "every step proven", False: "a check FAILED"}[self.proven]
         return f"<derive.Derivation {self.rule.name}: {len(self.rule.derivations)} derivations, {state}>"
 
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
-    def _repr_latex_(self) -> str:
-        return self.latex()
 
 
 # -- a check's report you can display ---------------------------------------------------------------
@@ -522,20 +528,47 @@ def _markdown_text(text: str) -> str:
 
 def show(rule_or_model, format: str = "text", lang: str = "en", *, prove: bool = True) -> str:
     """``derive show``: the derivation of a rule name, a model file, a :class:`Model` or a Rule, as
-    text (``format="latex"`` or ``"markdown"``), every step proven first unless ``prove=False``."""
+    text (``format="latex"`` or ``"markdown"``), every step proven first unless ``prove=False``.
+    A rule name with a current proof record (:mod:`derive.records`) is shown from the record."""
     _format(format)
     _language(lang)
     if isinstance(rule_or_model, Model):
         rule = rule_or_model.rule
     elif isinstance(rule_or_model, (str, os.PathLike)):
+        from derive.cli.show import recorded
         from derive.cli.show import rule_or_model as find
 
+        record = recorded(os.fspath(rule_or_model), lang=lang) if prove else None
+        if record is not None:
+            derivation = RecordedDerivation(record, lang)
+            return Shown(derivation.render(format), derivation)
         rule = find(os.fspath(rule_or_model))
     else:
         rule = rule_or_model
     derivation = Derivation(rule, lang)
     derivation = derivation.prove() if prove else derivation
     return Shown(derivation.render(format), derivation)
+
+
+class RecordedDerivation(_Pages):
+    """A rule's proven derivation as its current proof record holds it (:mod:`derive.records`):
+    the pages of :class:`Derivation` after :meth:`~Derivation.prove`, without SymPy."""
+
+    def __init__(self, record, lang: str = "en"):
+        self.record = record
+        self.lang = _language(lang)
+
+    @property
+    def proven(self) -> bool:
+        return self.record.ok
+
+    def render(self, fmt: str = "text") -> str:
+        return self.record.page(_format(fmt), self.lang)
+
+    def __repr__(self) -> str:
+        state = "every step proven" if self.proven else "a check FAILED"
+        return f"<derive.RecordedDerivation {self.record.name}: {state} (from its proof record)>"
+
 
 
 class Shown(str):

@@ -2,7 +2,10 @@
 
 Each rule module registers its rule beside its definition (``register(rule)`` at
 the end of the module); :func:`rules` imports every module of ``derive.rules``
-once, so adding a rule is adding a file. The same walk collects the time and
+once, so adding a rule is adding a file. :func:`get_rule` imports only the module
+named after the rule where there is one (``derive.rules.softmax_ce``), so that a
+verb about one rule does not build them all; :func:`rules` keeps the order of the
+modules whichever were imported first. The same walk collects the time and
 depth loops (a module's ``LOOP``, see :mod:`derive.codegen.recurrence`): generated
 NumPy code looping a proven step, not rules of their own.
 
@@ -18,11 +21,15 @@ a golden test keeps it equal to :func:`rules`. Any other name is an
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import sys
 
 from derive.errors import InputError
 
 RULES: dict = {}
+#: Rule name -> the module that registered it (the order of :func:`rules`).
+_MODULES: dict = {}
 #: Loop name -> (the module's ``LOOP``, the rule module's name), filled by the walk of :func:`rules`.
 LOOPS: dict = {}
 
@@ -36,6 +43,7 @@ def register(rule):
     if rule.name in RULES:
         raise ValueError(f"rule {rule.name} is registered twice")
     RULES[rule.name] = rule
+    _MODULES[rule.name] = sys._getframe(1).f_globals.get("__name__", "")  # the rule module calling
     return rule
 
 
@@ -51,6 +59,10 @@ def rules() -> dict:
                 loop = getattr(module, "LOOP", None)
                 if loop is not None:
                     LOOPS[loop.name] = (loop, module.__name__)
+        # in the order of the modules, also when get_rule imported some of them first
+        ordered = sorted(RULES.items(), key=lambda item: _MODULES[item[0]])
+        RULES.clear()
+        RULES.update(ordered)
         _loaded = True
     return RULES
 
@@ -63,10 +75,20 @@ def loops() -> dict:
 
 def get_rule(name: str, *, path: str | None = None, field: str | None = None):
     """The rule ``name``; an unknown name is an InputError (naming ``path`` and ``field``)."""
-    known = rules()
+    if isinstance(name, str) and name not in RULES and not _loaded and _own_module(name):
+        importlib.import_module(f"derive.rules.{name}")
+    known = RULES if isinstance(name, str) and name in RULES else rules()
     if not isinstance(name, str) or name not in known:
         raise unknown_rule(name, path=path, field=field)
     return known[name]
+
+
+def _own_module(name: str) -> bool:
+    """Whether ``derive.rules`` has a module named ``name`` (a rule's usual home)."""
+    import derive.rules as package
+
+    return name.isidentifier() and not name.startswith("_") and any(
+        f"{name}.py" in os.listdir(folder) for folder in package.__path__)  # the exact case, as imports
 
 
 def rule_names() -> list[str]:

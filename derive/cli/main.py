@@ -52,8 +52,23 @@ def _lang(argv: list[str]) -> str:
     return "en"
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every verb, or of the verb ``only`` alone (a fast start: no other verb's imports)."""
+#: Each verb's line in ``derive --help``, the ``help`` its module's ``add_parser`` gives (a test
+#: keeps them equal): the top-level help lists the verbs without importing them.
+SUMMARIES = {
+    "list": "list the rules",
+    "show": "show a rule's derivation step by step",
+    "grad": "derive the gradient of a scalar expression, step by step",
+    "check": "check worked-example files (a folder means every YAML file in it)",
+    "equiv": "is a hand-derived LaTeX formula equal to a rule's quantity?",
+    "run": "derive and prove every rule, check every worked example",
+    "docs": "write the derivation pages and figures",
+    "emit": "write a rule or a model file as a NumPy module that needs NumPy alone",
+}
+
+
+def build_parser(only: str | None = None, *, summaries: bool = False) -> argparse.ArgumentParser:
+    """The parser of every verb, or of the verb ``only`` alone (a fast start: no other verb's imports);
+    with ``summaries``, each verb as its line of :data:`SUMMARIES` alone (for ``derive --help``)."""
     parser = _Parser(prog="derive", description=(
         "Derive the backpropagation rules of deep learning symbolically, check hand "
         "calculations against them, and generate pure-NumPy gradient functions."))
@@ -61,6 +76,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     for verb, module_name in VERBS.items():
         if only is not None and verb != only:
+            continue
+        if summaries:
+            sub.add_parser(verb, help=SUMMARIES[verb])
             continue
         try:
             module = importlib.import_module(module_name)
@@ -80,7 +98,9 @@ def main(argv=None) -> int:
     # Import only the verb asked for: the others' imports (SymPy, the LaTeX parser) would
     # otherwise be most of the start-up time of `derive check` on a file of plain numbers.
     _Parser.lang = _lang(argv)
-    parser = build_parser(argv[0] if argv and argv[0] in VERBS else None)
+    verb = argv[0] if argv and argv[0] in VERBS else None
+    # without a verb on the line (derive --help, a typo), no verb's module is needed
+    parser = build_parser(verb, summaries=verb is None and not set(argv) & set(VERBS))
     args = parser.parse_args(argv)
     lang = getattr(args, "lang", _Parser.lang)
     if not getattr(args, "verb", None):
