@@ -6,7 +6,13 @@ Public API (what ``derive check`` and ``derive run`` call)
   ``*.yaml`` / ``*.yml`` under a folder named (recursively, sorted). A file whose
   content is unusable gives a report with ``.error`` (a one-line message naming
   the file and the field); a path that does not exist raises
-  :class:`derive.errors.InputError`.
+  :class:`derive.errors.InputError`. The worked files of plain numbers are checked in
+  groups, by rule and shapes (:mod:`derive.check.batch`); ``check_file(path)`` checks
+  one alone, with the same report.
+* ``check_paths_dask(paths, scheduler=None)``: the same over partitions of the files on
+  Dask (:mod:`derive.check.on_dask`; the optional extra ``derive[dask]``).
+* ``evaluate(rule, points)``: every quantity of a rule at many points, stacked into one
+  call of its generated function per shape (:func:`derive.check.batch.evaluate`).
 * :class:`FileReport`: ``.path``, ``.rule``, ``.kind`` ("worked", "derivation" or
   "unusable"), ``.ok`` (no mistake found), ``.first_error``, ``.steps``,
   ``.expect`` (the file's ``expect:`` block), ``.expected_failure`` (the file
@@ -54,8 +60,9 @@ are propagated through it); see :mod:`derive.check.worked` and, for the statuses
 
 Checking a file of plain numbers needs NumPy and PyYAML only; SymPy and the
 LaTeX adapter are imported the first time a file needs them (a quoted LaTeX
-answer, a derivation file), so that ``derive check`` starts fast. That is the
-one reason for the deferred imports here and in :mod:`derive.check.worked`.
+answer, a derivation file), so that ``derive check`` starts fast; Dask is imported
+only when asked for. Those are the reasons for the deferred imports here and in
+:mod:`derive.check.worked`.
 """
 
 from __future__ import annotations
@@ -63,18 +70,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from derive.check.judge import first_error, judge
+from derive.check.batch import FILE_SECONDS, check_file, check_files, evaluate
 from derive.check.report import FileReport, format_report, format_table
-from derive.check.slips import explain
-from derive.check.worked import DerivationFile, load_file
-from derive.engine.budget import bounded
-from derive.errors import InputError, TooComplex
+from derive.errors import InputError
 from derive.paths import user_path
 from derive.progress import progress
 
 SUFFIXES = (".yaml", ".yml")
-#: CPU seconds for one file, on any thread: a file that needs more is reported unusable (too complex).
-FILE_SECONDS = 120.0
 
 
 def files_under(paths) -> list[Path]:
@@ -99,32 +101,26 @@ def files_under(paths) -> list[Path]:
     return found
 
 
-def check_file(path) -> FileReport:
-    """Check one file; an unusable one (or one too complex to check) gives a report whose ``error`` says why."""
-    try:
-        return _check(path)
-    except (InputError, TooComplex) as error:
-        message = str(error)
-        if not message.startswith(str(path)):
-            message = f"{path}: {message}"
-        return FileReport(str(path), "unusable", error=message)
+def check_paths(paths, *, batch: bool = True) -> list[FileReport]:
+    """Check every file named and every YAML file under every folder named.
 
-
-@bounded(FILE_SECONDS)
-def _check(path) -> FileReport:
-    loaded = load_file(path)
-    if isinstance(loaded, DerivationFile):
-        from derive.check.derivation_file import check_derivation  # needs SymPy
-        return check_derivation(loaded)
-    steps = judge(loaded)
-    return FileReport(str(path), "worked", loaded.rule.name, loaded.title, steps, first_error(steps), loaded.expect,
-                      findings=explain(loaded, steps))
-
-
-def check_paths(paths) -> list[FileReport]:
-    """Check every file named and every YAML file under every folder named."""
+    The worked files of plain numbers are checked in groups (:func:`derive.check.batch.check_files`);
+    ``batch=False`` checks every file alone (:func:`check_file`): the reports are the same.
+    """
     files = files_under(paths)
+    if batch:
+        return check_files(files, show_progress=len(files) > 1)
     return [check_file(p) for p in (progress(files, label="check") if len(files) > 1 else files)]
 
 
-__all__ = ["FileReport", "check_file", "check_paths", "files_under", "format_report", "format_table"]
+def check_paths_dask(paths, scheduler: str | None = None, **options) -> list[FileReport]:
+    """:func:`check_paths` over partitions of the files on Dask (``pip install derive[dask]``): local
+    processes by default, the cluster at ``scheduler`` (an address) when given; see
+    :mod:`derive.check.on_dask`."""
+    from derive.check.on_dask import check_paths_dask as on_dask  # Dask only when asked
+
+    return on_dask(paths, scheduler, **options)
+
+
+__all__ = ["FILE_SECONDS", "FileReport", "check_file", "check_files", "check_paths", "check_paths_dask", "evaluate",
+           "files_under", "format_report", "format_table"]

@@ -26,6 +26,18 @@ For each answered quantity, in the rule's dependency order:
    carried: the error came from there).
 3. otherwise ``wrong``. ``first_error`` is the earliest ``wrong`` step.
 
+Many files at once
+------------------
+:func:`judge_group` judges files of one rule with the same input shapes and the same
+answered quantities together: every array above gains a leading axis of files, each
+generated function is called once for the whole group (each move of each file one row
+of the batch), and the statuses are arrays of files. :func:`judge` is a group of one,
+so that a file judged alone and a file judged among thousands go through the same
+arithmetic: the rows of a generated function do not depend on one another, and the
+moves of a file add up in their own order (one after the other, a move without
+uncertainty adding nothing), whatever the files beside it. :func:`judge_many` groups
+any list of files and judges each group.
+
 Example (softmax_ce, o = [2, 1, 0.1], y = [1, 0, 0]): the student writes
 ŷ = [0.66, 0.24, 0.10] (correct: exact 0.659, 0.242, 0.0900 within ±0.005) and
 L = 0.416 (exact 0.4170, ±0.0005: no; recomputed −log 0.66 = 0.4155 ±(0.0005 +
@@ -49,10 +61,12 @@ from derive.check.worked import WorkedFile
 
 SLACK_REL = 1e-9
 SLACK_ABS = 1e-12
-CHUNK = 256
-#: The most numbers one propagation through a chain of unwritten quantities may compute (rows x sizes);
-#: above it the chain is followed step by step (cheaper, and an upper bound of the whole-chain spread).
+#: The most numbers one propagation through a chain of unwritten quantities may compute per file
+#: (rows x sizes); above it the chain is followed step by step (cheaper, and an upper bound of the
+#: whole-chain spread).
 CHAIN_WORK = 4_000_000
+#: The most numbers one batched call of a generated function holds (rows x numbers per row).
+BATCH_NUMBERS = 1_000_000
 #: What a generated function raises when it cannot recompute a quantity (a codegen defect).
 _DEFECTS = (NameError, ValueError, TypeError, IndexError, KeyError)
 
@@ -79,82 +93,112 @@ class StepResult:
 
 
 def _json(array):
+    """Numbers for JSON, nested as the array: a number that is not finite is null."""
     array = np.asarray(array, dtype=float)
+    if np.isfinite(array).all():
+        return array.tolist()
     if array.ndim == 0:
-        value = float(array)
-        return value if np.isfinite(value) else None
+        return None
     return [_json(a) for a in array]
 
 
 def judge(worked: WorkedFile) -> list[StepResult]:
     """The steps of one worked file, in dependency order."""
-    status: dict[str, str] = {}
-    results = []
-    graph = _StudentGraph(worked)
-    for name, answer in worked.answers.items():
-        given, expected = answer.values, worked.exact[name]
-        own = _uncertainty(worked, name)
-        slack = SLACK_ABS + SLACK_REL * np.maximum(np.abs(given), np.abs(expected))
-        close_exact = np.abs(given - expected) <= own + slack
-        recomputed, propagated, uses = graph.recompute(name, status, own)
-        allowed = None
-        if recomputed is not None:
-            allowed = own + propagated + slack + SLACK_REL * np.abs(recomputed)
-            with np.errstate(invalid="ignore"):
-                close_own = np.abs(given - recomputed) <= allowed
-        else:
-            close_own = np.zeros_like(close_exact)
-        if close_exact.all():
-            verdict = "correct"
-        elif (close_exact | close_own).all():
-            verdict = "correct" if all(status[u] == "correct" for u in uses) else "carried"
-        else:
-            verdict = "wrong"
-        status[name] = verdict
-        results.append(StepResult(name, verdict, given, expected, recomputed, own + slack, answer.texts, uses,
-                                  allowed))
-    return results
+    return judge_group([worked])[0]
+
+
+def group_key(worked: WorkedFile) -> tuple:
+    """Files with the same key are judged together: one rule, the same input shapes, the same answers."""
+    return id(worked.rule), tuple((n, a.shape) for n, a in worked.inputs.items()), tuple(worked.answers)
+
+
+def judge_many(files: list[WorkedFile]) -> list[list[StepResult]]:
+    """The steps of each file, the files grouped by :func:`group_key` and each group judged at once."""
+    groups: dict[tuple, list[int]] = {}
+    for position, worked in enumerate(files):
+        groups.setdefault(group_key(worked), []).append(position)
+    out: list = [None] * len(files)
+    for positions in groups.values():
+        for position, steps in zip(positions, judge_group([files[p] for p in positions])):
+            out[position] = steps
+    return out
+
+
+def judge_group(files: list[WorkedFile]) -> list[list[StepResult]]:
+    """The steps of files that share a :func:`group_key`, judged together (the module's docstring)."""
+    return _Group(files).judge()
 
 
 def first_error(steps: list[StepResult]) -> str | None:
     return next((s.name for s in steps if s.status == "wrong"), None)
 
 
-def _uncertainty(worked: WorkedFile, name: str) -> np.ndarray:
-    """How far each written number of ``name`` may be from the value it stands for."""
-    answer = worked.answers[name]
-    if worked.tolerance is not None:
-        return worked.tolerance.of(answer.values)
-    return answer.uncertainty
+def _stack(arrays) -> np.ndarray:
+    return np.stack([np.asarray(a, dtype=float) for a in arrays])
 
 
-class _StudentGraph:
-    """The student's own numbers through the whole graph of a rule.
+def _per_file(vector: np.ndarray, ndim: int) -> np.ndarray:
+    """A value per file, shaped to broadcast against arrays of files with ``ndim`` axes of their own."""
+    return vector.reshape(vector.shape + (1,) * ndim)
 
-    Every input is as given, every answer as written, and every quantity the student did
+
+@dataclass
+class _Slot:
+    """One number that moves, in every file of a propagation: by + and − its amount in each file."""
+
+    argument: str
+    index: tuple
+    amount: np.ndarray  # (files,)
+    strict: bool
+
+
+class _Group:
+    """The student's own numbers through the whole graph of a rule, for a group of files.
+
+    Every input is as given, every answer as written, and every quantity the students did
     not write is recomputed from those (``FROM_DEPENDENCIES``, in dependency order). A
     quantity none of whose ancestors was written is the exact value (nothing of the
     student's stands in its way); one that cannot be recomputed (a codegen defect) too.
+    Every array has a leading axis of files.
     """
 
-    def __init__(self, worked: WorkedFile):
-        self.worked = worked
-        self.rule = worked.rule
-        self.values = dict(worked.inputs)
+    def __init__(self, files: list[WorkedFile]):
+        first = files[0]
+        self.files = files
+        self.count = len(files)
+        self.rule = first.rule
+        self.input_names = set(first.inputs)
+        self.answered = tuple(first.answers)
+        self.exact = {q: _stack(w.exact[q] for w in files) for q in self.rule.quantities if q in first.exact}
+        self.given = {q: _stack(w.answers[q].values for w in files) for q in self.answered}
+        self.has_tolerance = np.array([w.tolerance is not None for w in files])
+        self.tolerance_abs = np.array([w.tolerance.abs if w.tolerance is not None else 0.0 for w in files],
+                                      dtype=float)
+        self.tolerance_rel = np.array([w.tolerance.rel if w.tolerance is not None else 0.0 for w in files],
+                                      dtype=float)
+        self.own = {q: self._tolerance_of(self.given[q], _stack(w.answers[q].uncertainty for w in files))
+                    for q in self.answered}
+        self.values = {n: _stack(w.inputs[n] for w in files) for n in first.inputs}
         self.fixed: set[str] = set()  # unwritten quantities that are leaves at their exact value
         self._above: dict[str, tuple] = {}  # unwritten quantity -> (answers, unwritten quantities) it comes from
         for name in self.rule.quantities:
-            if name in worked.answers:
-                self.values[name] = worked.answers[name].values
+            if name in self.given:
+                self.values[name] = self.given[name]
                 continue
             value = self._evaluate(name)
             if value is None:  # it cannot be recomputed: the exact value, fixed
                 self.fixed.add(name)
-                self.values[name] = worked.exact[name]
+                self.values[name] = self.exact[name]
                 continue
             uses, hidden = self.sources(name)
-            self.values[name] = value if uses else worked.exact[name]
+            self.values[name] = value if uses else self.exact[name]
             self._above[name] = (uses, hidden | {name})
+
+    def _tolerance_of(self, values: np.ndarray, otherwise: np.ndarray) -> np.ndarray:
+        """The declared tolerance (abs + rel·|value|) in the files that declare one, ``otherwise`` elsewhere."""
+        ndim = values.ndim - 1
+        declared = _per_file(self.tolerance_abs, ndim) + _per_file(self.tolerance_rel, ndim) * np.abs(values)
+        return np.where(_per_file(self.has_tolerance, ndim), declared, otherwise)
 
     def arguments(self, name: str) -> tuple:
         return self.rule.from_dependencies[name][1]
@@ -163,9 +207,9 @@ class _StudentGraph:
         """The answers the recomputation of ``name`` uses, and the unwritten quantities on the way."""
         uses, hidden = set(), set()
         for argument in self.arguments(name):
-            if argument == name or argument in self.worked.inputs:
+            if argument == name or argument in self.input_names:
                 continue
-            if argument in self.worked.answers:
+            if argument in self.given:
                 uses.add(argument)
             elif argument in self._above and argument not in self.fixed:
                 more_uses, more_hidden = self._above[argument]
@@ -178,13 +222,44 @@ class _StudentGraph:
         if any(self.values.get(a) is None for a in arguments):
             return None
         try:
-            return _call(function, {a: self.values[a][None] for a in arguments}, 1,
-                         self.worked.exact[name].shape)[0]
+            return _call(function, {a: self.values[a] for a in arguments}, self.count, self.exact[name].shape[1:])
         except _DEFECTS:
             return None
 
+    def judge(self) -> list[list[StepResult]]:
+        status: dict[str, np.ndarray] = {}  # name -> the verdict of each file
+        results: list[list[StepResult]] = [[] for _ in self.files]
+        for name in self.answered:
+            given, expected, own = self.given[name], self.exact[name], self.own[name]
+            slack = SLACK_ABS + SLACK_REL * np.maximum(np.abs(given), np.abs(expected))
+            close_exact = np.abs(given - expected) <= own + slack
+            recomputed, propagated, uses = self.recompute(name, status, own)
+            allowed = None
+            if recomputed is not None:
+                allowed = own + propagated + slack + SLACK_REL * np.abs(recomputed)
+                with np.errstate(invalid="ignore"):
+                    close_own = np.abs(given - recomputed) <= allowed
+            else:
+                close_own = np.zeros_like(close_exact)
+            flat = (self.count, -1)
+            from_correct = np.ones(self.count, dtype=bool)
+            for used in uses:
+                from_correct &= status[used] == "correct"
+            verdict = np.where(close_exact.reshape(flat).all(axis=1), "correct",
+                               np.where((close_exact | close_own).reshape(flat).all(axis=1),
+                                        np.where(from_correct, "correct", "carried"), "wrong"))
+            status[name] = verdict
+            tolerance = own + slack
+            for f, worked in enumerate(self.files):
+                answer = worked.answers[name]
+                results[f].append(StepResult(
+                    name, str(verdict[f]), answer.values, worked.exact[name],
+                    recomputed[f] if recomputed is not None else None, tolerance[f], answer.texts, list(uses),
+                    allowed[f] if allowed is not None else None))
+        return results
+
     def recompute(self, name: str, status: dict, own: np.ndarray):
-        """``name`` from the student's numbers, its propagated uncertainty, and the answers used.
+        """``name`` from the students' numbers, its propagated uncertainty, and the answers used.
 
         A correct answer used was rounded from (about) the exact value, so whatever the
         student carried forward lies between the written and the exact number: it moves by
@@ -203,97 +278,128 @@ class _StudentGraph:
         hidden = [q for q in self.rule.quantities if q in hidden]
         spread = {}
         for answer in uses:
-            u = _uncertainty(self.worked, answer)
-            if status[answer] == "correct":
-                u = np.minimum(u, np.abs(self.worked.answers[answer].values - self.worked.exact[answer]))
-            spread[answer] = u
+            u = self.own[answer]
+            correct = _per_file(status[answer] == "correct", u.ndim - 1)
+            spread[answer] = np.where(correct, np.minimum(u, np.abs(self.given[answer] - self.exact[answer])), u)
         rounding = {h: self._rounding(h, own) for h in hidden}
-        rows = 2 * sum(int(np.count_nonzero(u)) for u in (*spread.values(), *rounding.values()))
-        work = rows * sum(self.values[q].size for q in (*hidden, name))
-        if work <= CHAIN_WORK:  # the whole chain at once: every path from a number to the answer
-            moves = _moves(spread, strict=True) + _moves(rounding, strict=False)
-            propagated = self._propagate(name, hidden, moves, base)
-        else:  # step by step: each unwritten quantity's own uncertainty (an upper bound of the above)
-            for h in hidden:
-                moves = _moves({a: spread[a] for a in self.arguments(h) if a in spread}, strict=True)
-                value = self.values[h]
-                spread[h] = self._propagate(h, [], moves, value) + rounding[h]
-            moves = _moves({a: spread[a] for a in self.arguments(name) if a in spread}, strict=True)
-            propagated = self._propagate(name, [], moves, base)
+        # per file: the whole chain at once (every path from a number to the answer), or step by step
+        rows = 2 * sum(np.count_nonzero(u.reshape(self.count, -1), axis=1)
+                       for u in (*spread.values(), *rounding.values()))
+        work = rows * sum(self.values[q][0].size for q in (*hidden, name))
+        whole = np.asarray(work <= CHAIN_WORK) if (spread or rounding) else np.ones(self.count, dtype=bool)
+        propagated = np.zeros(base.shape)
+        for chosen, follow in ((whole, self._whole_chain), (~whole, self._step_by_step)):
+            files = np.flatnonzero(chosen)
+            if files.size:
+                part = slice(None) if files.size == self.count else files
+                propagated[part] = follow(part, name, hidden, spread, rounding, base)
         return base, propagated, uses
+
+    def _whole_chain(self, files, name, hidden, spread, rounding, base) -> np.ndarray:
+        slots = _slots(spread, files, strict=True) + _slots(rounding, files, strict=False)
+        return self._propagate(files, name, hidden, slots, base[files])
+
+    def _step_by_step(self, files, name, hidden, spread, rounding, base) -> np.ndarray:
+        """Each unwritten quantity's own uncertainty, in order (an upper bound of the whole chain's)."""
+        spread = {a: u[files] for a, u in spread.items()}
+        for h in hidden:
+            moves = {a: spread[a] for a in self.arguments(h) if a in spread}
+            spread[h] = self._propagate(files, h, [], _slots(moves, None, strict=True), self.values[h][files]) \
+                + rounding[h][files]
+        moves = {a: spread[a] for a in self.arguments(name) if a in spread}
+        return self._propagate(files, name, [], _slots(moves, None, strict=True), base[files])
 
     def _rounding(self, name: str, own: np.ndarray) -> np.ndarray:
         value = self.values[name]
-        if self.worked.tolerance is not None:
-            return self.worked.tolerance.of(value)
-        return np.full(value.shape, float(np.max(own)) if own.size else 0.0)
+        largest = own.reshape(self.count, -1).max(axis=1)
+        return self._tolerance_of(value, np.broadcast_to(_per_file(largest, value.ndim - 1), value.shape))
 
-    def _propagate(self, name: str, hidden: list, moves: list, base: np.ndarray) -> np.ndarray:
-        """How far ``name`` moves when each number of ``moves`` moves by ± its amount.
+    def _propagate(self, files, name: str, hidden: list, slots: list, base: np.ndarray) -> np.ndarray:
+        """How far ``name`` moves in each file when each number of ``slots`` moves by ± its amount.
 
         The quantities in ``hidden`` are recomputed on the way (a move of one of them is
         added to its recomputed value); the rest are fixed at ``self.values``. The larger of
-        the two moves of each number add up: linear, worst-case propagation. A recomputation
-        that is not finite makes a strict move unbounded; a rounding move that leaves the
-        domain of a function (the student could not have taken that value) is left out.
+        the two moves of each number add up, one after the other: linear, worst-case
+        propagation. A recomputation that is not finite makes a strict move unbounded; a
+        rounding move that leaves the domain of a function (the student could not have
+        taken that value) is left out; a number without uncertainty does not move.
         """
         order = hidden + [name]
         reach = {}  # quantity -> the names whose move changes it
         for q in order:
             reach[q] = {q}.union(*({a} | reach.get(a, set()) for a in self.arguments(q)))
-        propagated = np.zeros_like(base)
-        for start in range(0, len(moves), CHUNK):  # CHUNK is even: a chunk holds whole ± pairs
-            chunk = moves[start:start + CHUNK]
-            with np.errstate(invalid="ignore"):
-                moved = np.abs(self._moved(name, order, reach, chunk, base) - base)
-                moved = moved.reshape((len(chunk) // 2, 2) + base.shape)
-                strict = np.array([m[3] for m in chunk[::2]]).reshape((-1,) + (1,) * base.ndim)
-                worst = np.where(np.isfinite(moved), moved, np.nan)
-                pairs = np.where(strict, np.where(np.isfinite(moved).all(axis=1), moved.max(axis=1), np.inf),
-                                 np.nan_to_num(np.fmax(worst[:, 0], worst[:, 1]), nan=0.0))
-                propagated = propagated + pairs.sum(axis=0)
+        needed = set(order) | {a for q in order for a in self.arguments(q)}
+        values = {a: self.values[a][files] for a in needed if a in self.values}
+        count = base.shape[0]
+        per_row = sum(v[0].size for v in values.values()) + base[0].size
+        block = max(1, BATCH_NUMBERS // (2 * per_row))  # files per call, with one number moving
+        propagated = np.zeros(base.shape)
+        for start in range(0, count, block):
+            part = slice(start, start + block)
+            here = {a: v[part] for a, v in values.items()}
+            total = propagated[part]
+            step = max(1, BATCH_NUMBERS // (2 * per_row * here[name].shape[0]))
+            for first in range(0, len(slots), step):
+                chunk = slots[first:first + step]
+                with np.errstate(invalid="ignore"):
+                    moved = np.abs(self._moved(name, order, reach, chunk, part, here, base[part]) - base[part])
+                    strict = np.array([s.strict for s in chunk]).reshape((-1,) + (1,) * (base.ndim))
+                    worst = np.where(np.isfinite(moved), moved, np.nan)
+                    pairs = np.where(strict, np.where(np.isfinite(moved).all(axis=1), moved.max(axis=1), np.inf),
+                                     np.nan_to_num(np.fmax(worst[:, 0], worst[:, 1]), nan=0.0))
+                    moving = np.stack([s.amount[part] > 0 for s in chunk])
+                    pairs = np.where(_per_file(moving, base.ndim - 1), pairs, 0.0)
+                    # one after the other, from the total so far: the same sum in any group
+                    total = np.cumsum(np.concatenate([total[None], pairs]), axis=0)[-1]
+            propagated[part] = total
         return propagated
 
-    def _moved(self, name: str, order: list, reach: dict, chunk: list, base: np.ndarray) -> np.ndarray:
-        """``name`` at each move of ``chunk`` (one row each), recomputing ``order`` on the way."""
-        size = len(chunk)
-        rows: dict[str, list] = {}  # moved name -> its rows in the chunk
-        for row, move in enumerate(chunk):
-            rows.setdefault(move[0], []).append(row)
+    def _moved(self, name, order, reach, chunk, part, values, base) -> np.ndarray:
+        """``name`` at each move of ``chunk``, in every file: (moves, ±, files) + its shape."""
+        size = (len(chunk), 2)
         batch = {}
 
         def rows_of(argument):
             if argument not in batch:
-                batch[argument] = np.repeat(np.asarray(self.values[argument], dtype=float)[None], size, axis=0)
+                value = values[argument]
+                batch[argument] = np.broadcast_to(value, size + value.shape)
             return batch[argument]
 
         def shift(array, argument):
-            for row in rows.get(argument, ()):
-                array[(row,) + chunk[row][1]] += chunk[row][2]
+            for k, slot in enumerate(chunk):
+                if slot.argument == argument:
+                    amount = slot.amount[part]
+                    array[(k, 0, slice(None)) + slot.index] += amount
+                    array[(k, 1, slice(None)) + slot.index] += -amount
 
-        for argument in rows:
+        for argument in {s.argument for s in chunk}:
             if argument not in order:
-                shift(rows_of(argument), argument)
-        for q in order:  # each recomputed only in the rows that move something above it
+                batch[argument] = rows_of(argument).copy()
+                shift(batch[argument], argument)
+        for q in order:  # each recomputed only for the moves of something above it
             function, arguments = self.rule.from_dependencies[q]
-            out = np.repeat((base if q == name else self.values[q])[None], size, axis=0)
-            touched = sorted(r for a in reach[q] for r in rows.get(a, ()))
+            own = base if q == name else values[q]
+            out = np.broadcast_to(own, size + own.shape).copy()
+            touched = [k for k, s in enumerate(chunk) if s.argument in reach[q]]
             if touched:
-                out[touched] = _call(function, {a: rows_of(a)[touched] for a in arguments}, len(touched),
-                                     out.shape[1:])
+                rows = len(touched) * 2 * own.shape[0]
+                inputs = {a: rows_of(a)[touched].reshape((rows,) + values[a].shape[1:]) for a in arguments}
+                out[touched] = _call(function, inputs, rows, own.shape[1:]).reshape(
+                    (len(touched), 2) + own.shape)
             shift(out, q)
             batch[q] = out
         return batch[name]
 
 
-def _moves(spread: dict, *, strict: bool) -> list:
-    """(name, index, ± amount, strict) for each number with an uncertainty, the two signs side by side."""
-    moves = []
+def _slots(spread: dict, files, *, strict: bool) -> list:
+    """A :class:`_Slot` for each number of each argument of ``spread`` (in the files ``files``, or all)."""
+    slots = []
     for argument, u in spread.items():
-        for index in (i for i in np.ndindex(u.shape) if u[i] > 0):
-            for sign in (1.0, -1.0):
-                moves.append((argument, index, sign * u[index], strict))
-    return moves
+        if files is not None:
+            u = u[files]
+        for index in np.ndindex(u.shape[1:]):
+            slots.append(_Slot(argument, index, u[(slice(None),) + index], strict))
+    return slots
 
 
 def _call(function, values: dict, batch: int, shape) -> np.ndarray:

@@ -213,6 +213,8 @@ def _wrap(text: str, first: str, rest: str | None = None) -> list[str]:
 
 def columns(text: str) -> int:
     """Terminal columns of ``text``: a Hangul (wide) character takes two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -245,8 +247,16 @@ class _Row:
         if shown:
             self.arrays["col_recomputed"] = _numbers(recomputed, style, lang)
         self.stack = False
+        self._laid_out: dict[bool, list[str]] = {}  # stacked or not -> the cells
 
     def cells(self) -> list[str]:
+        """The table cells (computed once for each way of showing the numbers: the table is laid
+        out again after each row that is stacked)."""
+        if self.stack not in self._laid_out:
+            self._laid_out[self.stack] = self._lay_out()
+        return list(self._laid_out[self.stack])
+
+    def _lay_out(self) -> list[str]:
         step = self.step
         if self.stack:
             shape = "x".join(map(str, np.shape(step.given)))

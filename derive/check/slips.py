@@ -104,16 +104,19 @@ def explain(worked, steps) -> dict:
     """A :class:`Finding` for every answer that is not ``correct``, by name."""
     status = {s.name: s.status for s in steps}
     found = {}
-    for step in steps:
-        if step.status == "correct":
-            continue
-        context = _Context(worked, step)
-        slip = _first_slip(context) if step.status == "wrong" else None
-        carried = [u for u in step.uses if status.get(u, "correct") != "correct"] \
-            if step.status == "carried" else []
-        accepted = _accepted(context)
-        found[step.name] = Finding(slip, tuple(np.shape(step.given)), context.off, accepted, carried,
-                                   accepted.pop("_text") if accepted is not None else None)
+    shared: dict = {}  # what the answers of one file have in common (its constant factors)
+    # a candidate may overflow or leave a function's domain: it then fits nothing, silently
+    with np.errstate(all="ignore"):
+        for step in steps:
+            if step.status == "correct":
+                continue
+            context = _Context(worked, step, shared)
+            slip = _first_slip(context) if step.status == "wrong" else None
+            carried = [u for u in step.uses if status.get(u, "correct") != "correct"] \
+                if step.status == "carried" else []
+            accepted = _accepted(context)
+            found[step.name] = Finding(slip, tuple(np.shape(step.given)), context.off, accepted, carried,
+                                       accepted.pop("_text") if accepted is not None else None)
     return found
 
 
@@ -135,19 +138,20 @@ def _first_slip(context) -> Slip | None:
 class _Context:
     """One answer, its references and the rule around it, as the detectors see them."""
 
-    def __init__(self, worked, step):
+    def __init__(self, worked, step, shared: dict | None = None):
         self.worked, self.step, self.name = worked, step, step.name
+        self.shared = {} if shared is None else shared
         self.given = np.asarray(step.given, dtype=float)
         self.exact = np.asarray(step.expected, dtype=float)
         self.tolerance = np.asarray(step.tolerance, dtype=float)
-        with np.errstate(invalid="ignore"):
-            bad = ~(np.abs(self.given - self.exact) <= self.tolerance)
+        bad = ~(np.abs(self.given - self.exact) <= self.tolerance)
         self.off = [tuple(int(i) for i in index) for index in np.argwhere(bad)] if bad.ndim else []
         self.off_mask = bad
         self.references = [self.exact]
         if step.recomputed is not None:
             recomputed = np.asarray(step.recomputed, dtype=float)
-            if np.all(np.isfinite(recomputed)) and not np.allclose(recomputed, self.exact, rtol=1e-12, atol=0):
+            if np.isfinite(recomputed).all() and not (np.abs(recomputed - self.exact)
+                                                       <= 1e-12 * np.abs(self.exact)).all():
                 self.references.append(recomputed)
         self.function, self.arguments = worked.rule.from_dependencies.get(self.name, (None, ()))
 
@@ -156,8 +160,19 @@ class _Context:
         candidate = np.asarray(candidate, dtype=float)
         if candidate.shape != self.given.shape:
             return False
-        with np.errstate(invalid="ignore"):
-            return bool(np.all(np.abs(self.given - candidate) <= self.tolerance))
+        return bool((np.abs(self.given - candidate) <= self.tolerance).all())
+
+    def first_fit(self, candidates) -> int | None:
+        """The position of the first of ``candidates`` (each of the answer's shape) that fits, or None:
+        :meth:`fits` of each in turn, in one pass."""
+        if len(candidates) == 0:
+            return None
+        stacked = np.asarray(candidates, dtype=float)
+        if stacked.shape[1:] != self.given.shape:
+            return next((k for k, c in enumerate(candidates) if self.fits(c)), None)
+        close = (np.abs(self.given - stacked) <= self.tolerance).reshape(len(candidates), -1).all(axis=1)
+        hits = np.flatnonzero(close)
+        return int(hits[0]) if hits.size else None
 
     def argument_sets(self) -> list[dict]:
         """The quantity's arguments at the exact values, then with the student's answers where given."""
@@ -181,10 +196,10 @@ class _Context:
     def evaluate(self, function, values: dict, **extra):
         """A FROM_DEPENDENCIES-style function at one point; None where it cannot be evaluated."""
         try:
-            with np.errstate(all="ignore"):
-                out = function(**{naming.python_name(k): np.asarray(v, dtype=float)[None]
-                                  for k, v in values.items()}, **extra)
-            return np.broadcast_to(np.asarray(out, dtype=float), (1,) + self.given.shape)[0]
+            out = np.asarray(function(**{_python(k): np.asarray(v, dtype=float)[None] for k, v in values.items()},
+                                      **extra), dtype=float)
+            shape = (1,) + self.given.shape
+            return (out if out.shape == shape else np.broadcast_to(out, shape))[0]
         except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, NameError, AttributeError):
             return None
 
@@ -386,14 +401,24 @@ _LOG_RATIOS = ((1 / LN10, "log_base_10"), (1 / LN2, "log_base_2"), (LN2, "log_na
 def log_base(context: _Context) -> Slip | None:
     """The value of a logarithm taken in another base: a ratio ln 10 or ln 2."""
     for reference in context.references:
-        for ratio, key in _LOG_RATIOS:
-            if context.fits(ratio * reference):
-                return Slip("log_base", Text(key))
+        hit = context.first_fit([ratio * reference for ratio, _ in _LOG_RATIOS])
+        if hit is not None:
+            return Slip("log_base", Text(_LOG_RATIOS[hit][1]))
     return None
 
 
 def _factors(context: _Context) -> list:
-    """(value, how to say it) for the constant factors of slips: 2, ½, the rule's scalars, the sizes."""
+    """(value, how to say it) for the constant factors of slips: 2, ½, the rule's scalars, the sizes
+    (the same for every answer of a file: found once)."""
+    if "factors" not in context.shared:
+        context.shared["factors"] = _file_factors(context)
+    return context.shared["factors"]
+
+
+_SIZE = re.compile(r"[A-Za-z_]\w*")
+
+
+def _file_factors(context: _Context) -> list:
     found = [(2.0, "2"), (0.5, "½"), (4.0, "4"), (0.25, "¼")]
     worked = context.worked
     for name, value in worked.inputs.items():
@@ -403,7 +428,7 @@ def _factors(context: _Context) -> list:
     sizes = {}
     for name, dims in worked.rule.inputs.items():
         for axis, dim in enumerate(dims):
-            if re.fullmatch(r"[A-Za-z_]\w*", dim) and np.ndim(worked.inputs[name]) > axis:
+            if _SIZE.fullmatch(dim) and np.ndim(worked.inputs[name]) > axis:
                 sizes.setdefault(dim, worked.inputs[name].shape[axis])
     for dim, size in sizes.items():
         if size > 1:
@@ -420,12 +445,10 @@ def factor(context: _Context) -> Slip | None:
     """A constant factor too many or too few: 2, ½, η, λ, N, 1/N..., with or without the sign."""
     factors = _factors(context)
     for reference in context.references:
-        for value, text in factors:
-            if context.fits(value * reference):
-                return Slip("factor", Text("factor", factor=text))
-        for value, text in factors:
-            if context.fits(-value * reference):
-                return Slip("factor", Text("factor_sign", factor=text))
+        for sign, key in ((1.0, "factor"), (-1.0, "factor_sign")):
+            hit = context.first_fit([(value if sign > 0 else -value) * reference for value, _ in factors])
+            if hit is not None:
+                return Slip("factor", Text(key, factor=factors[hit][1]))
     return None
 
 
@@ -614,17 +637,48 @@ def missing_term(context: _Context) -> Slip | None:
         if function is None:
             continue
         for values, _reference in pairs:
-            for value, text in factors:
-                candidate = context.evaluate(function, values, _slip_scale=value)
-                if candidate is None or not context.fits(candidate):
-                    continue
-                term = ("−" if negative else "") + _term_text(definition, position, names)
-                if value == 0.0:
-                    return Slip("missing_term", Text("missing_term", term=term))
-                if value == -1.0:
-                    return Slip("term_sign", Text("term_sign", term=term))
-                return Slip("term_factor", Text("term_factor", term=term, factor=text))
+            hit = _first_scaled_fit(context, function, values, [value for value, _ in factors])
+            if hit is None:
+                continue
+            value, text = factors[hit]
+            term = ("−" if negative else "") + _term_text(definition, position, names)
+            if value == 0.0:
+                return Slip("missing_term", Text("missing_term", term=term))
+            if value == -1.0:
+                return Slip("term_sign", Text("term_sign", term=term))
+            return Slip("term_factor", Text("term_factor", term=term, factor=text))
     return None
+
+
+def _first_scaled_fit(context: _Context, function, values: dict, scales: list) -> int | None:
+    """The first of ``scales`` whose scaled formula fits: every scale a row of one batched call
+    (:func:`_slip_scaled`), or, where the term cannot carry a batch of scales, one call each."""
+    batched = np.asarray(scales, dtype=float)
+    try:
+        out = np.asarray(function(**{_python(k): np.asarray(v, dtype=float)[None] for k, v in values.items()},
+                                  _slip_scale=batched), dtype=float)
+    except (_NotBatched, ArithmeticError, ValueError, TypeError, IndexError, KeyError, NameError, AttributeError):
+        out = None
+    if out is not None and out.shape == (len(scales),) + context.given.shape:
+        return context.first_fit(out)
+    for position, scale in enumerate(scales):
+        candidate = context.evaluate(function, values, _slip_scale=scale)
+        if candidate is not None and context.fits(candidate):
+            return position
+    return None
+
+
+class _NotBatched(Exception):
+    """A term that is not an array of one example (a constant): scaled one scale at a time."""
+
+
+def _slip_scaled(scale, term):
+    """``scale * term``; a vector of scales makes a batch of them, one per row of ``term``'s batch axis."""
+    if np.ndim(scale) == 0:
+        return scale * term
+    if np.ndim(term) == 0 or np.shape(term)[0] != 1:
+        raise _NotBatched
+    return np.reshape(scale, (-1,) + (1,) * (np.ndim(term) - 1)) * term
 
 
 def wrong_value(context: _Context) -> Slip | None:
@@ -655,26 +709,37 @@ def wrong_value(context: _Context) -> Slip | None:
                     candidate = context.evaluate(context.function, {**values, argument: value})
                     if candidate is not None and context.fits(candidate):
                         return Slip("wrong_value", Text("wrong_argument", other=other, argument=argument))
-    for other in order:
-        for value in (worked.exact.get(other), getattr(worked.answers.get(other), "values", None)):
-            if value is None or np.shape(value) != context.given.shape or _all_zero(value, context):
-                continue
-            if context.fits(value):
-                other_stem, other_step = _time_step(other)
-                if step is not None and other_stem == stem and other_step is not None:
-                    key = "wrong_step_earlier" if other_step < step else "wrong_step_later"
-                    return Slip("wrong_value", Text(key, other=other))
-                return Slip("wrong_value", Text("wrong_value", other=other, name=name))
-    for other, value in worked.inputs.items():
-        if np.shape(value) == context.given.shape and not _all_zero(value, context) and context.fits(value):
-            return Slip("wrong_value", Text("wrong_input", other=other, name=name))
-    return None
+    shape = context.given.shape
+    candidates = [(other, value) for other in order
+                  for value in (worked.exact.get(other), getattr(worked.answers.get(other), "values", None))
+                  if value is not None and np.shape(value) == shape]
+    inputs = [(other, value) for other, value in worked.inputs.items() if np.shape(value) == shape]
+    hit = _first_nonzero_fit(context, [v for _, v in candidates + inputs])
+    if hit is None:
+        return None
+    other = (candidates + inputs)[hit][0]
+    if hit >= len(candidates):
+        return Slip("wrong_value", Text("wrong_input", other=other, name=name))
+    other_stem, other_step = _time_step(other)
+    if step is not None and other_stem == stem and other_step is not None:
+        key = "wrong_step_earlier" if other_step < step else "wrong_step_later"
+        return Slip("wrong_value", Text(key, other=other))
+    return Slip("wrong_value", Text("wrong_value", other=other, name=name))
 
 
-def _all_zero(value, context: _Context) -> bool:
-    return bool(np.all(np.abs(np.asarray(value, dtype=float)) <= context.tolerance))
+def _first_nonzero_fit(context: _Context, values: list) -> int | None:
+    """The first of ``values`` that is not zero within the tolerance and fits (:meth:`_Context.first_fit`)."""
+    if not values:
+        return None
+    stacked = np.asarray(values, dtype=float)
+    rows = (len(values), -1)
+    zero = (np.abs(stacked) <= context.tolerance).reshape(rows).all(axis=1)
+    close = (np.abs(context.given - stacked) <= context.tolerance).reshape(rows).all(axis=1)
+    hits = np.flatnonzero(close & ~zero)
+    return int(hits[0]) if hits.size else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _time_step(name: str):
     """('h_', 2) for h_2 and dL/dh_2; (name, None) without a trailing step number."""
     match = re.fullmatch(r"(.*_)(\d+)", name)
@@ -687,6 +752,9 @@ DETECTORS = (truncated, too_few_digits, convention, sign, log_base, factor, tran
 
 
 # -- reading a generated function's formula ----------------------------------------
+
+_python = functools.lru_cache(maxsize=4096)(naming.python_name)
+
 
 @functools.lru_cache(maxsize=512)
 def _source(function) -> str | None:
@@ -750,11 +818,13 @@ def _collect_terms(node, out: list, negative: bool = False) -> None:
 
 @functools.lru_cache(maxsize=2048)
 def _with_term_scaled(function, definition, position: int):
-    """A copy of ``function`` whose term at ``position`` is multiplied by its new argument ``_slip_scale``."""
+    """A copy of ``function`` whose term at ``position`` is multiplied by its new argument ``_slip_scale``
+    (a number, or a vector of them for a batch: :func:`_slip_scaled`)."""
     copied = copy.deepcopy(definition)
     expression = copied.body[-1].value
     target = list(ast.walk(expression))[position]
-    scaled = ast.BinOp(left=ast.Name("_slip_scale", ast.Load()), op=ast.Mult(), right=target)
+    scaled = ast.Call(func=ast.Name("_slip_scaled", ast.Load()), args=[ast.Name("_slip_scale", ast.Load()), target],
+                      keywords=[])
     if expression is target:
         copied.body[-1].value = scaled
     else:
@@ -768,7 +838,7 @@ def _with_term_scaled(function, definition, position: int):
     copied.args.kwonlyargs.append(ast.arg("_slip_scale"))
     copied.args.kw_defaults.append(ast.Constant(1.0))
     module = ast.fix_missing_locations(ast.Module(body=[copied], type_ignores=[]))
-    namespace = dict(function.__globals__)
+    namespace = {**function.__globals__, "_slip_scaled": _slip_scaled}
     try:
         exec(compile(module, "<derive.check.slips>", "exec"), namespace)  # noqa: S102 - derive's own generated source
     except (SyntaxError, ValueError, TypeError):

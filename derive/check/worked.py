@@ -41,6 +41,7 @@ Every comparison also allows 1e-9 relative (float64 round-off).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import re
@@ -69,6 +70,7 @@ _RULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null")}
 #: Tags YAML gives plain scalars by itself (2001-12-14, <<, =); they are read as text.
 _IMPLICIT_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("timestamp", "merge", "value", "yaml")}
+_KNOWN_TAGS = _PLAIN_TAGS | _IMPLICIT_TAGS
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -140,7 +142,7 @@ class _Walk:
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
             self.fail(field_name, f"nested too deeply (more than {MAX_DEPTH} levels)")
-        if node.tag not in _PLAIN_TAGS | _IMPLICIT_TAGS:
+        if node.tag not in _KNOWN_TAGS:
             self.fail(field_name, f"YAML tags ({node.tag}) are not allowed")
         if isinstance(node, yaml.MappingNode):
             out = {}
@@ -315,9 +317,12 @@ def numeric_rule(name: str, where: str, field_name: str = "rule") -> NumericRule
     return numeric_view(name, registry.numeric(name, path=where, field=field_name))
 
 
+@functools.cache
 def numeric_view(name: str, module) -> NumericRule:
     """The numeric view of a generated module of the rule ``name`` (the registered one, or a
-    convention's variant: :mod:`derive.check.conventions`)."""
+    convention's variant: :mod:`derive.check.conventions`). Built once per module: every file of
+    the rule shares it (reading a signature costs more than checking a small file), and the
+    batch path (:mod:`derive.check.batch`) groups files by it."""
     function = getattr(module, name)
     defaults = {}
     for parameter in inspect.signature(function).parameters.values():
@@ -381,15 +386,40 @@ class DerivationFile:
 
 def load_file(path) -> WorkedFile | DerivationFile:
     """Read and validate one file; every problem is an InputError naming the file and the field."""
+    where, top = read_top(path)
+    if "lines" in top:
+        return _derivation(where, top)
+    return _worked(where, top)
+
+
+def read_top(path) -> tuple[str, dict]:
+    """The file's name as reports give it, and its fields (an InputError unless a mapping)."""
     path = Path(path)
     top = read_yaml(path)
     where = str(path)
     if not isinstance(top, dict):
         raise InputError(f"expected a mapping of fields (rule, inputs, answers for a worked example; "
                          f"lines for a derivation), got {describe(top)}", path=where)
-    if "lines" in top:
-        return _derivation(where, top)
-    return _worked(where, top)
+    return where, top
+
+
+def plain_numbers(top: dict) -> bool:
+    """Whether checking the file needs NumPy alone: a worked file of a registered rule, without
+    ``conventions:``, whose answers are plain numbers (a quoted one that is just a number counts).
+    A derivation, a model file, a declared convention or a LaTeX answer brings in SymPy."""
+    if "lines" in top or "model" in top or "conventions" in top:
+        return False
+    answers = top.get("answers")
+    if not isinstance(answers, dict):
+        return True  # unusable, and said so without SymPy
+    pending = list(answers.values())
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending += item
+        elif isinstance(item, Scalar) and item.quoted and not _NUMBER.match(item.text.strip()):
+            return False
+    return True
 
 
 def _text(item, where, field_name, *, required=True) -> str | None:
@@ -414,6 +444,28 @@ def _mapping(top, key, where, *, required=True) -> dict | None:
 
 
 def _worked(where: str, top: dict) -> WorkedFile:
+    head = worked_head(where, top)
+    with np.errstate(all="ignore"):
+        exact = head.rule.evaluate(head.inputs)
+    return worked_tail(head, exact)
+
+
+@dataclass
+class WorkedHead:
+    """A worked file read up to its inputs: what the exact values need. The batch path
+    (:mod:`derive.check.batch`) evaluates the exact values of many heads in one call, then
+    finishes each with :func:`worked_tail`, so that every message stays the same."""
+
+    path: str
+    top: dict
+    rule: NumericRule
+    title: str
+    inputs: dict
+    conventions: dict
+
+
+def worked_head(where: str, top: dict) -> WorkedHead:
+    """The rule, the title and the inputs of a worked file (InputError naming the field)."""
     if "model" in top:  # your own network: its rule is built from the model (SymPy)
         from derive.model.files import model_of, numeric_module, rule_name
 
@@ -432,8 +484,12 @@ def _worked(where: str, top: dict) -> WorkedFile:
             rule = numeric_view(rule.name, declared_module(rule.name, conventions, where))
     title = _text(top.get("title"), where, "title", required=False) or ""
     inputs = _inputs(rule, _mapping(top, "inputs", where), where)
-    with np.errstate(all="ignore"):
-        exact = rule.evaluate(inputs)
+    return WorkedHead(where, top, rule, title, inputs, conventions)
+
+
+def worked_tail(head: WorkedHead, exact: dict) -> WorkedFile:
+    """The worked file, its answers read against the exact values (their shapes, their finiteness)."""
+    where, top, rule, inputs = head.path, head.top, head.rule, head.inputs
     raw_answers = _mapping(top, "answers", where)
     if not raw_answers:
         raise InputError("expected at least one answer", path=where, field="answers")
@@ -456,8 +512,8 @@ def _worked(where: str, top: dict) -> WorkedFile:
             raise InputError(f"{name} is not finite at these inputs; check the inputs", path=where, field="inputs")
         answers[name] = answer
     answers = {q: answers[q] for q in rule.quantities if q in answers}
-    return WorkedFile(where, rule, title, inputs, answers, exact,
-                      _tolerance(top, where), _worked_expectation(top, answers, where), conventions)
+    return WorkedFile(where, rule, head.title, inputs, answers, exact,
+                      _tolerance(top, where), _worked_expectation(top, answers, where), head.conventions)
 
 
 def _inputs(rule: NumericRule, raw: dict, where: str) -> dict:
@@ -719,5 +775,6 @@ def _derivation(where: str, top: dict) -> DerivationFile:
     return DerivationFile(where, rule, quantity, title, lines, expect, conventions)
 
 
-__all__ = ["DerivationFile", "Line", "NumericRule", "Scalar", "Tolerance", "WorkedFile", "Written",
-           "latex_number", "load_file", "numeric_rule", "read_yaml", "written_number"]
+__all__ = ["DerivationFile", "Line", "NumericRule", "Scalar", "Tolerance", "WorkedFile", "WorkedHead", "Written",
+           "latex_number", "load_file", "numeric_rule", "plain_numbers", "read_top", "read_yaml", "worked_head",
+           "worked_tail", "written_number"]

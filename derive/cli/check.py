@@ -1,18 +1,25 @@
-"""``derive check PATH... [--json] [--expect]``: check worked-example and derivation files.
+"""``derive check PATH... [--json] [--expect] [--dask [--scheduler ADDRESS]]``: check worked-example
+and derivation files.
 
 A folder means every ``*.yaml`` / ``*.yml`` file under it. Exit status: 2 when a
 file is unusable or a line too complex to decide (one message per file on
 stderr), else 1 when a mistake was found, else 0. With ``--expect`` a file that
 declares its deliberate mistakes (``expect:``) counts as passing when exactly
-those are found. Checking plain numbers does not import SymPy (fast start-up).
+those are found. Checking plain numbers does not import SymPy (fast start-up);
+worked files of plain numbers are checked in groups of the same rule and shapes
+(:mod:`derive.check.batch`). With ``--dask`` the files are checked in partitions on
+Dask (local processes, or the cluster at ``--scheduler``; ``pip install 'derive[dask]'``),
+with the same reports.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
-from derive.check import check_paths, format_table
+from derive.check import check_paths, check_paths_dask, format_table
+from derive.check.on_dask import PARTITION
 from derive.printing.errors_ko import translate
 from derive.printing.i18n import LANGUAGES
 
@@ -29,11 +36,32 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--expect", action="store_true",
                         help="a file with an 'expect:' block passes when the checker finds exactly the "
                              "mistakes it declares")
+    parser.add_argument("--dask", action="store_true",
+                        help="check partitions of the files on Dask: local processes, or the cluster at "
+                             "--scheduler (pip install 'derive[dask]')")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --dask: the address of a Dask distributed scheduler (tcp://host:8786), or "
+                             "processes (the default), threads or synchronous")
+    parser.add_argument("--partition-size", type=_positive, default=PARTITION, metavar="N",
+                        help=f"with --dask: files per partition (default {PARTITION})")
     parser.set_defaults(run=run)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of files, at least 1, got {text!r}")
+    return value
+
+
 def run(args) -> int:
-    reports = check_paths(args.paths)
+    if args.dask or args.scheduler is not None:
+        reports = check_paths_dask(args.paths, args.scheduler, partition_size=args.partition_size)
+    else:
+        reports = check_paths(args.paths)
     for report in reports:
         if report.error is not None:
             print(f"derive check: {translate(report.error, args.lang)}", file=sys.stderr)
