@@ -7,11 +7,39 @@ formula. After it come the per-quantity functions that recompute one quantity
 from the quantities it depends on (the checker uses them to follow a student's
 own numbers). ``python -m derive.codegen`` regenerates everything; a test
 proves that a fresh generation is byte-identical to the committed files.
+
+How the code is made fast
+-------------------------
+Mechanisms of the generator, none a formula typed by hand:
+
+* a slope's complement (1 − z for z = σ(s), 1 − h² for h = tanh(s)) is computed with z by one
+  kernel, from the exponential z needs anyway (:func:`derive.codegen.stable.generation_view`):
+  ``f, _1_minus_f = _k.sigmoid_pair(s_f)``, so the stable slope costs a multiplication; the
+  softmax with its log-sum-exp likewise (``_k.logsumexp_softmax``);
+* a quantity that is an earlier one times a scale (the notes' δ = −∂L/∂s, ΔW = −η ∂L/∂W) is
+  computed from it (:mod:`derive.codegen.reuse`): ``delta_2 = -dL_ds_2``, no second matrix product;
+* a gradient by a weight shared by the batch is one matrix product (:func:`total_code`), and a
+  sum Σ_k a_k b_k a matrix-vector product where one side is shared (``_k.dot``);
+* an *element-wise* rule (:func:`element_wise`: softmax_ce, sigmoid_bce, vae_kl, ...) keeps its
+  assignments in ``_<rule>_block``, which ``_k.by_blocks`` runs on blocks of examples that stay in
+  a core's cache, on every core; each result's last operation writes into its rows of the output
+  (``numpy.subtract(y_hat, y, out=_out.get("dL/do"))``), so that memory sees each input read once
+  and each result written once;
+* work met twice is done once (:func:`shared_work`): a subexpression that is an earlier quantity
+  reads it (``dE/dw = x ⊙ dE_ds``), any other repeated one is computed into ``_c1``, ``_c2``, ...
+  before its first use;
+* costly functions give way to cheaper equals (:func:`derive.codegen.stable.cheaper_forms`, each
+  equality proven by a test): log(q/p) beside log(p/q) is −log(p/q), expm1(2 log t) is
+  (t − 1)(t + 1), σ(±t) and softplus(±t) share one e^{−|t|} and its log1p, and the select
+  Piecewise((1/d, t >= 0), (e/d, True)) is ``numpy.maximum(e, t >= 0)/d``, without
+  ``numpy.where``'s branches; a small integer power is a product (``x*x*x``; numpy.power calls
+  the C library's pow for any exponent but 2), and 2a − 2b is 2(a − b).
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import textwrap
 from pathlib import Path
@@ -19,9 +47,36 @@ from pathlib import Path
 import sympy as sp
 
 from derive import __version__, naming
-from derive.codegen.numpy_printer import BATCH_SIZE, numpy_code, total_code
-from derive.codegen.stable import generated_form, stable_logs
+from derive.codegen.numpy_printer import (
+    BATCH_SIZE,
+    numpy_code,
+    numpy_code_into,
+    total_code,
+)
+from derive.codegen.reuse import reused, shared_scale
+from derive.codegen.stable import (
+    Complement,
+    Log1pUnit,
+    cheaper_forms,
+    complements,
+    generated_form,
+    generation_view,
+    softmax_pairs,
+    stable_logs,
+)
 from derive.printing.text import text
+from derive.symbolic.arrays import (
+    ArraySymbol,
+    Concat,
+    MatProduct,
+    MatVec,
+    Outer,
+    Part,
+    Trace,
+    Transpose,
+    shape_of,
+)
+from derive.symbolic.functions import sigmoid
 
 NUMPY_PACKAGE = Path(__file__).resolve().parent.parent / "numpy"
 
@@ -70,15 +125,15 @@ def _size_lines(expressions, arrays: dict, indent="    ") -> list[str]:
 
 
 def argument_checks(function: str, inputs: dict, result_shapes, code, *, batched=(), summed=None,
-                    indent="    ") -> list[str]:
+                    indent="    ", keep_n=False) -> list[str]:
     """Read each input with ``_k.real``, read the sizes, then one ``_k.check_shapes`` of every input
     against those sizes and of the memory the results take (``per_example`` numbers for each example).
 
     ``inputs`` maps each input to (its shape after the batch axis, its default or None); those named
     in ``batched`` must come with the batch axis. ``code`` are the expressions the body computes
     (for the sizes it reads). ``summed`` maps an input to the shapes of the results that are summed
-    over the batch when it is shared (counted once then, not in ``result_shapes``); with it, the
-    batch size that ``_k.check_shapes`` returns is kept in ``_n``."""
+    over the batch when it is shared (counted once then, not in ``result_shapes``); with it (or
+    ``keep_n``), the batch size that ``_k.check_shapes`` returns is kept in ``_n``."""
     lines = []
     for name, (_, default) in inputs.items():
         py = naming.python_name(name)
@@ -98,7 +153,7 @@ def argument_checks(function: str, inputs: dict, result_shapes, code, *, batched
                         for name, shape in shapes.items())
     check = f"_k.check_shapes(\"{function}\", INPUTS, {{{checked}}}, per_example={numpy_code(per_example)}"
     if summed is None:
-        return lines + sizes + [f"{indent}{check})"]
+        return lines + sizes + [f"{indent}{BATCH_SIZE} = {check})" if keep_n else f"{indent}{check})"]
     counted = ", ".join(f'"{name}": {numpy_code(count)}' for name, count in once.items())
     return lines + sizes + [f"{indent}{BATCH_SIZE} = {check}, summed={{{counted}}})"]
 
@@ -112,8 +167,58 @@ def _shape_code(shape) -> str:
     return "(" + ", ".join(numpy_code(sp.sympify(d)) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _assignment(name: str, expr: sp.Expr, comment: str, indent="    ") -> list[str]:
-    return [f"{indent}# {comment}", f"{indent}{naming.python_name(name)} = {numpy_code(expr)}"]
+def _assignment(name: str, expr: sp.Expr, comment: str, indent="    ", into: str | None = None) -> list[str]:
+    """``name = <code>`` under its formula; with ``into``, the last operation writes into that array."""
+    code = _copy_code(expr, into) or (numpy_code_into(expr, into) if into else None) or numpy_code(expr)
+    return [f"{indent}# {comment}", f"{indent}{naming.python_name(name)} = {code}"]
+
+
+def _copy_code(expr, into) -> str | None:
+    """A result that :func:`shared_work` found to be an earlier quantity or a common subexpression
+    (a :class:`Shared` symbol) as it is: its copy, written into ``into`` (a result is never another
+    one's array); None for any other expression."""
+    if isinstance(expr, Shared):
+        return f"numpy.positive({naming.python_name(expr.name)}, out={into or None})"
+    return None
+
+
+def _into(q) -> str:
+    """The array a block of an element-wise rule writes the result ``q`` into (None: a new one)."""
+    return f'_out.get("{q.name}")'
+
+
+def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=None) -> list[str] | None:
+    """The statement of a quantity z = σ(t) (h = tanh(t)) whose complement a :func:`generation_view`
+    holds: both from one kernel, ``f, _1_minus_f = _k.sigmoid_pair(s_f)``; of lse = logsumexp(g)
+    with ŷ = e^{g − lse} (:func:`~derive.codegen.stable.softmax_pairs`): ``_lse, y_hat =
+    _k.logsumexp_softmax(g)``; [] for the second of a pair (the first's statement computed it);
+    None for any other quantity."""
+    if isinstance(q.stable, Complement):
+        return []
+    softmax = softmax_pairs(rule)
+    if q.name in softmax.values():
+        return []
+    if q.name in softmax:  # lse and ŷ = e^{g − lse}, from the same exponentials
+        y_hat = rule.quantities[softmax[q.name]]
+        g = q.definition.args[0]
+        code = numpy_code(g.xreplace(rename) if rename else g)
+        names = f"{target or naming.python_name(q.name)}, {naming.python_name(y_hat.name)}"
+        comment = (f"{q.name} = {text(q.definition)}, and {y_hat.name} = {text(y_hat.definition)} "
+                   f"(as e^({text(g)} - max)/sum_k(e^({text(g)} - max)), from the same exponentials)")
+        return [f"{indent}# {comment}", f"{indent}{names} = _k.logsumexp_softmax({code})"]
+    complement = complements(rule).get(q.name)
+    if complement is None:
+        return None
+    t = q.definition.args[0]
+    if isinstance(q.definition, sigmoid):
+        kernel, form = "sigmoid_pair", f"σ(−{text(t)})"
+    else:
+        kernel, form = "tanh_pair", f"4e/(1 + e)² with e = exp(−2|{text(t)}|)"
+    comment = (f"{q.name} = {text(q.definition)}, and {complement.name} = {text(complement.definition)} "
+               f"(as {form}, from the same exponential)")
+    code = numpy_code(t.xreplace(rename) if rename else t)
+    names = f"{target or naming.python_name(q.name)}, {naming.python_name(complement.name)}"
+    return [f"{indent}# {comment}", f"{indent}{names} = _k.{kernel}({code}{f', out={into}' if into else ''})"]
 
 
 def formula_comment(name: str, definition, code) -> str:
@@ -165,23 +270,202 @@ def summed_quantities(rule) -> tuple[dict[str, str], dict[str, str]]:
     return summed, updates
 
 
-def summed_assignment(rule, q, with_: str, summed: dict, *, indent: str = "    ", rename=None,
-                       target: str | None = None) -> list[str]:
-    """``dL_dW = <per example> if W.ndim == 3 else <sum over the batch>``, under the formula.
-
-    ``rename`` substitutes symbols in the code (a loop's x -> x_t); ``target`` is the variable assigned."""
+def _total(rule, q, with_: str, summed: dict, rename=None, form=None) -> str:
+    """The code of ``q`` summed over the batch (``with_`` shared), from its generated form (or ``form``)."""
     totals = {rule.symbol(name) for name, other in summed.items() if other == with_ and name != q.name}
-    form = generated_form(rule, q)
-    code = form.xreplace(rename) if rename else form
+    form = generated_form(rule, q) if form is None else form
     try:
-        total = total_code(code, totals)
+        return total_code(form.xreplace(rename) if rename else form, totals)
     except ValueError as error:
         raise ValueError(f"{rule.name}: {q.name}: {error}") from None
-    comment = formula_comment(q.name, q.definition, form)
-    batched = f"{naming.python_name(with_)}.ndim == {len(rule.inputs[with_].shape) + 1}"
-    return [f"{indent}# {comment}  (summed over the batch when {with_} is shared)",
-            f"{indent}{target or naming.python_name(q.name)} = {numpy_code(code)} if {batched} else {total}"]
 
+
+def _batched(rule, name: str) -> str:
+    """``W.ndim == 3``: the input ``name`` comes with the batch axis."""
+    return f"{naming.python_name(name)}.ndim == {len(rule.inputs[name].shape) + 1}"
+
+
+def summed_assignment(rule, q, with_: str, summed: dict, *, indent: str = "    ", rename=None,
+                       target: str | None = None, into: str | None = None, form=None) -> list[str]:
+    """``dL_dW = <per example> if W.ndim == 3 else <sum over the batch>``, under the formula.
+
+    ``rename`` substitutes symbols in the code (a loop's x -> x_t); ``target`` is the variable assigned;
+    ``into``, an array the per-example value is written into (:func:`_assignment`)."""
+    shown = generated_form(rule, q)
+    code = shown if form is None else form
+    code = code.xreplace(rename) if rename else code
+    total = _total(rule, q, with_, summed, rename, form)
+    each = _copy_code(code, into) or (numpy_code_into(code, into) if into else None) or numpy_code(code)
+    return [f"{indent}# {formula_comment(q.name, q.definition, shown)}  (summed over the batch when {with_} is shared)",
+            f"{indent}{target or naming.python_name(q.name)} = {each} if {_batched(rule, with_)} else {total}"]
+
+
+def copied_assignment(rule, q, scale: sp.Expr, other: str, summed: dict, indent: str = "    ", form=None) -> list[str]:
+    """A quantity that :func:`derive.codegen.reuse.reused` found to be the earlier quantity ``other``
+    times ``scale``: ``delta_2 = -dL_ds_2``. Summed over the batch, it is the earlier sum times the
+    scale where the scale is the same for every example (a number; ``lr.ndim == 0``), else its own sum."""
+    copy = scale * rule.symbol(other)
+    comment = f"{indent}# {formula_comment(q.name, q.definition, q.definition)}  (computed as {text(copy)}: the same formula)"
+    code = f"{indent}{naming.python_name(q.name)} = {numpy_code(copy)}"
+    if q.name not in summed:
+        return [comment, code]
+    with_ = summed[q.name]
+    scalars = shared_scale(rule, scale)
+    if scalars is None:  # the scale reads a quantity: per example only
+        return summed_assignment(rule, q, with_, summed, indent=indent, form=form)
+    if not scalars:  # a number: the same for the sums
+        return [comment, code]
+    shared = " or ".join([_batched(rule, with_)] + [f"{naming.python_name(s)}.ndim == 0" for s in scalars])
+    return [comment + f"  (summed over the batch when {with_} is shared)",
+            f"{code} if {shared} else {_total(rule, q, with_, summed, form=form)}"]
+
+
+class Shared(ArraySymbol):
+    """A symbol that :func:`shared_work` put in place of a repeated subexpression: an earlier
+    quantity's, or a common subexpression's (``_c1``)."""
+
+
+def _reads(form, symbol, temps) -> bool:
+    """Whether ``form`` reads ``symbol``, directly or through the common subexpressions it reads."""
+    table = dict(temps)
+    stack, seen = [form], set()
+    while stack:
+        e = stack.pop()
+        for s in e.free_symbols:
+            if s == symbol:
+                return True
+            if s in table and s not in seen:
+                seen.add(s)
+                stack.append(table[s])
+    return False
+
+
+def _power_of_two_out(form):
+    """``form`` with each sum whose terms share a factor ±2^k taken out: 2ŷ − 2y as 2(ŷ − y), one
+    operation less, and the same number (a product by a power of two is exact)."""
+    def rewrite(node):
+        content, rest = node.as_content_primitive()
+        if content.is_Rational and content != 1 and content > 0 and isinstance(rest, sp.Add):
+            numerator, denominator = content.p, content.q
+            if numerator & (numerator - 1) == 0 and denominator & (denominator - 1) == 0:
+                return sp.Mul(content, rest, evaluate=False)
+        return node
+
+    return form.replace(lambda n: isinstance(n, sp.Add), rewrite) if form.has(sp.Add) else form
+
+
+def _with_one_plus(form, known: dict):
+    """``form`` with each log1p_unit(u) told the symbol that holds 1 + u, where a quantity does."""
+    def rewrite(node):
+        held = known.get(node.args[0] + 1)
+        return Log1pUnit(node.args[0], held) if held is not None and len(node.args) == 1 else node
+
+    return form.replace(lambda n: isinstance(n, Log1pUnit), rewrite) if form.has(Log1pUnit) else form
+
+
+def shared_work(rule, summed: dict, updates: dict, copies: dict) -> tuple[dict, list]:
+    """Each quantity's expression with its repeated work computed once, and the common subexpressions.
+
+    Two steps, both replacing equals by equals (a subexpression by a symbol holding its value):
+
+    * a subexpression that is an earlier quantity's whole form is that quantity
+      (``dE/dw = x (ŷ − y)`` reads ``dE/ds`` when ``dE/ds = ŷ − y`` came before);
+    * a subexpression met more than once (SymPy's ``cse``) is computed once into ``_c1``, ``_c2``, ...
+      before its first use; where it is a whole quantity's form, that quantity is computed there
+      instead, and the others read it.
+
+    A quantity summed over the batch (or an update from such a sum) holds a sum when its input is
+    shared: it stands for nothing. A common subexpression with axes of its own is kept only where a
+    per-example quantity reads it, and one of more than one axis never (a sum over the batch of
+    an outer product is a matrix product that must see the product): elsewhere it is written out.
+
+    Returns ({quantity: its form}, [(symbol, expression)] in order), for every quantity whose
+    statement may print its form (not a kernel's pair)."""
+    plain = [q for q in rule.quantities.values() if not isinstance(q.stable, Complement)
+             and paired_assignment(rule, q) is None]
+    kernels = {q.name for q in rule.quantities.values() if q not in plain}
+    originals = cheaper_forms({q.name: generated_form(rule, q) for q in rule.quantities.values()},
+                              {q.symbol: generated_form(rule, q) for q in rule.quantities.values()}, kernels)
+    known, forms = {}, {}
+    for q in rule.quantities.values():
+        original = originals[q.name]
+        if q in plain:
+            forms[q.name] = original.xreplace(known) if known else original
+        if q.name not in summed and q.name not in updates and not original.is_Atom:
+            known.setdefault(original, Shared(q.name, q.shape))
+    forms = {n: _with_one_plus(_power_of_two_out(f), known) for n, f in forms.items()}
+    names = [n for n in forms if n not in copies]  # a copy's form is no work done: it counts for nothing
+    taken = {str(s) for e in forms.values() for s in e.free_symbols} | set(rule.quantities) | set(rule.inputs)
+    fresh = (sp.Symbol(f"_c{i}") for i in itertools.count(1) if f"_c{i}" not in taken)
+    replacements, reduced = sp.cse([forms[n] for n in names], symbols=fresh, order="none")
+    reduced = dict(zip(names, reduced))
+    temps, table = [], {}
+    per_example = [n for n in names if n not in summed and n not in updates]
+    hoistable = [n for n in per_example if n not in copies]  # a copy is printed as the copy it is
+    for symbol, expr in replacements:
+        expr = expr.xreplace(table)
+        shape = shape_of(expr)
+        if len(shape) > 1 or expr.has(Outer) or not any(isinstance(f, ArraySymbol) for f in expr.free_symbols):
+            table[symbol] = expr
+            continue
+        new = Shared(symbol.name, shape)
+        table[symbol] = new
+        temps.append((new, expr))
+    reduced = {n: f.xreplace(table) for n, f in reduced.items()}
+    # the ones with axes read by sums over the batch alone: written out (latest first)
+    for at in range(len(temps) - 1, -1, -1):
+        symbol, expr = temps[at]
+        if not shape_of(expr):
+            continue
+        users = [reduced[n] for n in per_example] + [e for _, e in temps[at + 1:]]
+        if not any(symbol in u.free_symbols for u in users):
+            del temps[at]
+            back = {symbol: expr}
+            temps = [(s, e.xreplace(back)) for s, e in temps]
+            reduced = {n: f.xreplace(back) for n, f in reduced.items()}
+    # a common subexpression that is a per-example quantity's whole form: that quantity
+    rename = {}
+    for n in hoistable:
+        form = reduced[n]
+        if isinstance(form, Shared) and form in dict(temps) and form not in rename:
+            rename[form] = Shared(n, rule.quantities[n].shape)
+    if rename:
+        temps = [(rename.get(s, s), e.xreplace(rename)) for s, e in temps]
+        reduced = {n: (f if rename.get(f, None) is not None and rename[f].name == n else f.xreplace(rename))
+                   for n, f in reduced.items()}
+        for s, e in temps:
+            if s.name in reduced:
+                reduced[s.name] = e
+    temps, reduced = _one_plus_shared(temps, reduced)
+    for symbol, expr in temps:  # a copy's form, for its sums over the batch: with the same subexpressions
+        for n in copies:
+            if n in forms:
+                forms[n] = forms[n].xreplace({expr: symbol})
+    reduced.update({n: forms[n] for n in forms if n in copies})
+    return reduced, temps
+
+
+def _one_plus_shared(temps: list, reduced: dict) -> tuple[list, dict]:
+    """Where a common subexpression u has its log1p_unit taken and 1 + u is computed as well (σ
+    from the same e^{−|t|}), 1 + u becomes a common subexpression of its own, which the kernel is
+    given (``_k.log1p_unit(u, d)``)."""
+    for at in range(len(temps)):
+        u, _ = temps[at]
+        everything = list(reduced.values()) + [e for _, e in temps]
+        one_plus = u + 1
+        if not any(e.has(Log1pUnit(u)) for e in everything) or not any(e.has(one_plus) for e in everything):
+            continue
+        taken = {s.name for s, _ in temps} | {str(s) for e in everything for s in e.free_symbols}
+        name = next(f"_c{i}" for i in itertools.count(len(temps) + 1) if f"_c{i}" not in taken)
+        d = Shared(name, u.shape)
+        swap = {one_plus: d, Log1pUnit(u): Log1pUnit(u, d)}
+        temps = temps[:at + 1] + [(d, one_plus)] + [(s, e.xreplace(swap)) for s, e in temps[at + 1:]]
+        reduced = {n: f.xreplace(swap) for n, f in reduced.items()}
+    return temps, reduced
+
+
+#: The batch size in a formula of the generated code (``_n``).
+BATCH_SIZE_SYMBOL = sp.Symbol(BATCH_SIZE)
 
 _SHARED_DOC = ("",
                "    An input passed without the N axis is shared by the batch (a weight, a bias): the",
@@ -189,9 +473,28 @@ _SHARED_DOC = ("",
                "    applied once; an input passed with the N axis gets per-example gradients.")
 
 
+#: Array operations that mix an example's components other than element by element or by a sum:
+#: a rule without them is *element-wise* and runs on large batches in blocks (``_k.by_blocks``).
+_NOT_ELEMENT_WISE = (MatVec, Transpose, Outer, MatProduct, Trace, Concat, Part)
+
+
+def element_wise(rule) -> bool:
+    """Whether every quantity of ``rule`` is computed from its example's inputs by element-wise
+    functions and sums (or maxima) over the example's own axes: softmax_ce, sigmoid_bce, vae_kl."""
+    return not any(generated_form(rule, q).has(*_NOT_ELEMENT_WISE) for q in rule.quantities.values())
+
+
 def main_function(rule) -> list[str]:
+    """The rule's function: the checks of its arguments, then one assignment per quantity.
+
+    An element-wise rule (:func:`element_wise`) keeps the assignments in a function of their own,
+    ``_<rule>_block``, that the main function calls on the whole batch, or, when every input comes
+    with the batch axis, through ``_k.by_blocks``: on blocks of examples that stay in a core's cache,
+    on every core, each result written once into its place."""
+    rule = generation_view(rule)
     _check_order(rule)
     summed, updates = summed_quantities(rule)
+    blocks = element_wise(rule)
     args = []
     for i in rule.inputs.values():
         args.append(f"{naming.python_name(i.name)}" + (f"={i.default!r}" if i.default is not None else ""))
@@ -208,19 +511,72 @@ def main_function(rule) -> list[str]:
     once = {}
     for name, with_ in grouped.items():
         once.setdefault(with_, []).append(rule.quantities[name].shape)
+    code = [generated_form(rule, q) for q in rule.quantities.values()]
     lines += argument_checks(rule.name, {n: (i.shape, i.default) for n, i in rule.inputs.items()},
-                             [q.shape for q in rule.quantities.values() if q.name not in grouped],
-                             [generated_form(rule, q) for q in rule.quantities.values()],
-                             summed={n: once[n] for n in rule.inputs if n in once} if summed else None)
-    for q in rule.quantities.values():
+                             [q.shape for q in rule.quantities.values()  # a kernel's complement is no result
+                              if q.name not in grouped and not isinstance(q.stable, Complement)], code,
+                             summed={n: once[n] for n in rule.inputs if n in once} if summed else None,
+                             keep_n=blocks)
+    body = []
+    copies = reused(rule, summed)
+    forms, temps = shared_work(rule, summed, updates, copies)
+    done = set()
+
+    def statement(q) -> list[str]:
+        done.add(q.name)
+        into = blocks and not q.hidden and _into(q)
         if q.name in summed:
-            lines += summed_assignment(rule, q, summed[q.name], summed)
-            continue
-        code = generated_form(rule, q)
-        lines += _assignment(q.name, code, formula_comment(q.name, q.definition, code))
-    lines.append("    return {" + ", ".join(f'"{q.name}": {naming.python_name(q.name)}'
+            return summed_assignment(rule, q, summed[q.name], summed, into=into, form=forms[q.name])
+        return _assignment(q.name, forms[q.name], formula_comment(q.name, q.definition, generated_form(rule, q)),
+                           into=into)
+
+    def needed(form) -> list[str]:
+        """The statements of the common subexpressions ``form`` reads, not yet computed, in order."""
+        lines = []
+        for symbol, expr in temps:
+            if symbol.name in done or not _reads(form, symbol, temps):
+                continue
+            if symbol.name in rule.quantities:  # a quantity computed where it is first needed
+                lines += statement(rule.quantities[symbol.name])
+            else:
+                done.add(symbol.name)
+                lines += [f"    # {symbol.name} = {text(expr)}  (used more than once: computed once)",
+                          f"    {naming.python_name(symbol.name)} = {numpy_code(expr)}"]
+        return lines
+
+    for q in rule.quantities.values():
+        paired = paired_assignment(rule, q, into=blocks and not q.hidden and _into(q))
+        if paired is not None:
+            body += paired
+        elif q.name in copies:
+            scale = copies[q.name][0]
+            body += needed(forms[q.name]) if q.name in summed and shared_scale(rule, scale) != [] else []
+            body += copied_assignment(rule, q, *copies[q.name], summed, form=forms[q.name])
+        elif q.name not in done:
+            body += needed(forms[q.name])
+            if q.name not in done:
+                body += statement(q)
+    body.append("    return {" + ", ".join(f'"{q.name}": {naming.python_name(q.name)}'
                                         for q in rule.public_quantities) + "}")
-    return lines
+    if not blocks:
+        return lines + body
+    names = [naming.python_name(n) for n in rule.inputs]
+    block = f"_{rule.name}_block"
+    batched = " and ".join(_batched(rule, n) for n in rule.inputs)
+    numbers = numpy_code(BATCH_SIZE_SYMBOL * _numbers([i.shape for i in rule.inputs.values()]))
+    arrays = ", ".join(f'"{py}": {py}' for py in names)
+    lines += [f"    if {batched} and {numbers} >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core",
+              f"        return _k.by_blocks({block}, {BATCH_SIZE}, {{{arrays}}})",
+              f"    return {block}({', '.join(f'{py}={py}' for py in names)}, {BATCH_SIZE}={BATCH_SIZE}, _out={{}})",
+              "",
+              "",
+              f"def {block}(*, {', '.join(names)}, {BATCH_SIZE}, _out):",
+              f'    """The quantities of {rule.name} for the examples given: the whole batch, or a block of it.',
+              "",
+              "    ``_out`` may hold, by name, the arrays to write results into (their place in the whole",
+              '    batch\'s results); the others are new arrays."""']
+    shapes = {n: i.shape for n, i in rule.inputs.items()}
+    return lines + _size_lines(code, shapes) + body
 
 
 def recompute_functions(rule) -> list[str]:
@@ -371,7 +727,6 @@ def _top_level_names(tree: ast.Module) -> set:
 
 
 def package_init(names: list[str]) -> str:
-    imports = "\n".join(f"from derive.numpy.{n} import {n}" for n in names)
     listing = ", ".join(f'"{n}"' for n in names)
     return ('"""Pure-NumPy gradient functions generated from derive\'s rules (no SymPy needed).\n\n'
             "Each function takes the rule's inputs as keyword arrays with a leading batch axis\n"
@@ -386,8 +741,38 @@ def package_init(names: list[str]) -> str:
             "results of the right shapes; every other size must be at least 1. Results that would\n"
             "take more than ``_kernels.MAX_RESULT_BYTES`` (half the machine's memory) raise a\n"
             "MemoryError at once. NaN and infinities are not checked: they propagate as NumPy does.\n\n"
+            "A large batch of an element-wise rule (softmax_ce, sigmoid_bce, vae_kl, ...), every input\n"
+            "with the batch axis, is evaluated in blocks of examples that stay in a core's cache, on\n"
+            "``_kernels.THREADS`` threads (the cores this process may use), each result written once: the same\n"
+            "numbers as in one piece. Arrays of another library that follows NumPy's protocols (Dask)\n"
+            "are computed with as they are.\n\n"
+            "Importing the package imports none of its modules: each function is imported with its\n"
+            "module when it is first used (``derive.numpy.softmax_ce`` or ``from derive.numpy import\n"
+            "softmax_ce``), so that ``import derive.numpy`` costs next to nothing over NumPy.\n\n"
             'Do not edit: ``python -m derive.codegen`` writes this file.\n"""\n\n'
-            f"{imports}\n\n__all__ = [{listing}]\n")
+            "import importlib\n"
+            "import sys\n"
+            "import types\n\n"
+            f"__all__ = [{listing}]\n\n\n"
+            "class _Package(types.ModuleType):\n"
+            '    """The package, whose attribute of a function\'s name stays the function when its module is\n'
+            '    imported (``import derive.numpy.softmax_ce`` would bind the module there)."""\n\n'
+            "    def __setattr__(self, name, value):\n"
+            "        if name in __all__ and isinstance(value, types.ModuleType):\n"
+            "            value = getattr(value, name)\n"
+            "        super().__setattr__(name, value)\n\n\n"
+            "sys.modules[__name__].__class__ = _Package\n\n\n"
+            "def __getattr__(name):\n"
+            '    """The function ``name`` (or the module ``_kernels``), imported on first use."""\n'
+            "    if name in __all__:\n"
+            '        function = getattr(importlib.import_module(f"{__name__}.{name}"), name)\n'
+            "        globals()[name] = function\n"
+            "        return function\n"
+            '    if name == "_kernels":\n'
+            '        return importlib.import_module(f"{__name__}._kernels")\n'
+            '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n\n\n'
+            "def __dir__():\n"
+            "    return sorted(set(globals()) | set(__all__))\n")
 
 
 def generated_files(rules) -> dict[Path, str]:

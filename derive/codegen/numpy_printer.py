@@ -19,13 +19,14 @@ A gradient by a weight that the batch shares (passed without the batch axis) is
 the sum over the batch of the per-example gradients. :func:`total_code` prints
 that sum term by term, never forming per-example matrices it would only add up:
 the sum of an outer product δ xᵀ (times scalars, folded into δ) is one matrix
-product δᵀ x; the other terms, together (the sum is linear), are summed over
-their batch axis, or, shared by the batch themselves (the penalty 2λW), counted
-once for each of the ``_n`` examples. Quantities that are already such sums
-(``totals``) are used as they are. Example::
+product δᵀ x; a term c v, c a number that varies with the example (λ, ŷ − y), is the
+matrix-vector product cᵀV (``_k.weighted_total``: Σ_n c_n v_n, or (Σ c) v where v is shared);
+the other terms, together (the sum is linear), are summed over their batch axis, or, shared by
+the batch themselves (the penalty 2W), counted once for each of the ``_n`` examples. Quantities
+that are already such sums (``totals``) are used as they are. Example::
 
     >>> total_code(Outer(delta, x) + 2*lam*W)   # delta, x vectors; lam scalar; W a matrix
-    '_k.total(2*W*(lam)[..., None, None], 2, _n) + _k.outer_total(delta, x, _n)'
+    '_k.outer_total(delta, x, _n) + _k.weighted_total(2*lam, W, 2, _n)'
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 from sympy.printing.numpy import NumPyPrinter
 
 from derive import naming
-from derive.printing.order import join_terms
+from derive.printing.order import join_terms, positive_first
 from derive.symbolic.arrays import ArrayOp, ArraySymbol, Outer, shape_of
 
 
@@ -59,6 +60,12 @@ class OuterTotal(sp.Function):
     """Σ over the batch of the outer products a bᵀ (printed as ``_k.outer_total``)."""
 
     nargs = 2
+
+
+class WeightedTotal(sp.Function):
+    """Σ over the batch of c v, c a number per example, v an array of ``rank`` axes (``_k.weighted_total``)."""
+
+    nargs = 3
 
 
 class BatchedNumPyPrinter(NumPyPrinter):
@@ -89,6 +96,14 @@ class BatchedNumPyPrinter(NumPyPrinter):
         return f"_k.outer({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Total(self, expr):
+        vectors = _two_vectors(expr.args[0])
+        if vectors is not None:  # Σ_k a_k b_k: a matrix-vector product where one is shared, no (N, K) product
+            return f"_k.dot({self._print(vectors[0])}, {self._print(vectors[1])})"
+        coefficient, rest = expr.args[0].as_coeff_Mul()
+        vectors = _two_vectors(rest) if coefficient in (-1, 2, -2, sp.Rational(1, 2), -sp.Rational(1, 2)) else None
+        if vectors is not None:  # Σ_k c a_k b_k with c ±1, ±2, ±1/2 (exact scalings): c Σ_k a_k b_k
+            dot = f"_k.dot({self._print(vectors[0])}, {self._print(vectors[1])})"
+            return f"-{dot}" if coefficient == -1 else f"{self._print(coefficient)}*{dot}"
         return f"numpy.sum({self._print(expr.args[0])}, axis=-1)"
 
     def _print_BatchTotal(self, expr):
@@ -97,6 +112,10 @@ class BatchedNumPyPrinter(NumPyPrinter):
 
     def _print_OuterTotal(self, expr):
         return f"_k.outer_total({self._print(expr.args[0])}, {self._print(expr.args[1])}, {BATCH_SIZE})"
+
+    def _print_WeightedTotal(self, expr):
+        c, v, rank = expr.args
+        return f"_k.weighted_total({self._print(c)}, {self._print(v)}, {int(rank)}, {BATCH_SIZE})"
 
     def _print_Concat(self, expr):
         return f"_k.concat({self._print(expr.args[0])}, {self._print(expr.args[1])})"
@@ -117,6 +136,12 @@ class BatchedNumPyPrinter(NumPyPrinter):
     # -- functions ---------------------------------------------------------
     def _print_sigmoid(self, expr):
         return f"_k.sigmoid({self._print(expr.args[0])})"
+
+    def _print_Log1pUnit(self, expr):
+        return f"_k.log1p_unit({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_UnitSelect(self, expr):
+        return f"numpy.maximum({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_softplus(self, expr):
         return f"_k.softplus({self._print(expr.args[0])})"
@@ -155,9 +180,28 @@ class BatchedNumPyPrinter(NumPyPrinter):
         return out
 
     def _print_Pow(self, expr, rational=False):
+        """A power by multiplications where the exponent is a small integer (b*b*b, 1.0/(b*b)), by
+        ``numpy.sqrt`` for ±1/2: numpy.power with any other exponent than 2 and −1 calls the C
+        library's pow, about twenty times slower than a multiplication."""
         if expr.exp == -1:
             return f"1.0/{self.parenthesize(expr.base, 60)}"
+        exponent = expr.exp
+        if exponent.is_Integer and 3 <= abs(int(exponent)) <= 4 or exponent == -2:
+            power = self._integer_power(expr.base, abs(int(exponent)))
+            return power if exponent > 0 else f"1.0/{power}"
+        if exponent == sp.Rational(1, 2):
+            return f"numpy.sqrt({self._print(expr.base)})"
+        if exponent == -sp.Rational(1, 2):
+            return f"1.0/numpy.sqrt({self._print(expr.base)})"
         return super()._print_Pow(expr, rational)
+
+    def _integer_power(self, base, n: int) -> str:
+        """base**n (n from 2 to 4) by multiplications: written out for a name, else ``_k.power``
+        (so that the base is computed once)."""
+        if isinstance(base, (sp.Symbol, ArraySymbol)):
+            name = self._print(base)
+            return "(" + "*".join([name] * n) + ")"
+        return f"_k.power({self._print(base)}, {n})"
 
     def _print_Relational(self, expr):
         return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
@@ -167,6 +211,16 @@ class BatchedNumPyPrinter(NumPyPrinter):
 
     def _print_Half(self, expr):
         return "0.5"
+
+
+def _two_vectors(term: sp.Expr):
+    """(a, b) when ``term`` is the product of two vectors a ⊙ b, as a sum over components reads it; else None."""
+    if not isinstance(term, sp.Mul) or len(term.args) != 2:
+        return None
+    a, b = term.args
+    if len(shape_of(a)) == 1 and len(shape_of(b)) == 1 and not isinstance(a, Pad) and not isinstance(b, Pad):
+        return a, b
+    return None
 
 
 def pad_ranks(expr: sp.Basic) -> sp.Basic:
@@ -203,6 +257,46 @@ def numpy_code(expr: sp.Basic) -> str:
     return _PRINTER.doprint(pad_ranks(sp.sympify(expr, strict=True)))
 
 
+#: Functions whose code is one NumPy ufunc of their one argument, which can write into ``out=``.
+_UFUNCS = {sp.exp: "numpy.exp", sp.log: "numpy.log", sp.tanh: "numpy.tanh", sp.Abs: "numpy.absolute"}
+
+
+def numpy_code_into(expr: sp.Basic, out: str) -> str | None:
+    """Batched NumPy source of ``expr`` whose last operation writes into the array ``out`` (the
+    code of an expression: ``numpy.subtract(y_hat, y, out=OUT)``), or None when its last operation
+    is no ufunc (a ``numpy.where``, a kernel): the caller then copies. ``out`` may evaluate to None,
+    and the ufunc allocates its result as usual."""
+    expr = pad_ranks(sp.sympify(expr, strict=True))
+    show = _PRINTER.doprint
+    if isinstance(expr, sp.Add):
+        *rest, last = positive_first(expr)
+        if not rest or rest[0].could_extract_minus_sign():
+            return None
+        first = sp.Add(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+        if last.could_extract_minus_sign():
+            return f"numpy.subtract({show(first)}, {show(-last)}, out={out})"
+        return f"numpy.add({show(first)}, {show(last)}, out={out})"
+    if isinstance(expr, sp.Mul):
+        factors = list(expr.args)
+        if factors[0] == sp.S.NegativeOne:
+            rest = sp.Mul(*factors[1:], evaluate=False) if len(factors) > 2 else factors[1]
+            return f"numpy.negative({show(rest)}, out={out})"
+        inverses = [f for f in factors if isinstance(f, sp.Pow) and f.exp == -1]
+        last = inverses[0] if len(inverses) == 1 else factors[-1]
+        others = [f for f in factors if f is not last]
+        rest = sp.Mul(*others, evaluate=False) if len(others) > 1 else others[0]
+        if last in inverses:
+            return f"numpy.divide({show(rest)}, {show(last.base)}, out={out})"
+        return f"numpy.multiply({show(rest)}, {show(last)}, out={out})"
+    if isinstance(expr, sp.Pow) and expr.exp == 2:
+        return f"numpy.square({show(expr.base)}, out={out})"
+    if isinstance(expr, sp.Max) and len(expr.args) == 2:
+        return f"numpy.maximum({show(expr.args[0])}, {show(expr.args[1])}, out={out})"
+    if type(expr) in _UFUNCS:
+        return f"{_UFUNCS[type(expr)]}({show(expr.args[0])}, out={out})"
+    return None
+
+
 def total_code(expr: sp.Basic, totals=frozenset()) -> str:
     """Batched NumPy source of the sum over the batch of ``expr`` (see "Sums over the batch").
 
@@ -221,6 +315,9 @@ def total_code(expr: sp.Basic, totals=frozenset()) -> str:
             kept.append(pad_ranks(term))  # already a sum over the batch
         elif _outer_product(term) is not None:
             outers.append(_outer_total(term))
+        elif _weighted(term, rank) is not None:
+            weights, array = _weighted(term, rank)
+            outers.append(WeightedTotal(weights, pad_ranks(array), rank))
         else:
             rest.append(term)
     if rest:  # the sum is linear: the other terms are summed together, in one pass
@@ -229,6 +326,17 @@ def total_code(expr: sp.Basic, totals=frozenset()) -> str:
         missing = rank - len(shape_of(others))
         kept.append(Pad(total, missing) if missing and _is_batched(others) else total)
     return _PRINTER.doprint(sp.Add(*kept, *outers, evaluate=False))
+
+
+def _weighted(term: sp.Expr, rank: int):
+    """(c, v) when ``term`` is one array v of the sum's rank times scalar factors c that vary with the
+    example (Σ_n c_n v_n is then one matrix-vector product); else None."""
+    factors = sp.Mul.make_args(term)
+    arrays = [f for f in factors if shape_of(f) != ()]
+    scalars = [f for f in factors if shape_of(f) == ()]
+    if len(arrays) != 1 or len(shape_of(arrays[0])) != rank or not any(_is_batched(s) for s in scalars):
+        return None
+    return sp.Mul(*scalars), arrays[0]
 
 
 def _outer_product(term: sp.Expr):

@@ -14,36 +14,49 @@ results of the right shapes; every other size must be at least 1. Results that w
 take more than ``_kernels.MAX_RESULT_BYTES`` (half the machine's memory) raise a
 MemoryError at once. NaN and infinities are not checked: they propagate as NumPy does.
 
+A large batch of an element-wise rule (softmax_ce, sigmoid_bce, vae_kl, ...), every input
+with the batch axis, is evaluated in blocks of examples that stay in a core's cache, on
+``_kernels.THREADS`` threads (the cores this process may use), each result written once: the same
+numbers as in one piece. Arrays of another library that follows NumPy's protocols (Dask)
+are computed with as they are.
+
+Importing the package imports none of its modules: each function is imported with its
+module when it is first used (``derive.numpy.softmax_ce`` or ``from derive.numpy import
+softmax_ce``), so that ``import derive.numpy`` costs next to nothing over NumPy.
+
 Do not edit: ``python -m derive.codegen`` writes this file.
 """
 
-from derive.numpy.attention import attention
-from derive.numpy.autoencoder import autoencoder
-from derive.numpy.bernoulli_entropy import bernoulli_entropy
-from derive.numpy.ce_vs_mse import ce_vs_mse
-from derive.numpy.cross_entropy_kl import cross_entropy_kl
-from derive.numpy.deep_chain import deep_chain
-from derive.numpy.elbo import elbo
-from derive.numpy.gan_discriminator import gan_discriminator
-from derive.numpy.gan_generator import gan_generator
-from derive.numpy.gaussian_kl import gaussian_kl
-from derive.numpy.jsd import jsd
-from derive.numpy.l1_linreg import l1_linreg
-from derive.numpy.l2_linreg import l2_linreg
-from derive.numpy.linear_mse import linear_mse
-from derive.numpy.lstm_bptt import lstm_bptt
-from derive.numpy.lstm_step import lstm_step
-from derive.numpy.mlp_backprop import mlp_backprop
-from derive.numpy.mlp_backprop_binary import mlp_backprop_binary
-from derive.numpy.mlp_backprop_multilabel import mlp_backprop_multilabel
-from derive.numpy.mlp_backprop_regression import mlp_backprop_regression
-from derive.numpy.perceptron import perceptron
-from derive.numpy.residual_chain import residual_chain
-from derive.numpy.rnn_bptt import rnn_bptt
-from derive.numpy.sigmoid_bce import sigmoid_bce
-from derive.numpy.softmax_ce import softmax_ce
-from derive.numpy.vae_kl import vae_kl
-from derive.numpy.vae_loss import vae_loss
-from derive.numpy.vae_reparam import vae_reparam
+import importlib
+import sys
+import types
 
 __all__ = ["attention", "autoencoder", "bernoulli_entropy", "ce_vs_mse", "cross_entropy_kl", "deep_chain", "elbo", "gan_discriminator", "gan_generator", "gaussian_kl", "jsd", "l1_linreg", "l2_linreg", "linear_mse", "lstm_bptt", "lstm_step", "mlp_backprop", "mlp_backprop_binary", "mlp_backprop_multilabel", "mlp_backprop_regression", "perceptron", "residual_chain", "rnn_bptt", "sigmoid_bce", "softmax_ce", "vae_kl", "vae_loss", "vae_reparam"]
+
+
+class _Package(types.ModuleType):
+    """The package, whose attribute of a function's name stays the function when its module is
+    imported (``import derive.numpy.softmax_ce`` would bind the module there)."""
+
+    def __setattr__(self, name, value):
+        if name in __all__ and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name):
+    """The function ``name`` (or the module ``_kernels``), imported on first use."""
+    if name in __all__:
+        function = getattr(importlib.import_module(f"{__name__}.{name}"), name)
+        globals()[name] = function
+        return function
+    if name == "_kernels":
+        return importlib.import_module(f"{__name__}._kernels")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

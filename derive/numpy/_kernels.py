@@ -3,31 +3,151 @@
 These are the building blocks, not gradient formulas: each computes one
 function of machine learning without overflow for any finite input, batched
 over leading axes. The gradients themselves are generated from the rules.
-At the end, the checks every generated function makes of its arguments.
+Then the evaluation of an element-wise rule in cache-sized blocks of examples
+on every core (:func:`by_blocks`), and at the end the checks every generated
+function makes of its arguments.
+
+The kernels take NumPy arrays, numbers, or arrays of another library that
+implements NumPy's protocols (a Dask array chunked along the batch axis):
+those go through NumPy's functions unchanged, lazily; only a NumPy array is
+worked on in place (``out=``), to spare temporaries.
 """
 
+import contextvars
+import itertools
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 
+def _is_duck_array(x) -> bool:
+    """An array of another library that implements NumPy's function protocol (a Dask array)."""
+    return hasattr(x, "__array_function__") and hasattr(x, "dtype") and hasattr(x, "shape") \
+        and not isinstance(x, np.ndarray)
+
+
+def _numeric(x):
+    """``x`` as NumPy would compute with it: a float64 NumPy array, or a duck array (Dask) as it is."""
+    if type(x) is np.ndarray and x.dtype == np.float64:
+        return x
+    if _is_duck_array(x):
+        return x
+    return np.asarray(x, dtype=np.float64)
+
+
+#: e^{709} is the largest power of e below float64's limit: σ(x) = 1/(1 + e^{−x}) is computed
+#: with −x cut there, so that e^{−x} never overflows.
+_EXP_LIMIT = 709.0
+
+
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e^{-x}), exact on both sides: e^{-|x|} never overflows."""
-    x = np.asarray(x, dtype=np.float64)
-    e = np.exp(-np.abs(x))
-    # 1/(1 + e) for x >= 0 and e/(1 + e) below: one division instead of two (same bits, ~3x faster)
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    """σ(x) = 1 / (1 + e^{-x}), to every digit wherever σ(x) is a normal float64: e^{−x} is taken
+    of min(−x, 709), so it never overflows. Below x = −709 (where σ(x) < 1.2e-308 and the plain
+    formula overflows) the result is σ(−709) ≈ 1.2e-308 instead of a subnormal or 0: an error
+    below the smallest normal number."""
+    x = _numeric(x)
+    if type(x) is not np.ndarray or x.ndim == 0:
+        return 1.0 / (1.0 + np.exp(np.minimum(-x, _EXP_LIMIT)))
+    out = np.negative(x)
+    np.minimum(out, _EXP_LIMIT, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.reciprocal(out, out=out)
+    return out
+
+
+def sigmoid_pair(x, out=None):
+    """σ(x) and σ(−x) = 1 − σ(x), both to every digit, from one exponential: with
+    e = e^{min(−x, 709)}, σ(x) = 1/(1 + e) and σ(−x) = e σ(x).
+
+    1 − σ(x) computed by subtraction rounds to a multiple of 2⁻⁵³ (0 from x = 37 on), so that
+    σ'(x) = σ(x)(1 − σ(x)) would keep five digits at x = 27; e σ(x) keeps them all, for one
+    multiplication more than σ(x) alone (see :func:`sigmoid` for x below −709). ``out``, an array
+    of x's shape, receives σ(x) (a block's rows of a result)."""
+    x = _numeric(x)
+    if type(x) is not np.ndarray or x.ndim == 0 or (out is not None and type(out) is not np.ndarray):
+        e = np.exp(np.minimum(-x, _EXP_LIMIT))
+        up = 1.0 / (1.0 + e)
+        return up, e * up
+    down = np.negative(x)
+    np.minimum(down, _EXP_LIMIT, out=down)
+    np.exp(down, out=down)
+    up = np.add(down, 1.0, out=out)
+    np.reciprocal(up, out=up)
+    down *= up
+    return up, down
+
+
+def tanh_pair(x, out=None):
+    """tanh(x) and 1 − tanh²(x), the second to every digit: 4e/(1 + e)² with e = e^{−2|x|}.
+
+    1 − tanh² by subtraction loses every digit where |tanh x| rounds near 1 (|x| above about 19);
+    the exponential form never overflows (e <= 1) and keeps them. ``out``, an array of x's shape,
+    receives tanh(x)."""
+    x = _numeric(x)
+    if type(x) is not np.ndarray or x.ndim == 0 or (out is not None and type(out) is not np.ndarray):
+        out = None
+    t = np.tanh(x, out=out)
+    if type(x) is not np.ndarray or x.ndim == 0:
+        e = np.exp(-2.0 * np.abs(x))
+        r = 2.0 / (1.0 + e)
+        return t, e * r * r
+    e = np.abs(x)
+    e *= -2.0
+    np.exp(e, out=e)
+    r = np.add(e, 1.0)
+    np.divide(2.0, r, out=r)
+    r *= r
+    e *= r
+    return t, e
 
 
 def softplus(x):
     """log(1 + e^{x}) = max(x, 0) + log1p(e^{-|x|})."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+    x = _numeric(x)
+    return np.maximum(x, 0.0) + log1p_unit(np.exp(-np.abs(x)))
+
+
+def log1p_unit(u, d=None):
+    """log(1 + u) for u in [0, 1] (an e^{-|x|}), to within an ulp, three times faster than
+    numpy.log1p: log d + (u − (d − 1))/d with d = 1 + u rounded. u − (d − 1) is exactly the
+    rounding error of d (d − 1 is exact for d in [1, 2]), and the first-order correction
+    restores what log d lost: log(1 + u) = log d + log(1 + (u − (d − 1))/d).
+
+    ``d``, when given, must be 1 + u as float64 computes it (``u + 1``): it is then not computed
+    again (nor written to)."""
+    u = _numeric(u)
+    if type(u) is not np.ndarray or u.ndim == 0 or type(d) not in (type(None), np.ndarray):
+        d = 1.0 + u if d is None else d
+        return np.log(d) + (u - (d - 1.0)) / d
+    if d is None:
+        d = np.add(u, 1.0)
+    c = np.subtract(d, 1.0)
+    np.subtract(u, c, out=c)
+    c /= d
+    c += np.log(d)
+    return c
+
+
+def power(x, n: int):
+    """x**n for a small integer n >= 2, by multiplications (x*x*x): numpy.power with an exponent
+    other than 2 calls the C library's pow, about twenty times slower."""
+    x = _numeric(x)
+    if n == 2 or type(x) is not np.ndarray or x.ndim == 0:
+        return x ** 2 if n == 2 else x * x ** (n - 1) if n == 3 else (x * x) * (x * x)
+    out = np.multiply(x, x)
+    if n == 3:
+        out *= x
+    else:
+        out *= out
+    return out
 
 
 def leaky_relu(x):
     """max(x, 0.01 x): the slope 0.01 below zero."""
-    x = np.asarray(x, dtype=np.float64)
+    x = _numeric(x)
     return np.where(x > 0, x, 0.01 * x)
 
 
@@ -35,6 +155,23 @@ def softmax(o):
     """softmax over the last axis, shifted by the largest entry."""
     z = np.exp(o - np.max(o, axis=-1, keepdims=True))
     return z / np.sum(z, axis=-1, keepdims=True)
+
+
+def logsumexp_softmax(o):
+    """log Σ_k e^{o_k} and softmax(o) over the last axis, from one set of exponentials e^{o − max o}."""
+    if type(o) is not np.ndarray:  # a Dask array: no writing in place
+        m = np.max(o, axis=-1, keepdims=True)
+        z = np.exp(o - m)
+        total = np.sum(z, axis=-1, keepdims=True)
+        return (m + np.log(total))[..., 0], z / total
+    m = o.max(axis=-1, keepdims=True)  # the methods: less Python around the loops than numpy.max's
+    z = np.subtract(o, m)
+    np.exp(z, out=z)
+    total = z.sum(axis=-1, keepdims=True)
+    z /= total
+    np.log(total, out=total)
+    total += m
+    return total[..., 0], z
 
 
 def logsumexp(o):
@@ -59,6 +196,8 @@ def matvec(a, v):
     """A v for a batch: A is (..., m, n) or one shared (m, n); v is (..., n)."""
     if a.ndim == 2:
         return v @ a.T
+    if type(a) is np.ndarray and type(v) is np.ndarray:  # a batch of small products: einsum's loop is faster
+        return np.einsum("...ij,...j->...i", a, v)
     return np.matmul(a, v[..., None])[..., 0]
 
 
@@ -66,7 +205,21 @@ def matvec_t(a, v):
     """Aᵀ v for a batch: A is (..., m, n) or one shared (m, n); v is (..., m)."""
     if a.ndim == 2:
         return v @ a
+    if type(a) is np.ndarray and type(v) is np.ndarray:
+        return np.einsum("...ij,...i->...j", a, v)
     return np.matmul(v[..., None, :], a)[..., 0, :]
+
+
+def dot(a, b):
+    """Σ_k a_k b_k over the last axis, for a batch: a matrix-vector product when one side is a
+    vector shared by the batch, else one pass without the (N, K) product a ⊙ b."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:  # a number standing for every component
+        return np.sum(a * b, axis=-1)
+    if np.ndim(b) == 1:
+        return a @ b
+    if np.ndim(a) == 1:
+        return b @ a
+    return np.einsum("...k,...k->...", a, b)
 
 
 def outer(a, b):
@@ -84,6 +237,20 @@ def outer_total(a, b, n):
     if np.ndim(b) == 2:
         return np.multiply.outer(a, np.sum(b, axis=0))
     return np.multiply.outer(a, b) * n
+
+
+def weighted_total(c, v, rank, n):
+    """Σ over the batch of c v, c one number per example, v an array of ``rank`` axes per example:
+    one matrix-vector product cᵀV when both are batched, never the (N, ...) products c v; (Σ c) v
+    or c (Σ v) when one is shared, n c v when neither is."""
+    c_batched, v_batched = np.ndim(c) == 1, np.ndim(v) > rank
+    if c_batched and v_batched:
+        return np.tensordot(c, v, axes=(0, 0))
+    if c_batched:
+        return np.sum(c) * v
+    if v_batched:
+        return c * np.sum(v, axis=0)
+    return v * c * n
 
 
 def total(value, rank, n):
@@ -107,6 +274,110 @@ def concat(a, b):
         batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
         a, b = np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
     return np.concatenate((a, b), axis=-1)
+
+
+# -- an element-wise rule in blocks of examples, on every core ---------------------------------------
+#
+# An element-wise rule (each example's quantities read that example's inputs alone, through
+# element-wise functions and sums over its own axes) runs on a large batch block by block: each
+# block small enough that its inputs, temporaries and results stay in a core's cache, so that
+# memory sees each input read once and each result written once. The blocks are dealt out to a
+# thread per core as they finish (NumPy releases the GIL inside its loops); each thread runs in a
+# copy of the caller's context, so ``numpy.errstate`` holds there too.
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+#: Threads that evaluate the blocks (the calling thread is one of them): the cores this process may use.
+THREADS = _cores()
+#: The numbers of all the inputs together in one block: 131,072 float64 (1 MiB), so that a
+#: block's inputs, results and temporaries stay in the caches (a core's, the shared one), while
+#: the Python work of a block (a few dozen NumPy calls) stays a few percent of its time...
+BLOCK_NUMBERS = 1 << 17
+#: ... and at most this many examples in one block (a rule of one number per example computes
+#: many results from it: its blocks are kept as small as the others').
+BLOCK_ROWS = 1 << 15
+#: Inputs holding fewer numbers than this (all together) are evaluated in one piece.
+MIN_NUMBERS = 1 << 17
+
+_pools = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        if workers not in _pools:
+            _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="derive-block")
+        return _pools[workers]
+
+
+def by_blocks(function, n: int, arrays: dict) -> dict:
+    """``function(**arrays, _n=n, _out={})``, a rule's body on the whole batch, computed block by
+    block of examples when the batch is large: the same numbers, in the same arrays' shapes.
+
+    Every array of ``arrays`` must have the batch axis first (n examples); a batch that is small,
+    arrays that are not NumPy's (Dask's: they chunk and schedule themselves), or a single thread
+    give one call. Otherwise the first block runs here, which gives the results' shapes and types;
+    the outputs are allocated once, and each later block gets in ``_out`` its rows of them, into
+    which the body's last operation for each result writes (what it does not write is copied)."""
+    whole = {**arrays, "_n": n, "_out": {}}
+    if n < 2 or THREADS < 1 or any(type(a) is not np.ndarray for a in arrays.values()):
+        return function(**whole)
+    if sum(a.size for a in arrays.values()) < MIN_NUMBERS:
+        return function(**whole)
+    width = sum(a.size // n for a in arrays.values())
+    rows = max(1, min(BLOCK_NUMBERS // max(width, 1), BLOCK_ROWS))
+    starts = range(0, n, rows)
+    if len(starts) < 2:
+        return function(**whole)
+
+    first_inputs = {k: a[:rows] for k, a in arrays.items()}
+    first = function(**first_inputs, _n=min(rows, n), _out={})
+    stop = min(rows, n)
+    out, same = {}, {}
+    for name, value in first.items():
+        given = next((k for k, view in first_inputs.items() if value is view), None)
+        if given is not None:  # a result that is an input (dKL/dmu = mu): the input, as in one call
+            same[name] = arrays[given]
+        elif np.ndim(value) and np.shape(value)[0] == stop:
+            out[name] = np.empty((n,) + np.shape(value)[1:], np.result_type(value))
+            out[name][:stop] = value
+        else:  # the same for every example (no input reaches it)
+            same[name] = value
+    counter = itertools.count(1)
+
+    def work():
+        while True:
+            i = next(counter)  # atomic under the GIL: each block goes to one thread
+            if i >= len(starts):
+                return
+            start = starts[i]
+            stop = min(start + rows, n)
+            views = {name: target[start:stop] for name, target in out.items()}
+            values = function(**{k: a[start:stop] for k, a in arrays.items()}, _n=stop - start, _out=views)
+            for name, view in views.items():
+                if values[name] is not view:
+                    view[...] = values[name]
+
+    threads = min(THREADS, len(starts) - 1)
+    futures = [_pool(THREADS - 1).submit(contextvars.copy_context().run, work) for _ in range(threads - 1)]
+    error = None
+    try:
+        work()
+    except BaseException as raised:  # noqa: BLE001 - the others finish their blocks, then it is raised
+        error = raised
+    for future in futures:
+        try:
+            future.result()
+        except BaseException as raised:  # noqa: BLE001 - raised below, after every thread is done
+            error = error or raised
+    if error is not None:
+        raise error
+    return {name: out[name] if name in out else same[name] for name in first}
 
 
 # -- checking the arguments of a generated function ------------------------------------------------
@@ -154,6 +425,8 @@ def real(rule: str, shapes: dict, name: str, value, *, number: bool = False, bat
     are not numbers and ragged nested lists raise a TypeError or ValueError naming the argument."""
     if type(value) is np.ndarray and value.dtype == np.float64:
         array = value
+    elif _is_duck_array(value) and value.dtype.kind in "fiub":  # a Dask array: kept lazy
+        array = value if value.dtype == np.float64 else value.astype(np.float64)
     else:
         array = _as_float(rule, name, value)
     shape = shapes[name]

@@ -6,8 +6,6 @@ Do not edit: ``python -m derive.codegen`` writes this file, and a test fails whe
 a fresh generation differs from it.
 """
 
-import numpy
-
 from derive.numpy import _kernels as _k
 
 INPUTS = {"h_enc": ('T', 'D'), "h_dec": ('D',), "g": ('D',)}
@@ -42,11 +40,11 @@ def attention(*, h_enc, h_dec, g):
     # c = h_enc^T alpha
     c = _k.matvec_t(h_enc, alpha)
     # L = sum_k(c ⊙ g)
-    L = numpy.sum(c*g, axis=-1)
+    L = _k.dot(c, g)
     # dL/dalpha = h_enc g
     dL_dalpha = _k.matvec(h_enc, g)
     # dL/de = alpha ⊙ (dL/dalpha - sum_k(alpha ⊙ dL/dalpha))
-    dL_de = alpha*(dL_dalpha + (-numpy.sum(alpha*dL_dalpha, axis=-1))[..., None])
+    dL_de = alpha*(dL_dalpha + (-_k.dot(alpha, dL_dalpha))[..., None])
     # dL/dh_dec = h_enc^T dL/de  (summed over the batch when h_dec is shared)
     dL_dh_dec = _k.matvec_t(h_enc, dL_de) if h_dec.ndim == 2 else _k.total(_k.matvec_t(h_enc, dL_de), 1, _n)
     # dL/dh_enc = alpha g^T + dL/de h_dec^T  (summed over the batch when h_enc is shared)
@@ -71,7 +69,7 @@ def _c_from(*, h_enc, alpha):
 
 def _L_from(*, g, c):
     """L from g, c."""
-    return numpy.sum(c*g, axis=-1)
+    return _k.dot(c, g)
 
 
 def _dL_dalpha_from(*, h_enc, g):
@@ -81,7 +79,7 @@ def _dL_dalpha_from(*, h_enc, g):
 
 def _dL_de_from(*, alpha, dL_dalpha):
     """dL/de from alpha, dL/dalpha."""
-    return alpha*(dL_dalpha + (-numpy.sum(alpha*dL_dalpha, axis=-1))[..., None])
+    return alpha*(dL_dalpha + (-_k.dot(alpha, dL_dalpha))[..., None])
 
 
 def _dL_dh_dec_from(*, h_enc, dL_de):

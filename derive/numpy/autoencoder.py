@@ -38,24 +38,26 @@ def autoencoder(*, x, W_enc, W_dec, lr):
     _n = _k.check_shapes("autoencoder", INPUTS, {"x": (x, (D,)), "W_enc": (W_enc, (H, D)), "W_dec": (W_dec, (D, H)), "lr": (lr, ())}, per_example=4*D + 4*H + 1, summed={"W_enc": 2*D*H, "W_dec": 2*D*H})
     # s_enc = W_enc x
     s_enc = _k.matvec(W_enc, x)
-    # z = sigmoid(s_enc)
-    z = _k.sigmoid(s_enc)
+    # z = sigmoid(s_enc), and _1_minus_z = 1 - z (as σ(−s_enc), from the same exponential)
+    z, _1_minus_z = _k.sigmoid_pair(s_enc)
     # s_dec = W_dec z
     s_dec = _k.matvec(W_dec, z)
-    # x_hat = sigmoid(s_dec)
-    x_hat = _k.sigmoid(s_dec)
+    # x_hat = sigmoid(s_dec), and _1_minus_x_hat = 1 - x_hat (as σ(−s_dec), from the same exponential)
+    x_hat, _1_minus_x_hat = _k.sigmoid_pair(s_dec)
+    # _c2 = x_hat - x  (used more than once: computed once)
+    _c2 = x_hat - x
     # L = sum_k((x_hat - x)**2)/D
-    L = numpy.sum((x_hat - x)**2, axis=-1)/D
+    L = numpy.sum(_c2**2, axis=-1)/D
     # dL/dx_hat = (2*x_hat - 2*x)/D
-    dL_dx_hat = (2*x_hat - 2*x)/D
-    # dL/ds_dec = dL/dx_hat ⊙ x_hat ⊙ (1 - x_hat)  (stable form: dL/dx_hat ⊙ x_hat ⊙ sigmoid(-s_dec))
-    dL_ds_dec = dL_dx_hat*x_hat*_k.sigmoid(-s_dec)
+    dL_dx_hat = 2*_c2/D
+    # dL/ds_dec = dL/dx_hat ⊙ x_hat ⊙ (1 - x_hat)  (stable form: _1_minus_x_hat ⊙ dL/dx_hat ⊙ x_hat)
+    dL_ds_dec = _1_minus_x_hat*dL_dx_hat*x_hat
     # dL/dW_dec = dL/ds_dec z^T  (summed over the batch when W_dec is shared)
     dL_dW_dec = _k.outer(dL_ds_dec, z) if W_dec.ndim == 3 else _k.outer_total(dL_ds_dec, z, _n)
     # dL/dz = W_dec^T dL/ds_dec
     dL_dz = _k.matvec_t(W_dec, dL_ds_dec)
-    # dL/ds_enc = dL/dz ⊙ z ⊙ (1 - z)  (stable form: dL/dz ⊙ z ⊙ sigmoid(-s_enc))
-    dL_ds_enc = dL_dz*z*_k.sigmoid(-s_enc)
+    # dL/ds_enc = dL/dz ⊙ z ⊙ (1 - z)  (stable form: _1_minus_z ⊙ dL/dz ⊙ z)
+    dL_ds_enc = _1_minus_z*dL_dz*z
     # dL/dW_enc = dL/ds_enc x^T  (summed over the batch when W_enc is shared)
     dL_dW_enc = _k.outer(dL_ds_enc, x) if W_enc.ndim == 3 else _k.outer_total(dL_ds_enc, x, _n)
     # W_dec_new = W_dec - dL/dW_dec*lr

@@ -31,16 +31,30 @@ def bernoulli_entropy(*, theta):
     """
     theta = _k.real("bernoulli_entropy", INPUTS, "theta", theta)
     _n = _k.check_shapes("bernoulli_entropy", INPUTS, {"theta": (theta, ())}, per_example=4, summed={"theta": 1})
+    if theta.ndim == 1 and _n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_bernoulli_entropy_block, _n, {"theta": theta})
+    return _bernoulli_entropy_block(theta=theta, _n=_n, _out={})
+
+
+def _bernoulli_entropy_block(*, theta, _n, _out):
+    """The quantities of bernoulli_entropy for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
+    # _c1 = 1 - theta  (used more than once: computed once)
+    _c1 = 1 - theta
     # H = -theta*log(theta) - (1 - theta)*log(1 - theta)  (stable form: -theta*log(theta) - (1 - theta)*log1p(-theta))
-    H = -theta*numpy.log(theta) - (1 - theta)*numpy.log1p(-theta)
+    H = -theta*numpy.log(theta) - _c1*numpy.log1p(-theta)
     # H_bits = H/log(2)
-    H_bits = H/numpy.log(2)
+    H_bits = numpy.divide(H, numpy.log(2), out=_out.get("H_bits"))
+    # _c3 = 1/theta  (used more than once: computed once)
+    _c3 = 1.0/theta
     # dH/dtheta = log((1 - theta)/theta)  (summed over the batch when theta is shared)
-    dH_dtheta = numpy.log((1 - theta)/theta) if theta.ndim == 1 else _k.total(numpy.log((1 - theta)/theta), 0, _n)
+    dH_dtheta = numpy.log(_c1*_c3, out=_out.get("dH/dtheta")) if theta.ndim == 1 else _k.total(numpy.log(_c1*_c3), 0, _n)
     # curvature = -1/(theta*(1 - theta))
-    curvature = -1/(theta*(1 - theta))
+    curvature = numpy.negative(_c3/_c1, out=_out.get("curvature"))
     # gap = log(2) - H
-    gap = numpy.log(2) - H
+    gap = numpy.subtract(numpy.log(2), H, out=_out.get("gap"))
     return {"H": H, "H_bits": H_bits, "dH/dtheta": dH_dtheta, "curvature": curvature, "gap": gap}
 
 

@@ -32,18 +32,32 @@ def ce_vs_mse(*, s, y):
     s = _k.real("ce_vs_mse", INPUTS, "s", s)
     y = _k.real("ce_vs_mse", INPUTS, "y", y)
     _n = _k.check_shapes("ce_vs_mse", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=4, summed={"s": 2})
-    # y_hat = sigmoid(s)
-    y_hat = _k.sigmoid(s)
+    if s.ndim == 1 and y.ndim == 1 and 2*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_ce_vs_mse_block, _n, {"s": s, "y": y})
+    return _ce_vs_mse_block(s=s, y=y, _n=_n, _out={})
+
+
+def _ce_vs_mse_block(*, s, y, _n, _out):
+    """The quantities of ce_vs_mse for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
+    # y_hat = sigmoid(s), and _1_minus_y_hat = 1 - y_hat (as σ(−s), from the same exponential)
+    y_hat, _1_minus_y_hat = _k.sigmoid_pair(s, out=_out.get("y_hat"))
+    # _c1 = log1p(exp(-Abs(s)))  (used more than once: computed once)
+    _c1 = _k.log1p_unit(numpy.exp(-abs(s)))
     # L_ce = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: y*softplus(-s) + (1 - y)*softplus(s))
-    L_ce = y*_k.softplus(-s) + (1 - y)*_k.softplus(s)
+    L_ce = numpy.add(y*(_c1 + numpy.maximum(0, -s)), (1 - y)*(_c1 + numpy.maximum(0, s)), out=_out.get("L_ce"))
+    # _c2 = y_hat - y  (used more than once: computed once)
+    _c2 = y_hat - y
     # L_mse = (y_hat - y)**2/2
-    L_mse = (0.5)*(y_hat - y)**2
+    L_mse = numpy.multiply(0.5, _c2**2, out=_out.get("L_mse"))
     # dL_ce/ds = y_hat - y  (summed over the batch when s is shared)
-    dL_ce_ds = y_hat - y if s.ndim == 1 else _k.total(y_hat - y, 0, _n)
-    # dL_mse/ds = y_hat*(1 - y_hat)*(y_hat - y)  (stable form: y_hat*(y_hat - y)*sigmoid(-s))  (summed over the batch when s is shared)
-    dL_mse_ds = y_hat*(y_hat - y)*_k.sigmoid(-s) if s.ndim == 1 else _k.total(y_hat*(y_hat - y)*_k.sigmoid(-s), 0, _n)
-    # ratio = y_hat*(1 - y_hat)  (stable form: y_hat*sigmoid(-s))
-    ratio = y_hat*_k.sigmoid(-s)
+    dL_ce_ds = numpy.positive(_c2, out=_out.get("dL_ce/ds")) if s.ndim == 1 else _k.total(_c2, 0, _n)
+    # dL_mse/ds = y_hat*(1 - y_hat)*(y_hat - y)  (stable form: _1_minus_y_hat*y_hat*(y_hat - y))  (summed over the batch when s is shared)
+    dL_mse_ds = _1_minus_y_hat*y_hat*_c2 if s.ndim == 1 else _k.total(_1_minus_y_hat*y_hat*_c2, 0, _n)
+    # ratio = y_hat*(1 - y_hat)  (stable form: _1_minus_y_hat*y_hat)
+    ratio = numpy.multiply(_1_minus_y_hat, y_hat, out=_out.get("ratio"))
     return {"y_hat": y_hat, "L_ce": L_ce, "L_mse": L_mse, "dL_ce/ds": dL_ce_ds, "dL_mse/ds": dL_mse_ds, "ratio": ratio}
 
 

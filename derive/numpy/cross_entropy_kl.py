@@ -33,28 +33,44 @@ def cross_entropy_kl(*, p, q):
     q = _k.real("cross_entropy_kl", INPUTS, "q", q)
     K = p.shape[-1]
     _n = _k.check_shapes("cross_entropy_kl", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=K + 8, summed={"q": 2*K})
+    if p.ndim == 2 and q.ndim == 2 and 2*K*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_cross_entropy_kl_block, _n, {"p": p, "q": q})
+    return _cross_entropy_kl_block(p=p, q=q, _n=_n, _out={})
+
+
+def _cross_entropy_kl_block(*, p, q, _n, _out):
+    """The quantities of cross_entropy_kl for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
+    # _c1 = log(p)  (used more than once: computed once)
+    _c1 = numpy.log(p)
     # I = -log(p)
-    I = -numpy.log(p)
+    I = numpy.negative(_c1, out=_out.get("I"))
     # H = -sum_k(p ⊙ log(p))
-    H = -numpy.sum(p*numpy.log(p), axis=-1)
+    H = numpy.negative(_k.dot(p, _c1), out=_out.get("H"))
+    # _c2 = p/q  (used more than once: computed once)
+    _c2 = p/q
+    # _c3 = log(_c2)  (used more than once: computed once)
+    _c3 = numpy.log(_c2)
     # CE = -sum_k(p ⊙ log(q))
-    CE = -numpy.sum(p*numpy.log(q), axis=-1)
+    CE = numpy.negative(_k.dot(_c1 - _c3, p), out=_out.get("CE"))
     # KL = sum_k(p ⊙ log(p/q))
-    KL = numpy.sum(p*numpy.log(p/q), axis=-1)
+    KL = _k.dot(p, _c3)
     # KL_rev = sum_k(q ⊙ log(q/p))
-    KL_rev = numpy.sum(q*numpy.log(q/p), axis=-1)
+    KL_rev = -_k.dot(q, _c3)
     # asym = KL - KL_rev
-    asym = KL - KL_rev
-    # H_bits = -sum_k(p ⊙ log(p)/log(2))
-    H_bits = -numpy.sum(p*numpy.log(p)/numpy.log(2), axis=-1)
-    # CE_bits = -sum_k(p ⊙ log(q)/log(2))
-    CE_bits = -numpy.sum(p*numpy.log(q)/numpy.log(2), axis=-1)
-    # KL_bits = sum_k(p ⊙ log(p/q)/log(2))
-    KL_bits = numpy.sum(p*numpy.log(p/q)/numpy.log(2), axis=-1)
+    asym = numpy.subtract(KL, KL_rev, out=_out.get("asym"))
+    # H_bits = -sum_k(p ⊙ log(p)/log(2))  (computed as H/log(2): the same formula)
+    H_bits = H/numpy.log(2)
+    # CE_bits = -sum_k(p ⊙ log(q)/log(2))  (computed as CE/log(2): the same formula)
+    CE_bits = CE/numpy.log(2)
+    # KL_bits = sum_k(p ⊙ log(p/q)/log(2))  (computed as KL/log(2): the same formula)
+    KL_bits = KL/numpy.log(2)
     # dCE/dq = -p/q  (summed over the batch when q is shared)
-    dCE_dq = -p/q if q.ndim == 2 else _k.total(-p/q, 1, _n)
-    # dKL/dq = -p/q  (summed over the batch when q is shared)
-    dKL_dq = -p/q if q.ndim == 2 else _k.total(-p/q, 1, _n)
+    dCE_dq = numpy.negative(_c2, out=_out.get("dCE/dq")) if q.ndim == 2 else _k.total(-_c2, 1, _n)
+    # dKL/dq = -p/q  (computed as dCE/dq: the same formula)
+    dKL_dq = dCE_dq
     return {"I": I, "H": H, "CE": CE, "KL": KL, "KL_rev": KL_rev, "asym": asym, "H_bits": H_bits, "CE_bits": CE_bits, "KL_bits": KL_bits, "dCE/dq": dCE_dq, "dKL/dq": dKL_dq}
 
 
@@ -65,22 +81,22 @@ def _I_from(*, p):
 
 def _H_from(*, p):
     """H from p."""
-    return -numpy.sum(p*numpy.log(p), axis=-1)
+    return -_k.dot(p, numpy.log(p))
 
 
 def _CE_from(*, p, q):
     """CE from p, q."""
-    return -numpy.sum(p*numpy.log(q), axis=-1)
+    return -_k.dot(p, numpy.log(q))
 
 
 def _KL_from(*, p, q):
     """KL from p, q."""
-    return numpy.sum(p*numpy.log(p/q), axis=-1)
+    return _k.dot(p, numpy.log(p/q))
 
 
 def _KL_rev_from(*, p, q):
     """KL_rev from p, q."""
-    return numpy.sum(q*numpy.log(q/p), axis=-1)
+    return _k.dot(q, numpy.log(q/p))
 
 
 def _asym_from(*, KL, KL_rev):

@@ -32,8 +32,8 @@ def deep_chain_loop(*, w, x, k, y):
     # forward, step by step, keeping what the backward pass reads
     a_prev = x
     a_prev_steps = []
-    s_steps = []
     F_steps = []
+    _1_minus_F_steps = []
     a_steps = []
     for t in range(T):
         w_t = w[:, t]
@@ -41,10 +41,10 @@ def deep_chain_loop(*, w, x, k, y):
         a_prev_steps.append(a_prev)
         # s = a_prev*w
         s = a_prev*w_t
-        s_steps.append(s)
-        # F = sigmoid(s)
-        F = _k.sigmoid(s)
+        # F = sigmoid(s), and _1_minus_F = 1 - F (as σ(−s), from the same exponential)
+        F, _1_minus_F = _k.sigmoid_pair(s)
         F_steps.append(F)
+        _1_minus_F_steps.append(_1_minus_F)
         # a = F + a_prev*k
         a = F + a_prev*k_t
         a_steps.append(a)
@@ -62,13 +62,13 @@ def deep_chain_loop(*, w, x, k, y):
         w_t = w[:, t]
         k_t = k[:, t]
         a_prev = a_prev_steps[t]
-        s = s_steps[t]
         F = F_steps[t]
+        _1_minus_F = _1_minus_F_steps[t]
         # dL/da = da_next
         dL_da = da_next
         dL_da_steps[t] = dL_da
-        # dL/ds = F*dL/da*(1 - F)  (stable form: F*dL/da*sigmoid(-s))
-        dL_ds = F*dL_da*_k.sigmoid(-s)
+        # dL/ds = F*dL/da*(1 - F)  (stable form: F*_1_minus_F*dL/da)
+        dL_ds = F*_1_minus_F*dL_da
         # dL/dw = a_prev*dL/ds
         dL_dw = a_prev*dL_ds
         dL_dw_steps[t] = dL_dw

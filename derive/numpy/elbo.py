@@ -25,27 +25,39 @@ def elbo(*, p_z, lik, q):
     lik = _k.real("elbo", INPUTS, "lik", lik)
     q = _k.real("elbo", INPUTS, "q", q)
     K = p_z.shape[-1]
-    _k.check_shapes("elbo", INPUTS, {"p_z": (p_z, (K,)), "lik": (lik, (K,)), "q": (q, (K,))}, per_example=K + 6)
+    _n = _k.check_shapes("elbo", INPUTS, {"p_z": (p_z, (K,)), "lik": (lik, (K,)), "q": (q, (K,))}, per_example=K + 6)
+    if p_z.ndim == 2 and lik.ndim == 2 and q.ndim == 2 and 3*K*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_elbo_block, _n, {"p_z": p_z, "lik": lik, "q": q})
+    return _elbo_block(p_z=p_z, lik=lik, q=q, _n=_n, _out={})
+
+
+def _elbo_block(*, p_z, lik, q, _n, _out):
+    """The quantities of elbo for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
+    # _c1 = lik ⊙ p_z  (used more than once: computed once)
+    _c1 = lik*p_z
     # p_x = sum_k(lik ⊙ p_z)
-    p_x = numpy.sum(lik*p_z, axis=-1)
+    p_x = numpy.sum(_c1, axis=-1)
     # log_px = log(p_x)
-    log_px = numpy.log(p_x)
+    log_px = numpy.log(p_x, out=_out.get("log_px"))
     # post = lik ⊙ p_z/p_x
-    post = lik*p_z/(p_x)[..., None]
+    post = numpy.divide(_c1, (p_x)[..., None], out=_out.get("post"))
     # recon = sum_k(q ⊙ log(lik))
-    recon = numpy.sum(q*numpy.log(lik), axis=-1)
+    recon = _k.dot(q, numpy.log(lik))
     # KL_prior = sum_k(q ⊙ log(q/p_z))
-    KL_prior = numpy.sum(q*numpy.log(q/p_z), axis=-1)
+    KL_prior = _k.dot(q, numpy.log(q/p_z))
     # ELBO = sum_k(q ⊙ log(lik ⊙ p_z/q))
-    ELBO = numpy.sum(q*numpy.log(lik*p_z/q), axis=-1)
+    ELBO = _k.dot(q, numpy.log(_c1/q))
     # KL_post = sum_k(q ⊙ log(q/post))
-    KL_post = numpy.sum(q*numpy.log(q/post), axis=-1)
+    KL_post = _k.dot(q, numpy.log(q/post))
     return {"p_x": p_x, "log_px": log_px, "post": post, "recon": recon, "KL_prior": KL_prior, "ELBO": ELBO, "KL_post": KL_post}
 
 
 def _p_x_from(*, p_z, lik):
     """p_x from p_z, lik."""
-    return numpy.sum(lik*p_z, axis=-1)
+    return _k.dot(lik, p_z)
 
 
 def _log_px_from(*, p_x):
@@ -60,22 +72,22 @@ def _post_from(*, p_z, lik, p_x):
 
 def _recon_from(*, lik, q):
     """recon from lik, q."""
-    return numpy.sum(q*numpy.log(lik), axis=-1)
+    return _k.dot(q, numpy.log(lik))
 
 
 def _KL_prior_from(*, p_z, q):
     """KL_prior from p_z, q."""
-    return numpy.sum(q*numpy.log(q/p_z), axis=-1)
+    return _k.dot(q, numpy.log(q/p_z))
 
 
 def _ELBO_from(*, p_z, lik, q):
     """ELBO from p_z, lik, q."""
-    return numpy.sum(q*numpy.log(lik*p_z/q), axis=-1)
+    return _k.dot(q, numpy.log(lik*p_z/q))
 
 
 def _KL_post_from(*, q, post):
     """KL_post from q, post."""
-    return numpy.sum(q*numpy.log(q/post), axis=-1)
+    return _k.dot(q, numpy.log(q/post))
 
 
 #: Each quantity from the quantities it depends on: (function, names of its arguments).

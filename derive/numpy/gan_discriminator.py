@@ -36,39 +36,61 @@ def gan_discriminator(*, x, g, w, b, lr):
     lr = _k.real("gan_discriminator", INPUTS, "lr", lr)
     D = x.shape[-1]
     _n = _k.check_shapes("gan_discriminator", INPUTS, {"x": (x, (D,)), "g": (g, (D,)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=7, summed={"w": 2*D, "b": 2})
+    if x.ndim == 2 and g.ndim == 2 and w.ndim == 2 and b.ndim == 1 and lr.ndim == 1 and _n*(3*D + 2) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_gan_discriminator_block, _n, {"x": x, "g": g, "w": w, "b": b, "lr": lr})
+    return _gan_discriminator_block(x=x, g=g, w=w, b=b, lr=lr, _n=_n, _out={})
+
+
+def _gan_discriminator_block(*, x, g, w, b, lr, _n, _out):
+    """The quantities of gan_discriminator for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # a_real = b + sum_k(w ⊙ x)
-    a_real = b + numpy.sum(w*x, axis=-1)
+    a_real = numpy.add(b, _k.dot(w, x), out=_out.get("a_real"))
     # a_fake = b + sum_k(g ⊙ w)
-    a_fake = b + numpy.sum(g*w, axis=-1)
+    a_fake = numpy.add(b, _k.dot(g, w), out=_out.get("a_fake"))
+    # _c1 = exp(-Abs(a_real))  (used more than once: computed once)
+    _c1 = numpy.exp(-abs(a_real))
+    # _c5 = _c1 + 1  (used more than once: computed once)
+    _c5 = _c1 + 1
+    # _c2 = 1/_c5  (used more than once: computed once)
+    _c2 = 1.0/_c5
     # D_real = sigmoid(a_real)
-    D_real = _k.sigmoid(a_real)
+    D_real = numpy.multiply(_c2, numpy.maximum(_c1, (a_real >= 0)), out=_out.get("D_real"))
+    # _c3 = exp(-Abs(a_fake))  (used more than once: computed once)
+    _c3 = numpy.exp(-abs(a_fake))
+    # _c6 = _c3 + 1  (used more than once: computed once)
+    _c6 = _c3 + 1
     # D_fake = sigmoid(a_fake)
-    D_fake = _k.sigmoid(a_fake)
+    D_fake = numpy.divide(numpy.maximum(_c3, (a_fake >= 0)), _c6, out=_out.get("D_fake"))
+    # _c4 = -a_real  (used more than once: computed once)
+    _c4 = -a_real
     # L_D = -log(D_real) - log(1 - D_fake)  (stable form: softplus(a_fake) + softplus(-a_real))
-    L_D = _k.softplus(a_fake) + _k.softplus(-a_real)
+    L_D = numpy.add(_k.log1p_unit(_c1, _c5) + _k.log1p_unit(_c3, _c6) + numpy.maximum(0, a_fake), numpy.maximum(0, _c4), out=_out.get("L_D"))
     # dL_D/da_real = D_real - 1  (stable form: -sigmoid(-a_real))
-    dL_D_da_real = -_k.sigmoid(-a_real)
+    dL_D_da_real = numpy.negative(_c2*numpy.maximum(_c1, (_c4 >= 0)), out=_out.get("dL_D/da_real"))
     # dL_D/da_fake = D_fake
     dL_D_da_fake = D_fake
     # dL_D/dw = dL_D/da_fake*g + dL_D/da_real*x  (summed over the batch when w is shared)
-    dL_D_dw = g*(dL_D_da_fake)[..., None] + x*(dL_D_da_real)[..., None] if w.ndim == 2 else _k.total(g*(dL_D_da_fake)[..., None] + x*(dL_D_da_real)[..., None], 1, _n)
+    dL_D_dw = numpy.add(g*(dL_D_da_fake)[..., None], x*(dL_D_da_real)[..., None], out=_out.get("dL_D/dw")) if w.ndim == 2 else _k.weighted_total(dL_D_da_fake, g, 1, _n) + _k.weighted_total(dL_D_da_real, x, 1, _n)
     # dL_D/db = dL_D/da_fake + dL_D/da_real  (summed over the batch when b is shared)
-    dL_D_db = dL_D_da_fake + dL_D_da_real if b.ndim == 1 else _k.total(dL_D_da_fake + dL_D_da_real, 0, _n)
+    dL_D_db = numpy.add(dL_D_da_fake, dL_D_da_real, out=_out.get("dL_D/db")) if b.ndim == 1 else _k.total(dL_D_da_fake + dL_D_da_real, 0, _n)
     # w_new = w - dL_D/dw*lr
-    w_new = w - dL_D_dw*(lr)[..., None]
+    w_new = numpy.subtract(w, dL_D_dw*(lr)[..., None], out=_out.get("w_new"))
     # b_new = b - dL_D/db*lr
-    b_new = b - dL_D_db*lr
+    b_new = numpy.subtract(b, dL_D_db*lr, out=_out.get("b_new"))
     return {"a_real": a_real, "a_fake": a_fake, "D_real": D_real, "D_fake": D_fake, "L_D": L_D, "dL_D/da_real": dL_D_da_real, "dL_D/da_fake": dL_D_da_fake, "dL_D/dw": dL_D_dw, "dL_D/db": dL_D_db, "w_new": w_new, "b_new": b_new}
 
 
 def _a_real_from(*, x, w, b):
     """a_real from x, w, b."""
-    return b + numpy.sum(w*x, axis=-1)
+    return b + _k.dot(w, x)
 
 
 def _a_fake_from(*, g, w, b):
     """a_fake from g, w, b."""
-    return b + numpy.sum(g*w, axis=-1)
+    return b + _k.dot(g, w)
 
 
 def _D_real_from(*, a_real):

@@ -39,30 +39,42 @@ def gan_generator(*, z, W_g, w, b, lr):
     _n = _k.check_shapes("gan_generator", INPUTS, {"z": (z, (Z,)), "W_g": (W_g, (D, Z)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=4*D + 7, summed={"W_g": 3*D*Z})
     # s_g = W_g z
     s_g = _k.matvec(W_g, z)
-    # g = sigmoid(s_g)
-    g = _k.sigmoid(s_g)
+    # g = sigmoid(s_g), and _1_minus_g = 1 - g (as σ(−s_g), from the same exponential)
+    g, _1_minus_g = _k.sigmoid_pair(s_g)
+    # _c1 = g ⊙ w  (used more than once: computed once)
+    _c1 = g*w
     # a_fake = b + sum_k(g ⊙ w)
-    a_fake = b + numpy.sum(g*w, axis=-1)
+    a_fake = b + numpy.sum(_c1, axis=-1)
+    # _c2 = exp(-Abs(a_fake))  (used more than once: computed once)
+    _c2 = numpy.exp(-abs(a_fake))
+    # _c6 = _c2 + 1  (used more than once: computed once)
+    _c6 = _c2 + 1
+    # _c3 = 1/_c6  (used more than once: computed once)
+    _c3 = 1.0/_c6
     # D_fake = sigmoid(a_fake)
-    D_fake = _k.sigmoid(a_fake)
+    D_fake = _c3*numpy.maximum(_c2, (a_fake >= 0))
+    # _c4 = log1p(_c2)  (used more than once: computed once)
+    _c4 = _k.log1p_unit(_c2, _c6)
     # L_sat = log(1 - D_fake)  (stable form: -softplus(a_fake))
-    L_sat = -_k.softplus(a_fake)
+    L_sat = -_c4 - numpy.maximum(0, a_fake)
+    # _c5 = -a_fake  (used more than once: computed once)
+    _c5 = -a_fake
     # L_ns = -log(D_fake)  (stable form: softplus(-a_fake))
-    L_ns = _k.softplus(-a_fake)
+    L_ns = _c4 + numpy.maximum(0, _c5)
     # dL_sat/da_fake = -D_fake
     dL_sat_da_fake = -D_fake
     # dL_ns/da_fake = D_fake - 1  (stable form: -sigmoid(-a_fake))
-    dL_ns_da_fake = -_k.sigmoid(-a_fake)
+    dL_ns_da_fake = -_c3*numpy.maximum(_c2, (_c5 >= 0))
     # ratio = dL_ns/da_fake/dL_sat/da_fake  (stable form: exp(-a_fake))
-    ratio = numpy.exp(-a_fake)
+    ratio = numpy.exp(_c5)
     # dL_ns/dg = dL_ns/da_fake*w
     dL_ns_dg = w*(dL_ns_da_fake)[..., None]
-    # dL_ns/ds_g = dL_ns/dg ⊙ g ⊙ (1 - g)  (stable form: dL_ns/dg ⊙ g ⊙ sigmoid(-s_g))
-    dL_ns_ds_g = dL_ns_dg*g*_k.sigmoid(-s_g)
+    # dL_ns/ds_g = dL_ns/dg ⊙ g ⊙ (1 - g)  (stable form: _1_minus_g ⊙ dL_ns/dg ⊙ g)
+    dL_ns_ds_g = _1_minus_g*dL_ns_dg*g
     # dL_ns/dW_g = dL_ns/ds_g z^T  (summed over the batch when W_g is shared)
     dL_ns_dW_g = _k.outer(dL_ns_ds_g, z) if W_g.ndim == 3 else _k.outer_total(dL_ns_ds_g, z, _n)
-    # dL_sat/dW_g = (dL_sat/da_fake ⊙ g ⊙ w ⊙ (1 - g)) z^T  (stable form: (dL_sat/da_fake ⊙ g ⊙ w ⊙ sigmoid(-s_g)) z^T)  (summed over the batch when W_g is shared)
-    dL_sat_dW_g = _k.outer(g*w*(dL_sat_da_fake)[..., None]*_k.sigmoid(-s_g), z) if W_g.ndim == 3 else _k.outer_total(g*w*(dL_sat_da_fake)[..., None]*_k.sigmoid(-s_g), z, _n)
+    # dL_sat/dW_g = (dL_sat/da_fake ⊙ g ⊙ w ⊙ (1 - g)) z^T  (stable form: (_1_minus_g ⊙ dL_sat/da_fake ⊙ g ⊙ w) z^T)  (summed over the batch when W_g is shared)
+    dL_sat_dW_g = _k.outer(_1_minus_g*_c1*(dL_sat_da_fake)[..., None], z) if W_g.ndim == 3 else _k.outer_total(_1_minus_g*_c1*(dL_sat_da_fake)[..., None], z, _n)
     # W_g_new = W_g - dL_ns/dW_g*lr
     W_g_new = W_g - dL_ns_dW_g*(lr)[..., None, None]
     return {"s_g": s_g, "g": g, "a_fake": a_fake, "D_fake": D_fake, "L_sat": L_sat, "L_ns": L_ns, "dL_sat/da_fake": dL_sat_da_fake, "dL_ns/da_fake": dL_ns_da_fake, "ratio": ratio, "dL_ns/dg": dL_ns_dg, "dL_ns/ds_g": dL_ns_ds_g, "dL_ns/dW_g": dL_ns_dW_g, "dL_sat/dW_g": dL_sat_dW_g, "W_g_new": W_g_new}
@@ -80,7 +92,7 @@ def _g_from(*, s_g):
 
 def _a_fake_from(*, w, b, g):
     """a_fake from w, b, g."""
-    return b + numpy.sum(g*w, axis=-1)
+    return b + _k.dot(g, w)
 
 
 def _D_fake_from(*, a_fake):

@@ -34,18 +34,38 @@ def gaussian_kl(*, mu_1, sigma_1, mu_2, sigma_2):
     mu_2 = _k.real("gaussian_kl", INPUTS, "mu_2", mu_2)
     sigma_2 = _k.real("gaussian_kl", INPUTS, "sigma_2", sigma_2)
     _n = _k.check_shapes("gaussian_kl", INPUTS, {"mu_1": (mu_1, ()), "sigma_1": (sigma_1, ()), "mu_2": (mu_2, ()), "sigma_2": (sigma_2, ())}, per_example=2, summed={"mu_1": 1, "sigma_1": 1, "mu_2": 1, "sigma_2": 1})
+    if mu_1.ndim == 1 and sigma_1.ndim == 1 and mu_2.ndim == 1 and sigma_2.ndim == 1 and 4*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_gaussian_kl_block, _n, {"mu_1": mu_1, "sigma_1": sigma_1, "mu_2": mu_2, "sigma_2": sigma_2})
+    return _gaussian_kl_block(mu_1=mu_1, sigma_1=sigma_1, mu_2=mu_2, sigma_2=sigma_2, _n=_n, _out={})
+
+
+def _gaussian_kl_block(*, mu_1, sigma_1, mu_2, sigma_2, _n, _out):
+    """The quantities of gaussian_kl for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
+    # _c1 = 1/sigma_2  (used more than once: computed once)
+    _c1 = 1.0/sigma_2
+    # _c2 = sigma_1*_c1  (used more than once: computed once)
+    _c2 = sigma_1*_c1
     # _u = 2*log(sigma_1/sigma_2)
-    _u = 2*numpy.log(sigma_1/sigma_2)
+    _u = 2*numpy.log(_c2)
+    # _c3 = mu_1 - mu_2  (used more than once: computed once)
+    _c3 = mu_1 - mu_2
+    # _c4 = _c3**2  (used more than once: computed once)
+    _c4 = _c3**2
+    # _c5 = sigma_2**(-2)  (used more than once: computed once)
+    _c5 = 1.0/(sigma_2*sigma_2)
     # KL = log(sigma_2/sigma_1) + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2) - 1/2  (stable form: expm1(_u)/2 + (mu_1 - mu_2)**2/(2*sigma_2**2) - _u/2)
-    KL = (0.5)*numpy.expm1(_u) + (0.5)*(mu_1 - mu_2)**2/sigma_2**2 - (0.5)*_u
+    KL = numpy.subtract((0.5)*_c4*_c5 + (0.5)*(_c2 - 1)*(_c2 + 1), (0.5)*_u, out=_out.get("KL"))
     # dKL/dmu_1 = (mu_1 - mu_2)/sigma_2**2  (summed over the batch when mu_1 is shared)
-    dKL_dmu_1 = (mu_1 - mu_2)/sigma_2**2 if mu_1.ndim == 1 else _k.total((mu_1 - mu_2)/sigma_2**2, 0, _n)
+    dKL_dmu_1 = numpy.multiply(_c3, _c5, out=_out.get("dKL/dmu_1")) if mu_1.ndim == 1 else _k.total(_c3*_c5, 0, _n)
     # dKL/dsigma_1 = sigma_1/sigma_2**2 - 1/sigma_1  (summed over the batch when sigma_1 is shared)
-    dKL_dsigma_1 = sigma_1/sigma_2**2 - 1.0/sigma_1 if sigma_1.ndim == 1 else _k.total(sigma_1/sigma_2**2 - 1.0/sigma_1, 0, _n)
+    dKL_dsigma_1 = numpy.subtract(sigma_1*_c5, 1.0/sigma_1, out=_out.get("dKL/dsigma_1")) if sigma_1.ndim == 1 else _k.total(sigma_1*_c5 - 1.0/sigma_1, 0, _n)
     # dKL/dmu_2 = (mu_2 - mu_1)/sigma_2**2  (summed over the batch when mu_2 is shared)
-    dKL_dmu_2 = (mu_2 - mu_1)/sigma_2**2 if mu_2.ndim == 1 else _k.total((mu_2 - mu_1)/sigma_2**2, 0, _n)
+    dKL_dmu_2 = numpy.negative(_c3*_c5, out=_out.get("dKL/dmu_2")) if mu_2.ndim == 1 else _k.total(-_c3*_c5, 0, _n)
     # dKL/dsigma_2 = 1/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3  (summed over the batch when sigma_2 is shared)
-    dKL_dsigma_2 = 1.0/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3 if sigma_2.ndim == 1 else _k.total(1.0/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3, 0, _n)
+    dKL_dsigma_2 = numpy.subtract(_c1, (sigma_1**2 + _c4)/(sigma_2*sigma_2*sigma_2), out=_out.get("dKL/dsigma_2")) if sigma_2.ndim == 1 else _k.total(_c1 - (sigma_1**2 + _c4)/(sigma_2*sigma_2*sigma_2), 0, _n)
     return {"KL": KL, "dKL/dmu_1": dKL_dmu_1, "dKL/dsigma_1": dKL_dsigma_1, "dKL/dmu_2": dKL_dmu_2, "dKL/dsigma_2": dKL_dsigma_2}
 
 
@@ -71,7 +91,7 @@ def _dKL_dmu_2_from(*, mu_1, mu_2, sigma_2):
 
 def _dKL_dsigma_2_from(*, mu_1, sigma_1, mu_2, sigma_2):
     """dKL/dsigma_2 from mu_1, sigma_1, mu_2, sigma_2."""
-    return 1.0/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**3
+    return 1.0/sigma_2 - (sigma_1**2 + (mu_1 - mu_2)**2)/(sigma_2*sigma_2*sigma_2)
 
 
 #: Each quantity from the quantities it depends on: (function, names of its arguments).

@@ -33,18 +33,34 @@ def jsd(*, p, q):
     q = _k.real("jsd", INPUTS, "q", q)
     K = p.shape[-1]
     _n = _k.check_shapes("jsd", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=K + 3, summed={"p": K, "q": K})
+    if p.ndim == 2 and q.ndim == 2 and 2*K*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_jsd_block, _n, {"p": p, "q": q})
+    return _jsd_block(p=p, q=q, _n=_n, _out={})
+
+
+def _jsd_block(*, p, q, _n, _out):
+    """The quantities of jsd for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # m = p/2 + q/2
-    m = (0.5)*p + (0.5)*q
+    m = numpy.add((0.5)*p, (0.5)*q, out=_out.get("m"))
+    # _c1 = 1/m  (used more than once: computed once)
+    _c1 = 1.0/m
+    # _c2 = log(p ⊙ _c1)  (used more than once: computed once)
+    _c2 = numpy.log(p*_c1)
+    # _c3 = log(q ⊙ _c1)  (used more than once: computed once)
+    _c3 = numpy.log(q*_c1)
     # JSD = sum_k(p ⊙ log(p/m))/2 + sum_k(q ⊙ log(q/m))/2
-    JSD = (0.5)*numpy.sum(p*numpy.log(p/m), axis=-1) + (0.5)*numpy.sum(q*numpy.log(q/m), axis=-1)
+    JSD = numpy.add((0.5)*_k.dot(p, _c2), (0.5)*_k.dot(q, _c3), out=_out.get("JSD"))
     # JSD_bits = JSD/log(2)
-    JSD_bits = JSD/numpy.log(2)
+    JSD_bits = numpy.divide(JSD, numpy.log(2), out=_out.get("JSD_bits"))
     # gap = log(2) - JSD
-    gap = numpy.log(2) - JSD
+    gap = numpy.subtract(numpy.log(2), JSD, out=_out.get("gap"))
     # dJSD/dp = log(p/m)/2  (summed over the batch when p is shared)
-    dJSD_dp = (0.5)*numpy.log(p/m) if p.ndim == 2 else _k.total((0.5)*numpy.log(p/m), 1, _n)
+    dJSD_dp = numpy.multiply(0.5, _c2, out=_out.get("dJSD/dp")) if p.ndim == 2 else _k.total((0.5)*_c2, 1, _n)
     # dJSD/dq = log(q/m)/2  (summed over the batch when q is shared)
-    dJSD_dq = (0.5)*numpy.log(q/m) if q.ndim == 2 else _k.total((0.5)*numpy.log(q/m), 1, _n)
+    dJSD_dq = numpy.multiply(0.5, _c3, out=_out.get("dJSD/dq")) if q.ndim == 2 else _k.total((0.5)*_c3, 1, _n)
     return {"m": m, "JSD": JSD, "JSD_bits": JSD_bits, "gap": gap, "dJSD/dp": dJSD_dp, "dJSD/dq": dJSD_dq}
 
 
@@ -55,7 +71,7 @@ def _m_from(*, p, q):
 
 def _JSD_from(*, p, q, m):
     """JSD from p, q, m."""
-    return (0.5)*numpy.sum(p*numpy.log(p/m), axis=-1) + (0.5)*numpy.sum(q*numpy.log(q/m), axis=-1)
+    return (0.5)*_k.dot(p, numpy.log(p/m)) + (0.5)*_k.dot(q, numpy.log(q/m))
 
 
 def _JSD_bits_from(*, JSD):

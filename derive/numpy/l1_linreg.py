@@ -37,22 +37,35 @@ def l1_linreg(*, x, y, w, b, lr, lam):
     lam = _k.real("l1_linreg", INPUTS, "lam", lam)
     N = x.shape[-1]
     _n = _k.check_shapes("l1_linreg", INPUTS, {"x": (x, (N,)), "y": (y, (N,)), "w": (w, ()), "b": (b, ()), "lr": (lr, ()), "lam": (lam, ())}, per_example=N + 3, summed={"w": 2, "b": 2})
+    if x.ndim == 2 and y.ndim == 2 and w.ndim == 1 and b.ndim == 1 and lr.ndim == 1 and lam.ndim == 1 and _n*(2*N + 4) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_l1_linreg_block, _n, {"x": x, "y": y, "w": w, "b": b, "lr": lr, "lam": lam})
+    return _l1_linreg_block(x=x, y=y, w=w, b=b, lr=lr, lam=lam, _n=_n, _out={})
+
+
+def _l1_linreg_block(*, x, y, w, b, lr, lam, _n, _out):
+    """The quantities of l1_linreg for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
+    N = x.shape[-1]
     # y_hat = b + w*x
-    y_hat = x*(w)[..., None] + (b)[..., None]
+    y_hat = numpy.add(x*(w)[..., None], (b)[..., None], out=_out.get("y_hat"))
+    # _c2 = y_hat - y  (used more than once: computed once)
+    _c2 = y_hat - y
     # E = sum_k((y_hat - y)**2)/N
-    E = numpy.sum((y_hat - y)**2, axis=-1)/N
+    E = numpy.divide(numpy.sum(_c2**2, axis=-1), N, out=_out.get("E"))
     # R = lam*Abs(w)
-    R = lam*abs(w)
+    R = numpy.multiply(abs(w), lam, out=_out.get("R"))
     # L = E + R
-    L = E + R
+    L = numpy.add(E, R, out=_out.get("L"))
     # dL/dw = lam*sign(w) + 2*sum_k(x ⊙ (y_hat - y))/N  (summed over the batch when w is shared)
-    dL_dw = lam*numpy.sign(w) + 2*numpy.sum(x*(y_hat - y), axis=-1)/N if w.ndim == 1 else _k.total(lam*numpy.sign(w) + 2*numpy.sum(x*(y_hat - y), axis=-1)/N, 0, _n)
+    dL_dw = numpy.add(lam*numpy.sign(w), 2*_k.dot(x, _c2)/N, out=_out.get("dL/dw")) if w.ndim == 1 else _k.total(lam*numpy.sign(w) + 2*_k.dot(x, _c2)/N, 0, _n)
     # dL/db = 2*sum_k(y_hat - y)/N  (summed over the batch when b is shared)
-    dL_db = 2*numpy.sum(y_hat - y, axis=-1)/N if b.ndim == 1 else _k.total(2*numpy.sum(y_hat - y, axis=-1)/N, 0, _n)
+    dL_db = numpy.divide(2*numpy.sum(_c2, axis=-1), N, out=_out.get("dL/db")) if b.ndim == 1 else _k.total(2*numpy.sum(_c2, axis=-1)/N, 0, _n)
     # w_new = w - dL/dw*lr
-    w_new = w - dL_dw*lr
+    w_new = numpy.subtract(w, dL_dw*lr, out=_out.get("w_new"))
     # b_new = b - dL/db*lr
-    b_new = b - dL_db*lr
+    b_new = numpy.subtract(b, dL_db*lr, out=_out.get("b_new"))
     return {"y_hat": y_hat, "E": E, "R": R, "L": L, "dL/dw": dL_dw, "dL/db": dL_db, "w_new": w_new, "b_new": b_new}
 
 
@@ -80,7 +93,7 @@ def _L_from(*, E, R):
 def _dL_dw_from(*, x, y, w, lam, y_hat):
     """dL/dw from x, y, w, lam, y_hat."""
     N = x.shape[-1]
-    return lam*numpy.sign(w) + 2*numpy.sum(x*(y_hat - y), axis=-1)/N
+    return lam*numpy.sign(w) + 2*_k.dot(y_hat - y, x)/N
 
 
 def _dL_db_from(*, y, y_hat):

@@ -37,24 +37,37 @@ def l2_linreg(*, x, y, w, b, lr, lam):
     lam = _k.real("l2_linreg", INPUTS, "lam", lam)
     N = x.shape[-1]
     _n = _k.check_shapes("l2_linreg", INPUTS, {"x": (x, (N,)), "y": (y, (N,)), "w": (w, ()), "b": (b, ()), "lr": (lr, ()), "lam": (lam, ())}, per_example=N + 3, summed={"w": 3, "b": 2})
+    if x.ndim == 2 and y.ndim == 2 and w.ndim == 1 and b.ndim == 1 and lr.ndim == 1 and lam.ndim == 1 and _n*(2*N + 4) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_l2_linreg_block, _n, {"x": x, "y": y, "w": w, "b": b, "lr": lr, "lam": lam})
+    return _l2_linreg_block(x=x, y=y, w=w, b=b, lr=lr, lam=lam, _n=_n, _out={})
+
+
+def _l2_linreg_block(*, x, y, w, b, lr, lam, _n, _out):
+    """The quantities of l2_linreg for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
+    N = x.shape[-1]
     # y_hat = b + w*x
-    y_hat = x*(w)[..., None] + (b)[..., None]
+    y_hat = numpy.add(x*(w)[..., None], (b)[..., None], out=_out.get("y_hat"))
+    # _c2 = y_hat - y  (used more than once: computed once)
+    _c2 = y_hat - y
     # E = sum_k((y_hat - y)**2)/N
-    E = numpy.sum((y_hat - y)**2, axis=-1)/N
+    E = numpy.divide(numpy.sum(_c2**2, axis=-1), N, out=_out.get("E"))
     # R = lam*w**2
-    R = lam*w**2
+    R = numpy.multiply(w**2, lam, out=_out.get("R"))
     # L = E + R
-    L = E + R
+    L = numpy.add(E, R, out=_out.get("L"))
     # dE/dw = 2*sum_k(x ⊙ (y_hat - y))/N  (summed over the batch when w is shared)
-    dE_dw = 2*numpy.sum(x*(y_hat - y), axis=-1)/N if w.ndim == 1 else _k.total(2*numpy.sum(x*(y_hat - y), axis=-1)/N, 0, _n)
+    dE_dw = numpy.divide(2*_k.dot(x, _c2), N, out=_out.get("dE/dw")) if w.ndim == 1 else _k.total(2*_k.dot(x, _c2)/N, 0, _n)
     # dL/dw = dE/dw + 2*lam*w  (summed over the batch when w is shared)
-    dL_dw = dE_dw + 2*lam*w if w.ndim == 1 else dE_dw + _k.total(2*lam*w, 0, _n)
+    dL_dw = numpy.add(dE_dw, 2*lam*w, out=_out.get("dL/dw")) if w.ndim == 1 else dE_dw + _k.total(2*lam*w, 0, _n)
     # dL/db = 2*sum_k(y_hat - y)/N  (summed over the batch when b is shared)
-    dL_db = 2*numpy.sum(y_hat - y, axis=-1)/N if b.ndim == 1 else _k.total(2*numpy.sum(y_hat - y, axis=-1)/N, 0, _n)
+    dL_db = numpy.divide(2*numpy.sum(_c2, axis=-1), N, out=_out.get("dL/db")) if b.ndim == 1 else _k.total(2*numpy.sum(_c2, axis=-1)/N, 0, _n)
     # w_new = w - dL/dw*lr
-    w_new = w - dL_dw*lr
+    w_new = numpy.subtract(w, dL_dw*lr, out=_out.get("w_new"))
     # b_new = b - dL/db*lr
-    b_new = b - dL_db*lr
+    b_new = numpy.subtract(b, dL_db*lr, out=_out.get("b_new"))
     return {"y_hat": y_hat, "E": E, "R": R, "L": L, "dE/dw": dE_dw, "dL/dw": dL_dw, "dL/db": dL_db, "w_new": w_new, "b_new": b_new}
 
 
@@ -82,7 +95,7 @@ def _L_from(*, E, R):
 def _dE_dw_from(*, x, y, y_hat):
     """dE/dw from x, y, y_hat."""
     N = x.shape[-1]
-    return 2*numpy.sum(x*(y_hat - y), axis=-1)/N
+    return 2*_k.dot(y_hat - y, x)/N
 
 
 def _dL_dw_from(*, w, lam, dE_dw):

@@ -35,24 +35,34 @@ def linear_mse(*, x, w, b, y):
     y = _k.real("linear_mse", INPUTS, "y", y)
     D = x.shape[-1]
     _n = _k.check_shapes("linear_mse", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "b": (b, ()), "y": (y, ())}, per_example=4, summed={"w": D, "b": 1})
+    if x.ndim == 2 and w.ndim == 2 and b.ndim == 1 and y.ndim == 1 and _n*(2*D + 2) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_linear_mse_block, _n, {"x": x, "w": w, "b": b, "y": y})
+    return _linear_mse_block(x=x, w=w, b=b, y=y, _n=_n, _out={})
+
+
+def _linear_mse_block(*, x, w, b, y, _n, _out):
+    """The quantities of linear_mse for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # y_hat = b + sum_k(w ⊙ x)
-    y_hat = b + numpy.sum(w*x, axis=-1)
-    # L = (y_hat - y)**2/2
-    L = (0.5)*(y_hat - y)**2
+    y_hat = numpy.add(b, _k.dot(w, x), out=_out.get("y_hat"))
     # dL/dy_hat = y_hat - y
-    dL_dy_hat = y_hat - y
+    dL_dy_hat = numpy.subtract(y_hat, y, out=_out.get("dL/dy_hat"))
+    # L = (y_hat - y)**2/2
+    L = numpy.multiply(0.5, dL_dy_hat**2, out=_out.get("L"))
     # dL/dw = x*(y_hat - y)  (summed over the batch when w is shared)
-    dL_dw = x*(y_hat - y)[..., None] if w.ndim == 2 else _k.total(x*(y_hat - y)[..., None], 1, _n)
+    dL_dw = numpy.multiply(x, (dL_dy_hat)[..., None], out=_out.get("dL/dw")) if w.ndim == 2 else _k.weighted_total(dL_dy_hat, x, 1, _n)
     # dL/db = y_hat - y  (summed over the batch when b is shared)
-    dL_db = y_hat - y if b.ndim == 1 else _k.total(y_hat - y, 0, _n)
-    # delta = y - y_hat
-    delta = y - y_hat
+    dL_db = numpy.positive(dL_dy_hat, out=_out.get("dL/db")) if b.ndim == 1 else _k.total(dL_dy_hat, 0, _n)
+    # delta = y - y_hat  (computed as -dL/dy_hat: the same formula)
+    delta = -dL_dy_hat
     return {"y_hat": y_hat, "L": L, "dL/dy_hat": dL_dy_hat, "dL/dw": dL_dw, "dL/db": dL_db, "delta": delta}
 
 
 def _y_hat_from(*, x, w, b):
     """y_hat from x, w, b."""
-    return b + numpy.sum(w*x, axis=-1)
+    return b + _k.dot(w, x)
 
 
 def _L_from(*, y, y_hat):

@@ -58,30 +58,28 @@ def lstm_bptt(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     s_c = b_c + _k.matvec(W_c, z)
     # s_o = b_o + W_o z
     s_o = b_o + _k.matvec(W_o, z)
-    # f = sigmoid(s_f)
-    f = _k.sigmoid(s_f)
-    # i = sigmoid(s_i)
-    i = _k.sigmoid(s_i)
-    # C_tilde = tanh(s_c)
-    C_tilde = numpy.tanh(s_c)
-    # o = sigmoid(s_o)
-    o = _k.sigmoid(s_o)
+    # f = sigmoid(s_f), and _1_minus_f = 1 - f (as σ(−s_f), from the same exponential)
+    f, _1_minus_f = _k.sigmoid_pair(s_f)
+    # i = sigmoid(s_i), and _1_minus_i = 1 - i (as σ(−s_i), from the same exponential)
+    i, _1_minus_i = _k.sigmoid_pair(s_i)
+    # C_tilde = tanh(s_c), and _1_minus_C_tilde_sq = 1 - C_tilde**2 (as 4e/(1 + e)² with e = exp(−2|s_c|), from the same exponential)
+    C_tilde, _1_minus_C_tilde_sq = _k.tanh_pair(s_c)
+    # o = sigmoid(s_o), and _1_minus_o = 1 - o (as σ(−s_o), from the same exponential)
+    o, _1_minus_o = _k.sigmoid_pair(s_o)
     # C = C_prev ⊙ f + C_tilde ⊙ i
     C = C_prev*f + C_tilde*i
-    # _tanh_C = tanh(C)
-    _tanh_C = numpy.tanh(C)
+    # _tanh_C = tanh(C), and _1_minus_tanh_C_sq = 1 - _tanh_C**2 (as 4e/(1 + e)² with e = exp(−2|C|), from the same exponential)
+    _tanh_C, _1_minus_tanh_C_sq = _k.tanh_pair(C)
     # h = o ⊙ tanh(C)  (stable form: _tanh_C ⊙ o)
     h = _tanh_C*o
     # g = W_y h
     g = _k.matvec(W_y, h)
-    # _lse = logsumexp(g)
-    _lse = _k.logsumexp(g)
-    # y_hat = softmax(g)  (stable form: exp(g - _lse))
-    y_hat = numpy.exp(g + (-_lse)[..., None])
+    # _lse = logsumexp(g), and y_hat = softmax(g) (as e^(g - max)/sum_k(e^(g - max)), from the same exponentials)
+    _lse, y_hat = _k.logsumexp_softmax(g)
     # L_step = logsumexp(g) - sum_k(g ⊙ y)  (stable form: _lse - sum_k(g ⊙ y))
-    L_step = _lse - numpy.sum(g*y, axis=-1)
+    L_step = _lse - _k.dot(g, y)
     # L = L_step + sum_k(C ⊙ dC_next) + sum_k(dh_next ⊙ h)
-    L = L_step + numpy.sum(C*dC_next, axis=-1) + numpy.sum(dh_next*h, axis=-1)
+    L = L_step + _k.dot(C, dC_next) + _k.dot(dh_next, h)
     # dL/dg = y_hat - y
     dL_dg = y_hat - y
     # dL/dW_y = dL/dg h^T  (summed over the batch when W_y is shared)
@@ -90,22 +88,22 @@ def lstm_bptt(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     dL_dh = dh_next + _k.matvec_t(W_y, dL_dg)
     # dL/do = dL/dh ⊙ tanh(C)  (stable form: _tanh_C ⊙ dL/dh)
     dL_do = _tanh_C*dL_dh
-    # dL/dC = dC_next + dL/dh ⊙ o ⊙ (1 - tanh(C)**2)  (stable form: dC_next + 2 ⊙ dL/dh ⊙ o ⊙ (Abs(_tanh_C) + 1) ⊙ sigmoid(-2 ⊙ Abs(C)))
-    dL_dC = dC_next + 2*dL_dh*o*(abs(_tanh_C) + 1)*_k.sigmoid(-2*abs(C))
+    # dL/dC = dC_next + dL/dh ⊙ o ⊙ (1 - tanh(C)**2)  (stable form: _1_minus_tanh_C_sq ⊙ dL/dh ⊙ o + dC_next)
+    dL_dC = _1_minus_tanh_C_sq*dL_dh*o + dC_next
     # dL/df = C_prev ⊙ dL/dC
     dL_df = C_prev*dL_dC
     # dL/di = C_tilde ⊙ dL/dC
     dL_di = C_tilde*dL_dC
     # dL/dC_tilde = dL/dC ⊙ i
     dL_dC_tilde = dL_dC*i
-    # dL/ds_o = dL/do ⊙ o ⊙ (1 - o)  (stable form: dL/do ⊙ o ⊙ sigmoid(-s_o))
-    dL_ds_o = dL_do*o*_k.sigmoid(-s_o)
-    # dL/ds_f = dL/df ⊙ f ⊙ (1 - f)  (stable form: dL/df ⊙ f ⊙ sigmoid(-s_f))
-    dL_ds_f = dL_df*f*_k.sigmoid(-s_f)
-    # dL/ds_i = dL/di ⊙ i ⊙ (1 - i)  (stable form: dL/di ⊙ i ⊙ sigmoid(-s_i))
-    dL_ds_i = dL_di*i*_k.sigmoid(-s_i)
-    # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)  (stable form: 2 ⊙ dL/dC_tilde ⊙ (Abs(C_tilde) + 1) ⊙ sigmoid(-2 ⊙ Abs(s_c)))
-    dL_ds_c = 2*dL_dC_tilde*(abs(C_tilde) + 1)*_k.sigmoid(-2*abs(s_c))
+    # dL/ds_o = dL/do ⊙ o ⊙ (1 - o)  (stable form: _1_minus_o ⊙ dL/do ⊙ o)
+    dL_ds_o = _1_minus_o*dL_do*o
+    # dL/ds_f = dL/df ⊙ f ⊙ (1 - f)  (stable form: _1_minus_f ⊙ dL/df ⊙ f)
+    dL_ds_f = _1_minus_f*dL_df*f
+    # dL/ds_i = dL/di ⊙ i ⊙ (1 - i)  (stable form: _1_minus_i ⊙ dL/di ⊙ i)
+    dL_ds_i = _1_minus_i*dL_di*i
+    # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)  (stable form: _1_minus_C_tilde_sq ⊙ dL/dC_tilde)
+    dL_ds_c = _1_minus_C_tilde_sq*dL_dC_tilde
     # dL/dW_o = dL/ds_o z^T  (summed over the batch when W_o is shared)
     dL_dW_o = _k.outer(dL_ds_o, z) if W_o.ndim == 3 else _k.outer_total(dL_ds_o, z, _n)
     # dL/dW_f = dL/ds_f z^T  (summed over the batch when W_f is shared)
@@ -200,12 +198,12 @@ def _y_hat_from(*, g):
 
 def _L_step_from(*, y, g):
     """L_step from y, g."""
-    return _k.logsumexp(g) - numpy.sum(g*y, axis=-1)
+    return _k.logsumexp(g) - _k.dot(g, y)
 
 
 def _L_from(*, dh_next, dC_next, C, h, L_step):
     """L from dh_next, dC_next, C, h, L_step."""
-    return L_step + numpy.sum(C*dC_next, axis=-1) + numpy.sum(dh_next*h, axis=-1)
+    return L_step + _k.dot(C, dC_next) + _k.dot(dh_next, h)
 
 
 def _dL_dg_from(*, y, y_hat):

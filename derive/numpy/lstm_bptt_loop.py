@@ -46,18 +46,19 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     C_prev = C_0
     C_prev_steps = []
     z_steps = []
-    s_f_steps = []
-    s_i_steps = []
-    s_c_steps = []
-    s_o_steps = []
     f_steps = []
+    _1_minus_f_steps = []
     i_steps = []
+    _1_minus_i_steps = []
     C_tilde_steps = []
+    _1_minus_C_tilde_sq_steps = []
     o_steps = []
-    C_steps = []
+    _1_minus_o_steps = []
     _tanh_C_steps = []
+    _1_minus_tanh_C_sq_steps = []
     dL_dg_steps = []
     h_steps = []
+    C_steps = []
     y_hat_steps = []
     total_L = 0.0
     total_dL_dW_y = 0.0
@@ -70,53 +71,52 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         z_steps.append(z)
         # s_f = b_f + W_f z
         s_f = b_f + _k.matvec(W_f, z)
-        s_f_steps.append(s_f)
         # s_i = b_i + W_i z
         s_i = b_i + _k.matvec(W_i, z)
-        s_i_steps.append(s_i)
         # s_c = b_c + W_c z
         s_c = b_c + _k.matvec(W_c, z)
-        s_c_steps.append(s_c)
         # s_o = b_o + W_o z
         s_o = b_o + _k.matvec(W_o, z)
-        s_o_steps.append(s_o)
-        # f = sigmoid(s_f)
-        f = _k.sigmoid(s_f)
+        # f = sigmoid(s_f), and _1_minus_f = 1 - f (as σ(−s_f), from the same exponential)
+        f, _1_minus_f = _k.sigmoid_pair(s_f)
         f_steps.append(f)
-        # i = sigmoid(s_i)
-        i = _k.sigmoid(s_i)
+        _1_minus_f_steps.append(_1_minus_f)
+        # i = sigmoid(s_i), and _1_minus_i = 1 - i (as σ(−s_i), from the same exponential)
+        i, _1_minus_i = _k.sigmoid_pair(s_i)
         i_steps.append(i)
-        # C_tilde = tanh(s_c)
-        C_tilde = numpy.tanh(s_c)
+        _1_minus_i_steps.append(_1_minus_i)
+        # C_tilde = tanh(s_c), and _1_minus_C_tilde_sq = 1 - C_tilde**2 (as 4e/(1 + e)² with e = exp(−2|s_c|), from the same exponential)
+        C_tilde, _1_minus_C_tilde_sq = _k.tanh_pair(s_c)
         C_tilde_steps.append(C_tilde)
-        # o = sigmoid(s_o)
-        o = _k.sigmoid(s_o)
+        _1_minus_C_tilde_sq_steps.append(_1_minus_C_tilde_sq)
+        # o = sigmoid(s_o), and _1_minus_o = 1 - o (as σ(−s_o), from the same exponential)
+        o, _1_minus_o = _k.sigmoid_pair(s_o)
         o_steps.append(o)
+        _1_minus_o_steps.append(_1_minus_o)
         # C = C_prev ⊙ f + C_tilde ⊙ i
         C = C_prev*f + C_tilde*i
         C_steps.append(C)
-        # _tanh_C = tanh(C)
-        _tanh_C = numpy.tanh(C)
+        # _tanh_C = tanh(C), and _1_minus_tanh_C_sq = 1 - _tanh_C**2 (as 4e/(1 + e)² with e = exp(−2|C|), from the same exponential)
+        _tanh_C, _1_minus_tanh_C_sq = _k.tanh_pair(C)
         _tanh_C_steps.append(_tanh_C)
+        _1_minus_tanh_C_sq_steps.append(_1_minus_tanh_C_sq)
         # h = o ⊙ tanh(C)  (stable form: _tanh_C ⊙ o)
         h = _tanh_C*o
         h_steps.append(h)
         # g = W_y h
         g = _k.matvec(W_y, h)
-        # _lse = logsumexp(g)
-        _lse = _k.logsumexp(g)
-        # y_hat = softmax(g)  (stable form: exp(g - _lse))
-        y_hat = numpy.exp(g + (-_lse)[..., None])
+        # _lse = logsumexp(g), and y_hat = softmax(g) (as e^(g - max)/sum_k(e^(g - max)), from the same exponentials)
+        _lse, y_hat = _k.logsumexp_softmax(g)
         y_hat_steps.append(y_hat)
         # L_step = logsumexp(g) - sum_k(g ⊙ y)  (stable form: _lse - sum_k(g ⊙ y))
-        L_step = _lse - numpy.sum(g*y_t, axis=-1)
-        total_L = total_L + L_step
+        L_step = _lse - _k.dot(g, y_t)
+        total_L += L_step
         # dL/dg = y_hat - y
         dL_dg = y_hat - y_t
         dL_dg_steps.append(dL_dg)
         # dL/dW_y = dL/dg h^T  (summed over the batch when W_y is shared)
         dL_dW_y = _k.outer(dL_dg, h) if W_y.ndim == 3 else _k.outer_total(dL_dg, h, _n)
-        total_dL_dW_y = total_dL_dW_y + dL_dW_y
+        total_dL_dW_y += dL_dW_y
         h_prev = h
         C_prev = C
     # backward, from the last step to the first
@@ -136,24 +136,24 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     for t in reversed(range(T)):
         C_prev = C_prev_steps[t]
         z = z_steps[t]
-        s_f = s_f_steps[t]
-        s_i = s_i_steps[t]
-        s_c = s_c_steps[t]
-        s_o = s_o_steps[t]
         f = f_steps[t]
+        _1_minus_f = _1_minus_f_steps[t]
         i = i_steps[t]
+        _1_minus_i = _1_minus_i_steps[t]
         C_tilde = C_tilde_steps[t]
+        _1_minus_C_tilde_sq = _1_minus_C_tilde_sq_steps[t]
         o = o_steps[t]
-        C = C_steps[t]
+        _1_minus_o = _1_minus_o_steps[t]
         _tanh_C = _tanh_C_steps[t]
+        _1_minus_tanh_C_sq = _1_minus_tanh_C_sq_steps[t]
         dL_dg = dL_dg_steps[t]
         # dL/dh = dh_next + W_y^T dL/dg
         dL_dh = dh_next + _k.matvec_t(W_y, dL_dg)
         dL_dh_steps[t] = dL_dh
         # dL/do = dL/dh ⊙ tanh(C)  (stable form: _tanh_C ⊙ dL/dh)
         dL_do = _tanh_C*dL_dh
-        # dL/dC = dC_next + dL/dh ⊙ o ⊙ (1 - tanh(C)**2)  (stable form: dC_next + 2 ⊙ dL/dh ⊙ o ⊙ (Abs(_tanh_C) + 1) ⊙ sigmoid(-2 ⊙ Abs(C)))
-        dL_dC = dC_next + 2*dL_dh*o*(abs(_tanh_C) + 1)*_k.sigmoid(-2*abs(C))
+        # dL/dC = dC_next + dL/dh ⊙ o ⊙ (1 - tanh(C)**2)  (stable form: _1_minus_tanh_C_sq ⊙ dL/dh ⊙ o + dC_next)
+        dL_dC = _1_minus_tanh_C_sq*dL_dh*o + dC_next
         dL_dC_steps[t] = dL_dC
         # dL/df = C_prev ⊙ dL/dC
         dL_df = C_prev*dL_dC
@@ -161,38 +161,38 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         dL_di = C_tilde*dL_dC
         # dL/dC_tilde = dL/dC ⊙ i
         dL_dC_tilde = dL_dC*i
-        # dL/ds_o = dL/do ⊙ o ⊙ (1 - o)  (stable form: dL/do ⊙ o ⊙ sigmoid(-s_o))
-        dL_ds_o = dL_do*o*_k.sigmoid(-s_o)
-        # dL/ds_f = dL/df ⊙ f ⊙ (1 - f)  (stable form: dL/df ⊙ f ⊙ sigmoid(-s_f))
-        dL_ds_f = dL_df*f*_k.sigmoid(-s_f)
-        # dL/ds_i = dL/di ⊙ i ⊙ (1 - i)  (stable form: dL/di ⊙ i ⊙ sigmoid(-s_i))
-        dL_ds_i = dL_di*i*_k.sigmoid(-s_i)
-        # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)  (stable form: 2 ⊙ dL/dC_tilde ⊙ (Abs(C_tilde) + 1) ⊙ sigmoid(-2 ⊙ Abs(s_c)))
-        dL_ds_c = 2*dL_dC_tilde*(abs(C_tilde) + 1)*_k.sigmoid(-2*abs(s_c))
+        # dL/ds_o = dL/do ⊙ o ⊙ (1 - o)  (stable form: _1_minus_o ⊙ dL/do ⊙ o)
+        dL_ds_o = _1_minus_o*dL_do*o
+        # dL/ds_f = dL/df ⊙ f ⊙ (1 - f)  (stable form: _1_minus_f ⊙ dL/df ⊙ f)
+        dL_ds_f = _1_minus_f*dL_df*f
+        # dL/ds_i = dL/di ⊙ i ⊙ (1 - i)  (stable form: _1_minus_i ⊙ dL/di ⊙ i)
+        dL_ds_i = _1_minus_i*dL_di*i
+        # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)  (stable form: _1_minus_C_tilde_sq ⊙ dL/dC_tilde)
+        dL_ds_c = _1_minus_C_tilde_sq*dL_dC_tilde
         # dL/dW_o = dL/ds_o z^T  (summed over the batch when W_o is shared)
         dL_dW_o = _k.outer(dL_ds_o, z) if W_o.ndim == 3 else _k.outer_total(dL_ds_o, z, _n)
-        total_dL_dW_o = total_dL_dW_o + dL_dW_o
+        total_dL_dW_o += dL_dW_o
         # dL/dW_f = dL/ds_f z^T  (summed over the batch when W_f is shared)
         dL_dW_f = _k.outer(dL_ds_f, z) if W_f.ndim == 3 else _k.outer_total(dL_ds_f, z, _n)
-        total_dL_dW_f = total_dL_dW_f + dL_dW_f
+        total_dL_dW_f += dL_dW_f
         # dL/dW_i = dL/ds_i z^T  (summed over the batch when W_i is shared)
         dL_dW_i = _k.outer(dL_ds_i, z) if W_i.ndim == 3 else _k.outer_total(dL_ds_i, z, _n)
-        total_dL_dW_i = total_dL_dW_i + dL_dW_i
+        total_dL_dW_i += dL_dW_i
         # dL/dW_c = dL/ds_c z^T  (summed over the batch when W_c is shared)
         dL_dW_c = _k.outer(dL_ds_c, z) if W_c.ndim == 3 else _k.outer_total(dL_ds_c, z, _n)
-        total_dL_dW_c = total_dL_dW_c + dL_dW_c
+        total_dL_dW_c += dL_dW_c
         # dL/db_o = dL/ds_o  (summed over the batch when b_o is shared)
         dL_db_o = dL_ds_o if b_o.ndim == 2 else _k.total(dL_ds_o, 1, _n)
-        total_dL_db_o = total_dL_db_o + dL_db_o
+        total_dL_db_o += dL_db_o
         # dL/db_f = dL/ds_f  (summed over the batch when b_f is shared)
         dL_db_f = dL_ds_f if b_f.ndim == 2 else _k.total(dL_ds_f, 1, _n)
-        total_dL_db_f = total_dL_db_f + dL_db_f
+        total_dL_db_f += dL_db_f
         # dL/db_i = dL/ds_i  (summed over the batch when b_i is shared)
         dL_db_i = dL_ds_i if b_i.ndim == 2 else _k.total(dL_ds_i, 1, _n)
-        total_dL_db_i = total_dL_db_i + dL_db_i
+        total_dL_db_i += dL_db_i
         # dL/db_c = dL/ds_c  (summed over the batch when b_c is shared)
         dL_db_c = dL_ds_c if b_c.ndim == 2 else _k.total(dL_ds_c, 1, _n)
-        total_dL_db_c = total_dL_db_c + dL_db_c
+        total_dL_db_c += dL_db_c
         # dL/dz = W_c^T dL/ds_c + W_f^T dL/ds_f + W_i^T dL/ds_i + W_o^T dL/ds_o
         dL_dz = _k.matvec_t(W_c, dL_ds_c) + _k.matvec_t(W_f, dL_ds_f) + _k.matvec_t(W_i, dL_ds_i) + _k.matvec_t(W_o, dL_ds_o)
         # dL/dh_prev = dL/dz[1..H]

@@ -44,32 +44,36 @@ def mlp_backprop_binary(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, lr):
     _n = _k.check_shapes("mlp_backprop_binary", INPUTS, {"x": (x, (D,)), "y": (y, (1,)), "W_1": (W_1, (H_1, D)), "b_1": (b_1, (H_1,)), "W_2": (W_2, (H_2, H_1)), "b_2": (b_2, (H_2,)), "W_3": (W_3, (1, H_2)), "b_3": (b_3, (1,)), "lr": (lr, ())}, per_example=4*H_1 + 4*H_2 + 5, summed={"W_1": 3*D*H_1, "b_1": 3*H_1, "W_2": 3*H_1*H_2, "b_2": 3*H_2, "W_3": 3*H_2, "b_3": 3})
     # s_1 = b_1 + W_1 x
     s_1 = b_1 + _k.matvec(W_1, x)
-    # z_1 = sigmoid(s_1)
-    z_1 = _k.sigmoid(s_1)
+    # z_1 = sigmoid(s_1), and _1_minus_z_1 = 1 - z_1 (as σ(−s_1), from the same exponential)
+    z_1, _1_minus_z_1 = _k.sigmoid_pair(s_1)
     # s_2 = b_2 + W_2 z_1
     s_2 = b_2 + _k.matvec(W_2, z_1)
-    # z_2 = sigmoid(s_2)
-    z_2 = _k.sigmoid(s_2)
+    # z_2 = sigmoid(s_2), and _1_minus_z_2 = 1 - z_2 (as σ(−s_2), from the same exponential)
+    z_2, _1_minus_z_2 = _k.sigmoid_pair(s_2)
     # s_3 = b_3 + W_3 z_2
     s_3 = b_3 + _k.matvec(W_3, z_2)
+    # _c1 = exp(-Abs(s_3))  (used more than once: computed once)
+    _c1 = numpy.exp(-abs(s_3))
+    # _c2 = _c1 + 1  (used more than once: computed once)
+    _c2 = _c1 + 1
     # y_hat = sigmoid(s_3)
-    y_hat = _k.sigmoid(s_3)
+    y_hat = numpy.maximum(_c1, (s_3 >= 0))/_c2
     # L = sum_k(softplus(s_3) - s_3 ⊙ y)
-    L = numpy.sum(_k.softplus(s_3) - s_3*y, axis=-1)
+    L = numpy.sum(_k.log1p_unit(_c1, _c2) + numpy.maximum(0, s_3) - s_3*y, axis=-1)
     # dL/ds_3 = y_hat - y
     dL_ds_3 = y_hat - y
     # dL/dW_3 = dL/ds_3 z_2^T  (summed over the batch when W_3 is shared)
     dL_dW_3 = _k.outer(dL_ds_3, z_2) if W_3.ndim == 3 else _k.outer_total(dL_ds_3, z_2, _n)
     # dL/db_3 = dL/ds_3  (summed over the batch when b_3 is shared)
     dL_db_3 = dL_ds_3 if b_3.ndim == 2 else _k.total(dL_ds_3, 1, _n)
-    # dL/ds_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T dL/ds_3  (stable form: z_2 ⊙ W_3^T dL/ds_3 ⊙ sigmoid(-s_2))
-    dL_ds_2 = z_2*_k.matvec_t(W_3, dL_ds_3)*_k.sigmoid(-s_2)
+    # dL/ds_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T dL/ds_3  (stable form: _1_minus_z_2 ⊙ z_2 ⊙ W_3^T dL/ds_3)
+    dL_ds_2 = _1_minus_z_2*z_2*_k.matvec_t(W_3, dL_ds_3)
     # dL/dW_2 = dL/ds_2 z_1^T  (summed over the batch when W_2 is shared)
     dL_dW_2 = _k.outer(dL_ds_2, z_1) if W_2.ndim == 3 else _k.outer_total(dL_ds_2, z_1, _n)
     # dL/db_2 = dL/ds_2  (summed over the batch when b_2 is shared)
     dL_db_2 = dL_ds_2 if b_2.ndim == 2 else _k.total(dL_ds_2, 1, _n)
-    # dL/ds_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T dL/ds_2  (stable form: z_1 ⊙ W_2^T dL/ds_2 ⊙ sigmoid(-s_1))
-    dL_ds_1 = z_1*_k.matvec_t(W_2, dL_ds_2)*_k.sigmoid(-s_1)
+    # dL/ds_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T dL/ds_2  (stable form: _1_minus_z_1 ⊙ z_1 ⊙ W_2^T dL/ds_2)
+    dL_ds_1 = _1_minus_z_1*z_1*_k.matvec_t(W_2, dL_ds_2)
     # dL/dW_1 = dL/ds_1 x^T  (summed over the batch when W_1 is shared)
     dL_dW_1 = _k.outer(dL_ds_1, x) if W_1.ndim == 3 else _k.outer_total(dL_ds_1, x, _n)
     # dL/db_1 = dL/ds_1  (summed over the batch when b_1 is shared)
@@ -86,24 +90,24 @@ def mlp_backprop_binary(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, lr):
     W_3_new = W_3 - dL_dW_3*(lr)[..., None, None]
     # b_3_new = b_3 - dL/db_3*lr
     b_3_new = b_3 - dL_db_3*(lr)[..., None]
-    # delta_3 = y - y_hat
-    delta_3 = y - y_hat
-    # delta_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T delta_3  (stable form: z_2 ⊙ W_3^T delta_3 ⊙ sigmoid(-s_2))
-    delta_2 = z_2*_k.matvec_t(W_3, delta_3)*_k.sigmoid(-s_2)
-    # delta_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T delta_2  (stable form: z_1 ⊙ W_2^T delta_2 ⊙ sigmoid(-s_1))
-    delta_1 = z_1*_k.matvec_t(W_2, delta_2)*_k.sigmoid(-s_1)
-    # dW_3 = lr*delta_3 z_2^T  (summed over the batch when W_3 is shared)
-    dW_3 = _k.outer(delta_3, z_2)*(lr)[..., None, None] if W_3.ndim == 3 else _k.outer_total(delta_3*(lr)[..., None], z_2, _n)
-    # db_3 = delta_3*lr  (summed over the batch when b_3 is shared)
-    db_3 = delta_3*(lr)[..., None] if b_3.ndim == 2 else _k.total(delta_3*(lr)[..., None], 1, _n)
-    # dW_2 = lr*delta_2 z_1^T  (summed over the batch when W_2 is shared)
-    dW_2 = _k.outer(delta_2, z_1)*(lr)[..., None, None] if W_2.ndim == 3 else _k.outer_total(delta_2*(lr)[..., None], z_1, _n)
-    # db_2 = delta_2*lr  (summed over the batch when b_2 is shared)
-    db_2 = delta_2*(lr)[..., None] if b_2.ndim == 2 else _k.total(delta_2*(lr)[..., None], 1, _n)
-    # dW_1 = lr*delta_1 x^T  (summed over the batch when W_1 is shared)
-    dW_1 = _k.outer(delta_1, x)*(lr)[..., None, None] if W_1.ndim == 3 else _k.outer_total(delta_1*(lr)[..., None], x, _n)
-    # db_1 = delta_1*lr  (summed over the batch when b_1 is shared)
-    db_1 = delta_1*(lr)[..., None] if b_1.ndim == 2 else _k.total(delta_1*(lr)[..., None], 1, _n)
+    # delta_3 = y - y_hat  (computed as -dL/ds_3: the same formula)
+    delta_3 = -dL_ds_3
+    # delta_2 = z_2 ⊙ (1 - z_2) ⊙ W_3^T delta_3  (computed as -dL/ds_2: the same formula)
+    delta_2 = -dL_ds_2
+    # delta_1 = z_1 ⊙ (1 - z_1) ⊙ W_2^T delta_2  (computed as -dL/ds_1: the same formula)
+    delta_1 = -dL_ds_1
+    # dW_3 = lr*delta_3 z_2^T  (computed as -dL/dW_3*lr: the same formula)  (summed over the batch when W_3 is shared)
+    dW_3 = -dL_dW_3*(lr)[..., None, None] if W_3.ndim == 3 or lr.ndim == 0 else _k.outer_total(delta_3*(lr)[..., None], z_2, _n)
+    # db_3 = delta_3*lr  (computed as -dL/db_3*lr: the same formula)  (summed over the batch when b_3 is shared)
+    db_3 = -dL_db_3*(lr)[..., None] if b_3.ndim == 2 or lr.ndim == 0 else _k.weighted_total(lr, delta_3, 1, _n)
+    # dW_2 = lr*delta_2 z_1^T  (computed as -dL/dW_2*lr: the same formula)  (summed over the batch when W_2 is shared)
+    dW_2 = -dL_dW_2*(lr)[..., None, None] if W_2.ndim == 3 or lr.ndim == 0 else _k.outer_total(delta_2*(lr)[..., None], z_1, _n)
+    # db_2 = delta_2*lr  (computed as -dL/db_2*lr: the same formula)  (summed over the batch when b_2 is shared)
+    db_2 = -dL_db_2*(lr)[..., None] if b_2.ndim == 2 or lr.ndim == 0 else _k.weighted_total(lr, delta_2, 1, _n)
+    # dW_1 = lr*delta_1 x^T  (computed as -dL/dW_1*lr: the same formula)  (summed over the batch when W_1 is shared)
+    dW_1 = -dL_dW_1*(lr)[..., None, None] if W_1.ndim == 3 or lr.ndim == 0 else _k.outer_total(delta_1*(lr)[..., None], x, _n)
+    # db_1 = delta_1*lr  (computed as -dL/db_1*lr: the same formula)  (summed over the batch when b_1 is shared)
+    db_1 = -dL_db_1*(lr)[..., None] if b_1.ndim == 2 or lr.ndim == 0 else _k.weighted_total(lr, delta_1, 1, _n)
     return {"s_1": s_1, "z_1": z_1, "s_2": s_2, "z_2": z_2, "s_3": s_3, "y_hat": y_hat, "L": L, "dL/ds_3": dL_ds_3, "dL/dW_3": dL_dW_3, "dL/db_3": dL_db_3, "dL/ds_2": dL_ds_2, "dL/dW_2": dL_dW_2, "dL/db_2": dL_db_2, "dL/ds_1": dL_ds_1, "dL/dW_1": dL_dW_1, "dL/db_1": dL_db_1, "W_1_new": W_1_new, "b_1_new": b_1_new, "W_2_new": W_2_new, "b_2_new": b_2_new, "W_3_new": W_3_new, "b_3_new": b_3_new, "delta_3": delta_3, "delta_2": delta_2, "delta_1": delta_1, "dW_3": dW_3, "db_3": db_3, "dW_2": dW_2, "db_2": db_2, "dW_1": dW_1, "db_1": db_1}
 
 

@@ -35,28 +35,44 @@ def perceptron(*, x, w, y, lr):
     lr = _k.real("perceptron", INPUTS, "lr", lr)
     D = x.shape[-1]
     _n = _k.check_shapes("perceptron", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "y": (y, ()), "lr": (lr, ())}, per_example=D + 5, summed={"w": 2*D})
+    if x.ndim == 2 and w.ndim == 2 and y.ndim == 1 and lr.ndim == 1 and _n*(2*D + 2) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_perceptron_block, _n, {"x": x, "w": w, "y": y, "lr": lr})
+    return _perceptron_block(x=x, w=w, y=y, lr=lr, _n=_n, _out={})
+
+
+def _perceptron_block(*, x, w, y, lr, _n, _out):
+    """The quantities of perceptron for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # s = sum_k(w ⊙ x)
-    s = numpy.sum(w*x, axis=-1)
+    s = _k.dot(w, x)
+    # _c1 = exp(-Abs(s))  (used more than once: computed once)
+    _c1 = numpy.exp(-abs(s))
+    # _c3 = _c1 + 1  (used more than once: computed once)
+    _c3 = _c1 + 1
     # y_hat = sigmoid(s)
-    y_hat = _k.sigmoid(s)
+    y_hat = numpy.divide(numpy.maximum(_c1, (s >= 0)), _c3, out=_out.get("y_hat"))
+    # _c2 = log1p(_c1)  (used more than once: computed once)
+    _c2 = _k.log1p_unit(_c1, _c3)
     # E = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: y*softplus(-s) + (1 - y)*softplus(s))
-    E = y*_k.softplus(-s) + (1 - y)*_k.softplus(s)
+    E = numpy.add(y*(_c2 + numpy.maximum(0, -s)), (1 - y)*(_c2 + numpy.maximum(0, s)), out=_out.get("E"))
     # dE/ds = y_hat - y
-    dE_ds = y_hat - y
+    dE_ds = numpy.subtract(y_hat, y, out=_out.get("dE/ds"))
     # dE/dw = x*(y_hat - y)  (summed over the batch when w is shared)
-    dE_dw = x*(y_hat - y)[..., None] if w.ndim == 2 else _k.total(x*(y_hat - y)[..., None], 1, _n)
+    dE_dw = numpy.multiply(x, (dE_ds)[..., None], out=_out.get("dE/dw")) if w.ndim == 2 else _k.weighted_total(dE_ds, x, 1, _n)
     # w_new = w - dE/dw*lr
-    w_new = w - dE_dw*(lr)[..., None]
-    # delta = y - y_hat
-    delta = y - y_hat
+    w_new = numpy.subtract(w, dE_dw*(lr)[..., None], out=_out.get("w_new"))
+    # delta = y - y_hat  (computed as -dE/ds: the same formula)
+    delta = -dE_ds
     # dw = delta*lr*x
-    dw = x*(delta)[..., None]*(lr)[..., None]
+    dw = numpy.multiply((delta)[..., None]*(lr)[..., None], x, out=_out.get("dw"))
     return {"s": s, "y_hat": y_hat, "E": E, "dE/ds": dE_ds, "dE/dw": dE_dw, "w_new": w_new, "delta": delta, "dw": dw}
 
 
 def _s_from(*, x, w):
     """s from x, w."""
-    return numpy.sum(w*x, axis=-1)
+    return _k.dot(w, x)
 
 
 def _y_hat_from(*, s):

@@ -6,6 +6,8 @@ Do not edit: ``python -m derive.codegen`` writes this file, and a test fails whe
 a fresh generation differs from it.
 """
 
+import numpy
+
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": (), "y": (), "w_1": (), "w_2": (), "w_3": ()}
@@ -33,42 +35,54 @@ def residual_chain(*, x, y, w_1, w_2, w_3):
     w_2 = _k.real("residual_chain", INPUTS, "w_2", w_2)
     w_3 = _k.real("residual_chain", INPUTS, "w_3", w_3)
     _n = _k.check_shapes("residual_chain", INPUTS, {"x": (x, ()), "y": (y, ()), "w_1": (w_1, ()), "w_2": (w_2, ()), "w_3": (w_3, ())}, per_example=14, summed={"x": 1, "w_1": 1, "w_2": 1, "w_3": 1})
+    if x.ndim == 1 and y.ndim == 1 and w_1.ndim == 1 and w_2.ndim == 1 and w_3.ndim == 1 and 5*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_residual_chain_block, _n, {"x": x, "y": y, "w_1": w_1, "w_2": w_2, "w_3": w_3})
+    return _residual_chain_block(x=x, y=y, w_1=w_1, w_2=w_2, w_3=w_3, _n=_n, _out={})
+
+
+def _residual_chain_block(*, x, y, w_1, w_2, w_3, _n, _out):
+    """The quantities of residual_chain for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # s_1 = w_1*x
-    s_1 = w_1*x
-    # a_1 = sigmoid(s_1)
-    a_1 = _k.sigmoid(s_1)
+    s_1 = numpy.multiply(w_1, x, out=_out.get("s_1"))
+    # a_1 = sigmoid(s_1), and _1_minus_a_1 = 1 - a_1 (as σ(−s_1), from the same exponential)
+    a_1, _1_minus_a_1 = _k.sigmoid_pair(s_1, out=_out.get("a_1"))
     # s_2 = a_1*w_2
-    s_2 = a_1*w_2
-    # F_2 = sigmoid(s_2)
-    F_2 = _k.sigmoid(s_2)
+    s_2 = numpy.multiply(a_1, w_2, out=_out.get("s_2"))
+    # F_2 = sigmoid(s_2), and _1_minus_F_2 = 1 - F_2 (as σ(−s_2), from the same exponential)
+    F_2, _1_minus_F_2 = _k.sigmoid_pair(s_2, out=_out.get("F_2"))
     # a_2 = F_2 + a_1
-    a_2 = F_2 + a_1
+    a_2 = numpy.add(F_2, a_1, out=_out.get("a_2"))
     # s_3 = a_2*w_3
-    s_3 = a_2*w_3
-    # y_hat = sigmoid(s_3)
-    y_hat = _k.sigmoid(s_3)
+    s_3 = numpy.multiply(a_2, w_3, out=_out.get("s_3"))
+    # y_hat = sigmoid(s_3), and _1_minus_y_hat = 1 - y_hat (as σ(−s_3), from the same exponential)
+    y_hat, _1_minus_y_hat = _k.sigmoid_pair(s_3, out=_out.get("y_hat"))
+    # _c1 = y_hat - y  (used more than once: computed once)
+    _c1 = y_hat - y
     # L = (y_hat - y)**2
-    L = (y_hat - y)**2
+    L = numpy.square(_c1, out=_out.get("L"))
     # dL/dy_hat = 2*y_hat - 2*y
-    dL_dy_hat = 2*y_hat - 2*y
-    # dL/ds_3 = dL/dy_hat*y_hat*(1 - y_hat)  (stable form: dL/dy_hat*y_hat*sigmoid(-s_3))
-    dL_ds_3 = dL_dy_hat*y_hat*_k.sigmoid(-s_3)
+    dL_dy_hat = numpy.multiply(2, _c1, out=_out.get("dL/dy_hat"))
+    # dL/ds_3 = dL/dy_hat*y_hat*(1 - y_hat)  (stable form: _1_minus_y_hat*dL/dy_hat*y_hat)
+    dL_ds_3 = numpy.multiply(_1_minus_y_hat*dL_dy_hat, y_hat, out=_out.get("dL/ds_3"))
     # dL/dw_3 = a_2*dL/ds_3  (summed over the batch when w_3 is shared)
-    dL_dw_3 = a_2*dL_ds_3 if w_3.ndim == 1 else _k.total(a_2*dL_ds_3, 0, _n)
+    dL_dw_3 = numpy.multiply(a_2, dL_ds_3, out=_out.get("dL/dw_3")) if w_3.ndim == 1 else _k.total(a_2*dL_ds_3, 0, _n)
     # dL/da_2 = dL/ds_3*w_3
-    dL_da_2 = dL_ds_3*w_3
-    # dL/ds_2 = F_2*dL/da_2*(1 - F_2)  (stable form: F_2*dL/da_2*sigmoid(-s_2))
-    dL_ds_2 = F_2*dL_da_2*_k.sigmoid(-s_2)
+    dL_da_2 = numpy.multiply(dL_ds_3, w_3, out=_out.get("dL/da_2"))
+    # dL/ds_2 = F_2*dL/da_2*(1 - F_2)  (stable form: F_2*_1_minus_F_2*dL/da_2)
+    dL_ds_2 = numpy.multiply(F_2*_1_minus_F_2, dL_da_2, out=_out.get("dL/ds_2"))
     # dL/dw_2 = a_1*dL/ds_2  (summed over the batch when w_2 is shared)
-    dL_dw_2 = a_1*dL_ds_2 if w_2.ndim == 1 else _k.total(a_1*dL_ds_2, 0, _n)
+    dL_dw_2 = numpy.multiply(a_1, dL_ds_2, out=_out.get("dL/dw_2")) if w_2.ndim == 1 else _k.total(a_1*dL_ds_2, 0, _n)
     # dL/da_1 = dL/da_2 + dL/ds_2*w_2
-    dL_da_1 = dL_da_2 + dL_ds_2*w_2
-    # dL/ds_1 = a_1*dL/da_1*(1 - a_1)  (stable form: a_1*dL/da_1*sigmoid(-s_1))
-    dL_ds_1 = a_1*dL_da_1*_k.sigmoid(-s_1)
+    dL_da_1 = numpy.add(dL_da_2, dL_ds_2*w_2, out=_out.get("dL/da_1"))
+    # dL/ds_1 = a_1*dL/da_1*(1 - a_1)  (stable form: _1_minus_a_1*a_1*dL/da_1)
+    dL_ds_1 = numpy.multiply(_1_minus_a_1*a_1, dL_da_1, out=_out.get("dL/ds_1"))
     # dL/dw_1 = dL/ds_1*x  (summed over the batch when w_1 is shared)
-    dL_dw_1 = dL_ds_1*x if w_1.ndim == 1 else _k.total(dL_ds_1*x, 0, _n)
+    dL_dw_1 = numpy.multiply(dL_ds_1, x, out=_out.get("dL/dw_1")) if w_1.ndim == 1 else _k.total(dL_ds_1*x, 0, _n)
     # dL/dx = dL/ds_1*w_1  (summed over the batch when x is shared)
-    dL_dx = dL_ds_1*w_1 if x.ndim == 1 else _k.total(dL_ds_1*w_1, 0, _n)
+    dL_dx = numpy.multiply(dL_ds_1, w_1, out=_out.get("dL/dx")) if x.ndim == 1 else _k.total(dL_ds_1*w_1, 0, _n)
     return {"s_1": s_1, "a_1": a_1, "s_2": s_2, "F_2": F_2, "a_2": a_2, "s_3": s_3, "y_hat": y_hat, "L": L, "dL/dy_hat": dL_dy_hat, "dL/ds_3": dL_ds_3, "dL/dw_3": dL_dw_3, "dL/da_2": dL_da_2, "dL/ds_2": dL_ds_2, "dL/dw_2": dL_dw_2, "dL/da_1": dL_da_1, "dL/ds_1": dL_ds_1, "dL/dw_1": dL_dw_1, "dL/dx": dL_dx}
 
 

@@ -43,42 +43,38 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     _n = _k.check_shapes("rnn_bptt", INPUTS, {"x_1": (x_1, (D,)), "x_2": (x_2, (D,)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y_1": (y_1, (K,)), "y_2": (y_2, (K,))}, per_example=8*H + 6*K + 5, summed={"h_0": H, "U": D*H, "W": H**2, "V": H*K})
     # s_1 = U x_1 + W h_0
     s_1 = _k.matvec(U, x_1) + _k.matvec(W, h_0)
-    # h_1 = tanh(s_1)
-    h_1 = numpy.tanh(s_1)
+    # h_1 = tanh(s_1), and _1_minus_h_1_sq = 1 - h_1**2 (as 4e/(1 + e)² with e = exp(−2|s_1|), from the same exponential)
+    h_1, _1_minus_h_1_sq = _k.tanh_pair(s_1)
     # o_1 = V h_1
     o_1 = _k.matvec(V, h_1)
-    # _lse_1 = logsumexp(o_1)
-    _lse_1 = _k.logsumexp(o_1)
-    # y_hat_1 = softmax(o_1)  (stable form: exp(o_1 - _lse_1))
-    y_hat_1 = numpy.exp(o_1 + (-_lse_1)[..., None])
+    # _lse_1 = logsumexp(o_1), and y_hat_1 = softmax(o_1) (as e^(o_1 - max)/sum_k(e^(o_1 - max)), from the same exponentials)
+    _lse_1, y_hat_1 = _k.logsumexp_softmax(o_1)
     # L_1 = logsumexp(o_1) - sum_k(o_1 ⊙ y_1)  (stable form: _lse_1 - sum_k(o_1 ⊙ y_1))
-    L_1 = _lse_1 - numpy.sum(o_1*y_1, axis=-1)
+    L_1 = _lse_1 - _k.dot(o_1, y_1)
     # s_2 = U x_2 + W h_1
     s_2 = _k.matvec(U, x_2) + _k.matvec(W, h_1)
-    # h_2 = tanh(s_2)
-    h_2 = numpy.tanh(s_2)
+    # h_2 = tanh(s_2), and _1_minus_h_2_sq = 1 - h_2**2 (as 4e/(1 + e)² with e = exp(−2|s_2|), from the same exponential)
+    h_2, _1_minus_h_2_sq = _k.tanh_pair(s_2)
     # o_2 = V h_2
     o_2 = _k.matvec(V, h_2)
-    # _lse_2 = logsumexp(o_2)
-    _lse_2 = _k.logsumexp(o_2)
-    # y_hat_2 = softmax(o_2)  (stable form: exp(o_2 - _lse_2))
-    y_hat_2 = numpy.exp(o_2 + (-_lse_2)[..., None])
+    # _lse_2 = logsumexp(o_2), and y_hat_2 = softmax(o_2) (as e^(o_2 - max)/sum_k(e^(o_2 - max)), from the same exponentials)
+    _lse_2, y_hat_2 = _k.logsumexp_softmax(o_2)
     # L_2 = logsumexp(o_2) - sum_k(o_2 ⊙ y_2)  (stable form: _lse_2 - sum_k(o_2 ⊙ y_2))
-    L_2 = _lse_2 - numpy.sum(o_2*y_2, axis=-1)
+    L_2 = _lse_2 - _k.dot(o_2, y_2)
     # L = L_1 + L_2
     L = L_1 + L_2
     # dL/do_2 = y_hat_2 - y_2
     dL_do_2 = y_hat_2 - y_2
     # dL/dh_2 = V^T dL/do_2
     dL_dh_2 = _k.matvec_t(V, dL_do_2)
-    # dL/ds_2 = dL/dh_2 ⊙ (1 - h_2**2)  (stable form: 2 ⊙ dL/dh_2 ⊙ (Abs(h_2) + 1) ⊙ sigmoid(-2 ⊙ Abs(s_2)))
-    dL_ds_2 = 2*dL_dh_2*(abs(h_2) + 1)*_k.sigmoid(-2*abs(s_2))
+    # dL/ds_2 = dL/dh_2 ⊙ (1 - h_2**2)  (stable form: _1_minus_h_2_sq ⊙ dL/dh_2)
+    dL_ds_2 = _1_minus_h_2_sq*dL_dh_2
     # dL/do_1 = y_hat_1 - y_1
     dL_do_1 = y_hat_1 - y_1
     # dL/dh_1 = V^T dL/do_1 + W^T dL/ds_2
     dL_dh_1 = _k.matvec_t(V, dL_do_1) + _k.matvec_t(W, dL_ds_2)
-    # dL/ds_1 = dL/dh_1 ⊙ (1 - h_1**2)  (stable form: 2 ⊙ dL/dh_1 ⊙ (Abs(h_1) + 1) ⊙ sigmoid(-2 ⊙ Abs(s_1)))
-    dL_ds_1 = 2*dL_dh_1*(abs(h_1) + 1)*_k.sigmoid(-2*abs(s_1))
+    # dL/ds_1 = dL/dh_1 ⊙ (1 - h_1**2)  (stable form: _1_minus_h_1_sq ⊙ dL/dh_1)
+    dL_ds_1 = _1_minus_h_1_sq*dL_dh_1
     # dL/dV = dL/do_1 h_1^T + dL/do_2 h_2^T  (summed over the batch when V is shared)
     dL_dV = _k.outer(dL_do_1, h_1) + _k.outer(dL_do_2, h_2) if V.ndim == 3 else _k.outer_total(dL_do_1, h_1, _n) + _k.outer_total(dL_do_2, h_2, _n)
     # dL/dW = dL/ds_1 h_0^T + dL/ds_2 h_1^T  (summed over the batch when W is shared)
@@ -112,7 +108,7 @@ def _y_hat_1_from(*, o_1):
 
 def _L_1_from(*, y_1, o_1):
     """L_1 from y_1, o_1."""
-    return _k.logsumexp(o_1) - numpy.sum(o_1*y_1, axis=-1)
+    return _k.logsumexp(o_1) - _k.dot(o_1, y_1)
 
 
 def _s_2_from(*, x_2, U, W, h_1):
@@ -137,7 +133,7 @@ def _y_hat_2_from(*, o_2):
 
 def _L_2_from(*, y_2, o_2):
     """L_2 from y_2, o_2."""
-    return _k.logsumexp(o_2) - numpy.sum(o_2*y_2, axis=-1)
+    return _k.logsumexp(o_2) - _k.dot(o_2, y_2)
 
 
 def _L_from(*, L_1, L_2):

@@ -37,9 +37,9 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     h_prev_steps = []
-    s_steps = []
-    h_steps = []
+    _1_minus_h_sq_steps = []
     dL_do_steps = []
+    h_steps = []
     y_hat_steps = []
     total_L = 0.0
     total_dL_dV = 0.0
@@ -49,26 +49,24 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         h_prev_steps.append(h_prev)
         # s = U x + W h_prev
         s = _k.matvec(U, x_t) + _k.matvec(W, h_prev)
-        s_steps.append(s)
-        # h = tanh(s)
-        h = numpy.tanh(s)
+        # h = tanh(s), and _1_minus_h_sq = 1 - h**2 (as 4e/(1 + e)² with e = exp(−2|s|), from the same exponential)
+        h, _1_minus_h_sq = _k.tanh_pair(s)
         h_steps.append(h)
+        _1_minus_h_sq_steps.append(_1_minus_h_sq)
         # o = V h
         o = _k.matvec(V, h)
-        # _lse = logsumexp(o)
-        _lse = _k.logsumexp(o)
-        # y_hat = softmax(o)  (stable form: exp(o - _lse))
-        y_hat = numpy.exp(o + (-_lse)[..., None])
+        # _lse = logsumexp(o), and y_hat = softmax(o) (as e^(o - max)/sum_k(e^(o - max)), from the same exponentials)
+        _lse, y_hat = _k.logsumexp_softmax(o)
         y_hat_steps.append(y_hat)
         # L_step = logsumexp(o) - sum_k(o ⊙ y)  (stable form: _lse - sum_k(o ⊙ y))
-        L_step = _lse - numpy.sum(o*y_t, axis=-1)
-        total_L = total_L + L_step
+        L_step = _lse - _k.dot(o, y_t)
+        total_L += L_step
         # dL/do = y_hat - y
         dL_do = y_hat - y_t
         dL_do_steps.append(dL_do)
         # dL/dV = dL/do h^T  (summed over the batch when V is shared)
         dL_dV = _k.outer(dL_do, h) if V.ndim == 3 else _k.outer_total(dL_do, h, _n)
-        total_dL_dV = total_dL_dV + dL_dV
+        total_dL_dV += dL_dV
         h_prev = h
     # backward, from the last step to the first
     dh_next = numpy.zeros_like(h_prev)
@@ -80,21 +78,20 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     for t in reversed(range(T)):
         x_t = x[:, t]
         h_prev = h_prev_steps[t]
-        s = s_steps[t]
-        h = h_steps[t]
+        _1_minus_h_sq = _1_minus_h_sq_steps[t]
         dL_do = dL_do_steps[t]
         # dL/dh = dh_next + V^T dL/do
         dL_dh = dh_next + _k.matvec_t(V, dL_do)
         dL_dh_steps[t] = dL_dh
-        # dL/ds = dL/dh ⊙ (1 - h**2)  (stable form: 2 ⊙ dL/dh ⊙ (Abs(h) + 1) ⊙ sigmoid(-2 ⊙ Abs(s)))
-        dL_ds = 2*dL_dh*(abs(h) + 1)*_k.sigmoid(-2*abs(s))
+        # dL/ds = dL/dh ⊙ (1 - h**2)  (stable form: _1_minus_h_sq ⊙ dL/dh)
+        dL_ds = _1_minus_h_sq*dL_dh
         dL_ds_steps[t] = dL_ds
         # dL/dW = dL/ds h_prev^T  (summed over the batch when W is shared)
         dL_dW = _k.outer(dL_ds, h_prev) if W.ndim == 3 else _k.outer_total(dL_ds, h_prev, _n)
-        total_dL_dW = total_dL_dW + dL_dW
+        total_dL_dW += dL_dW
         # dL/dU = dL/ds x^T  (summed over the batch when U is shared)
         dL_dU = _k.outer(dL_ds, x_t) if U.ndim == 3 else _k.outer_total(dL_ds, x_t, _n)
-        total_dL_dU = total_dL_dU + dL_dU
+        total_dL_dU += dL_dU
         # dL/dh_prev = W^T dL/ds
         dL_dh_prev = _k.matvec_t(W, dL_ds)
         # dL/dx = U^T dL/ds

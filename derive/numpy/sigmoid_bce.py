@@ -32,16 +32,26 @@ def sigmoid_bce(*, s, y):
     s = _k.real("sigmoid_bce", INPUTS, "s", s)
     y = _k.real("sigmoid_bce", INPUTS, "y", y)
     _n = _k.check_shapes("sigmoid_bce", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=4, summed={"s": 1})
+    if s.ndim == 1 and y.ndim == 1 and 2*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_sigmoid_bce_block, _n, {"s": s, "y": y})
+    return _sigmoid_bce_block(s=s, y=y, _n=_n, _out={})
+
+
+def _sigmoid_bce_block(*, s, y, _n, _out):
+    """The quantities of sigmoid_bce for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # _e = exp(-Abs(s))
     _e = numpy.exp(-abs(s))
     # _d = _e + 1
     _d = _e + 1
     # y_hat = sigmoid(s)  (stable form: (1/_d if s >= 0 else _e/_d))
-    y_hat = numpy.where((s >= 0), 1.0/_d, _e/_d)
+    y_hat = numpy.divide(numpy.maximum(_e, (s >= 0)), _d, out=_out.get("y_hat"))
     # L = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: log1p(_e) + Max(0, s) - s*y)
-    L = numpy.log1p(_e) + numpy.maximum(0, s) - s*y
+    L = numpy.subtract(_k.log1p_unit(_e, _d) + numpy.maximum(0, s), s*y, out=_out.get("L"))
     # dL/ds = y_hat - y  (summed over the batch when s is shared)
-    dL_ds = y_hat - y if s.ndim == 1 else _k.total(y_hat - y, 0, _n)
+    dL_ds = numpy.subtract(y_hat, y, out=_out.get("dL/ds")) if s.ndim == 1 else _k.total(y_hat - y, 0, _n)
     return {"y_hat": y_hat, "L": L, "dL/ds": dL_ds}
 
 

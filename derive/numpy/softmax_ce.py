@@ -33,6 +33,16 @@ def softmax_ce(*, o, y):
     y = _k.real("softmax_ce", INPUTS, "y", y)
     K = o.shape[-1]
     _n = _k.check_shapes("softmax_ce", INPUTS, {"o": (o, (K,)), "y": (y, (K,))}, per_example=2*K + 3, summed={"o": K})
+    if o.ndim == 2 and y.ndim == 2 and 2*K*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_softmax_ce_block, _n, {"o": o, "y": y})
+    return _softmax_ce_block(o=o, y=y, _n=_n, _out={})
+
+
+def _softmax_ce_block(*, o, y, _n, _out):
+    """The quantities of softmax_ce for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # _m = max_k(o)
     _m = numpy.max(o, axis=-1)
     # _z = exp(o - _m)
@@ -40,11 +50,11 @@ def softmax_ce(*, o, y):
     # _Z = sum_k(_z)
     _Z = numpy.sum(_z, axis=-1)
     # y_hat = softmax(o)  (stable form: _z/_Z)
-    y_hat = _z/(_Z)[..., None]
+    y_hat = numpy.divide(_z, (_Z)[..., None], out=_out.get("y_hat"))
     # L = -sum_k(y ⊙ log(y_hat))  (stable form: _m + log(_Z) - sum_k(o ⊙ y))
-    L = _m + numpy.log(_Z) - numpy.sum(o*y, axis=-1)
+    L = numpy.subtract(_m + numpy.log(_Z), _k.dot(o, y), out=_out.get("L"))
     # dL/do = y_hat - y  (summed over the batch when o is shared)
-    dL_do = y_hat - y if o.ndim == 2 else _k.total(y_hat - y, 1, _n)
+    dL_do = numpy.subtract(y_hat, y, out=_out.get("dL/do")) if o.ndim == 2 else _k.total(y_hat - y, 1, _n)
     return {"y_hat": y_hat, "L": L, "dL/do": dL_do}
 
 
@@ -55,7 +65,7 @@ def _y_hat_from(*, o):
 
 def _L_from(*, y, y_hat):
     """L from y, y_hat."""
-    return -numpy.sum(y*numpy.log(y_hat), axis=-1)
+    return -_k.dot(y, numpy.log(y_hat))
 
 
 def _dL_do_from(*, y, y_hat):

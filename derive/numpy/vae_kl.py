@@ -33,14 +33,24 @@ def vae_kl(*, mu, logvar):
     logvar = _k.real("vae_kl", INPUTS, "logvar", logvar)
     Z = mu.shape[-1]
     _n = _k.check_shapes("vae_kl", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,))}, per_example=Z + 1, summed={"mu": Z, "logvar": Z})
+    if mu.ndim == 2 and logvar.ndim == 2 and 2*Z*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_vae_kl_block, _n, {"mu": mu, "logvar": logvar})
+    return _vae_kl_block(mu=mu, logvar=logvar, _n=_n, _out={})
+
+
+def _vae_kl_block(*, mu, logvar, _n, _out):
+    """The quantities of vae_kl for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # _em1 = expm1(logvar)
     _em1 = numpy.expm1(logvar)
     # KL = sum_k(mu**2 + exp(logvar) - logvar - 1)/2  (stable form: Max(0, sum_k(_em1 + mu**2 - logvar)/2))
-    KL = numpy.maximum(0, (0.5)*numpy.sum(_em1 + mu**2 - logvar, axis=-1))
+    KL = numpy.maximum(0, (0.5)*numpy.sum(_em1 + mu**2 - logvar, axis=-1), out=_out.get("KL"))
     # dKL/dmu = mu  (summed over the batch when mu is shared)
     dKL_dmu = mu if mu.ndim == 2 else _k.total(mu, 1, _n)
     # dKL/dlogvar = exp(logvar)/2 - 1/2  (stable form: _em1/2)  (summed over the batch when logvar is shared)
-    dKL_dlogvar = (0.5)*_em1 if logvar.ndim == 2 else _k.total((0.5)*_em1, 1, _n)
+    dKL_dlogvar = numpy.multiply(0.5, _em1, out=_out.get("dKL/dlogvar")) if logvar.ndim == 2 else _k.total((0.5)*_em1, 1, _n)
     return {"KL": KL, "dKL/dmu": dKL_dmu, "dKL/dlogvar": dKL_dlogvar}
 
 

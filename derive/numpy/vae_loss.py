@@ -45,18 +45,20 @@ def vae_loss(*, x, W_mu, W_logvar, W_dec, eps):
     _em1 = numpy.expm1(logvar)
     # sigma = exp(logvar/2)
     sigma = numpy.exp((0.5)*logvar)
+    # _c1 = eps ⊙ sigma  (used more than once: computed once)
+    _c1 = eps*sigma
     # z = eps ⊙ sigma + mu
-    z = eps*sigma + mu
+    z = mu + _c1
     # x_hat = W_dec z
     x_hat = _k.matvec(W_dec, z)
+    # dL/dx_hat = x_hat - x
+    dL_dx_hat = x_hat - x
     # rec = sum_k((x_hat - x)**2)/2
-    rec = (0.5)*numpy.sum((x_hat - x)**2, axis=-1)
+    rec = (0.5)*numpy.sum(dL_dx_hat**2, axis=-1)
     # KL = sum_k(mu**2 + exp(logvar) - logvar - 1)/2  (stable form: Max(0, sum_k(_em1 + mu**2 - logvar)/2))
     KL = numpy.maximum(0, (0.5)*numpy.sum(_em1 + mu**2 - logvar, axis=-1))
     # L = KL + rec
     L = KL + rec
-    # dL/dx_hat = x_hat - x
-    dL_dx_hat = x_hat - x
     # dL/dW_dec = dL/dx_hat z^T  (summed over the batch when W_dec is shared)
     dL_dW_dec = _k.outer(dL_dx_hat, z) if W_dec.ndim == 3 else _k.outer_total(dL_dx_hat, z, _n)
     # dL/dz = W_dec^T dL/dx_hat
@@ -64,7 +66,7 @@ def vae_loss(*, x, W_mu, W_logvar, W_dec, eps):
     # dL/dmu = dL/dz + mu
     dL_dmu = dL_dz + mu
     # dL/dlogvar = dL/dz ⊙ eps ⊙ sigma/2 + exp(logvar)/2 - 1/2  (stable form: _em1/2 + dL/dz ⊙ eps ⊙ sigma/2)
-    dL_dlogvar = (0.5)*_em1 + (0.5)*dL_dz*eps*sigma
+    dL_dlogvar = (0.5)*_em1 + (0.5)*dL_dz*_c1
     # dL/dW_mu = dL/dmu x^T  (summed over the batch when W_mu is shared)
     dL_dW_mu = _k.outer(dL_dmu, x) if W_mu.ndim == 3 else _k.outer_total(dL_dmu, x, _n)
     # dL/dW_logvar = dL/dlogvar x^T  (summed over the batch when W_logvar is shared)

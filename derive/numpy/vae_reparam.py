@@ -35,18 +35,30 @@ def vae_reparam(*, mu, logvar, eps, y):
     y = _k.real("vae_reparam", INPUTS, "y", y)
     Z = mu.shape[-1]
     _n = _k.check_shapes("vae_reparam", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,)), "eps": (eps, (Z,)), "y": (y, (Z,))}, per_example=3*Z + 1, summed={"mu": Z, "logvar": Z})
+    if mu.ndim == 2 and logvar.ndim == 2 and eps.ndim == 2 and y.ndim == 2 and 4*Z*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
+        return _k.by_blocks(_vae_reparam_block, _n, {"mu": mu, "logvar": logvar, "eps": eps, "y": y})
+    return _vae_reparam_block(mu=mu, logvar=logvar, eps=eps, y=y, _n=_n, _out={})
+
+
+def _vae_reparam_block(*, mu, logvar, eps, y, _n, _out):
+    """The quantities of vae_reparam for the examples given: the whole batch, or a block of it.
+
+    ``_out`` may hold, by name, the arrays to write results into (their place in the whole
+    batch's results); the others are new arrays."""
     # sigma = exp(logvar/2)
-    sigma = numpy.exp((0.5)*logvar)
+    sigma = numpy.exp((0.5)*logvar, out=_out.get("sigma"))
+    # _c1 = eps ⊙ sigma  (used more than once: computed once)
+    _c1 = eps*sigma
     # z = eps ⊙ sigma + mu
-    z = eps*sigma + mu
-    # L = sum_k((z - y)**2)/2
-    L = (0.5)*numpy.sum((z - y)**2, axis=-1)
+    z = numpy.add(mu, _c1, out=_out.get("z"))
     # dL/dz = z - y
-    dL_dz = z - y
+    dL_dz = numpy.subtract(z, y, out=_out.get("dL/dz"))
+    # L = sum_k((z - y)**2)/2
+    L = numpy.multiply(0.5, numpy.sum(dL_dz**2, axis=-1), out=_out.get("L"))
     # dL/dmu = dL/dz  (summed over the batch when mu is shared)
     dL_dmu = dL_dz if mu.ndim == 2 else _k.total(dL_dz, 1, _n)
     # dL/dlogvar = dL/dz ⊙ eps ⊙ sigma/2  (summed over the batch when logvar is shared)
-    dL_dlogvar = (0.5)*dL_dz*eps*sigma if logvar.ndim == 2 else _k.total((0.5)*dL_dz*eps*sigma, 1, _n)
+    dL_dlogvar = numpy.multiply((0.5)*dL_dz, _c1, out=_out.get("dL/dlogvar")) if logvar.ndim == 2 else _k.total((0.5)*dL_dz*_c1, 1, _n)
     return {"sigma": sigma, "z": z, "L": L, "dL/dz": dL_dz, "dL/dmu": dL_dmu, "dL/dlogvar": dL_dlogvar}
 
 

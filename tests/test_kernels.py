@@ -1,0 +1,208 @@
+"""The hand-written kernels of derive/numpy/_kernels.py: their numbers against mpmath (to a few ulps
+over the whole range where the result is a normal float64), the evaluation of an element-wise rule
+in blocks on several threads (the same numbers as one call, ``numpy.errstate`` obeyed in every
+thread), and the cost of ``import derive.numpy``."""
+
+from __future__ import annotations
+
+import importlib
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import mpmath
+import numpy as np
+import pytest
+
+from derive.numpy import _kernels as _k
+
+mpmath.mp.dps = 40
+ULP = 2.0 ** -52  # the spacing of float64 numbers at 1: a relative error of one ulp is at most this
+
+
+def _points(low: float, high: float, count: int = 400) -> np.ndarray:
+    """Both signs of numbers spread evenly in magnitude from ``low`` to ``high``, and 0."""
+    magnitudes = np.geomspace(low, high, count)
+    return np.concatenate([-magnitudes[::-1], [0.0], magnitudes])
+
+
+def _max_ulps(got: np.ndarray, exact) -> float:
+    """The largest error of ``got`` relative to ``exact`` (mpmath numbers), in ulps."""
+    worst = 0.0
+    for value, true in zip(got.ravel(), exact):
+        true = mpmath.mpf(true)
+        if true == 0:
+            assert value == 0
+            continue
+        worst = max(worst, float(abs((mpmath.mpf(float(value)) - true) / true)) / ULP)
+    return worst
+
+
+def _sigmoid(x):
+    return 1 / (1 + mpmath.exp(-mpmath.mpf(float(x))))
+
+
+# -- the kernels against mpmath ----------------------------------------------------------------------------
+
+def test_sigmoid_pair_to_a_few_ulps():
+    x = _points(1e-300, 700.0)
+    up, down = _k.sigmoid_pair(x)
+    assert _max_ulps(up, [_sigmoid(v) for v in x]) <= 4
+    assert _max_ulps(down, [_sigmoid(-v) for v in x]) <= 4
+    up_1, down_1 = _k.sigmoid_pair(x.reshape(-1, 3)[:, 0].copy())  # a batch of vectors, and a number
+    assert _k.sigmoid_pair(float(x[5]))[0] == pytest.approx(float(_sigmoid(x[5])), rel=4 * ULP)
+
+
+def test_sigmoid_kernel_to_a_few_ulps():
+    x = _points(1e-300, 700.0)
+    assert _max_ulps(_k.sigmoid(x), [_sigmoid(v) for v in x]) <= 4
+
+
+def test_tanh_pair_to_a_few_ulps():
+    x = _points(1e-300, 300.0)  # 1 − tanh² is a normal float64 up to |x| of about 354
+    t, complement = _k.tanh_pair(x)
+    assert _max_ulps(t, [mpmath.tanh(mpmath.mpf(float(v))) for v in x]) <= 4
+    assert _max_ulps(complement, [mpmath.sech(mpmath.mpf(float(v))) ** 2 for v in x]) <= 4
+    far = np.array([-1e4, -800.0, 800.0, 1e4])
+    with np.errstate(all="raise", under="ignore"):
+        t, complement = _k.tanh_pair(far)
+    assert list(t) == [-1.0, -1.0, 1.0, 1.0] and np.all(complement == 0.0)
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["alone", "with 1 + u"])
+def test_log1p_unit_to_a_few_ulps(given):
+    u = np.concatenate([[0.0], np.geomspace(1e-300, 1.0, 800), np.linspace(0.01, 1.0, 200)])
+    exact = [mpmath.log1p(mpmath.mpf(float(v))) for v in u]
+    d = u + 1.0
+    got = _k.log1p_unit(u, d) if given else _k.log1p_unit(u)
+    assert _max_ulps(got, exact) <= 4
+    assert np.array_equal(d, u + 1.0)  # the given 1 + u is not written to
+    assert _k.log1p_unit(float(u[100])) == pytest.approx(float(exact[100]), rel=4 * ULP)
+
+
+def test_softplus_to_a_few_ulps():
+    x = _points(1e-300, 700.0)
+    exact = [mpmath.log1p(mpmath.exp(mpmath.mpf(float(v)))) for v in x]
+    assert _max_ulps(_k.softplus(x), exact) <= 4
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_power_is_the_product(n):
+    x = _points(1e-60, 1e60, 100)
+    exact = [mpmath.mpf(float(v)) ** n for v in x]
+    assert _max_ulps(_k.power(x, n), exact) <= 3
+    assert _k.power(1.5, n) == pytest.approx(1.5 ** n, rel=ULP)
+
+
+def test_logsumexp_softmax_against_mpmath():
+    rng = np.random.default_rng(3)
+    o = rng.normal(0, 30, (20, 7))
+    lse, y = _k.logsumexp_softmax(o)
+    for row, value, probabilities in zip(o, lse, y):
+        exps = [mpmath.exp(mpmath.mpf(float(v))) for v in row]
+        total = mpmath.fsum(exps)
+        assert _max_ulps(np.array([value]), [mpmath.log(total)]) <= 4
+        for value_k, e, shift in zip(probabilities, exps, row - row.max()):
+            # e^{o_k − max}: o_k − max is rounded to half an ulp of itself, which e^{...} turns into a
+            # relative error of |o_k − max| 2^-53: a few ulps more for each unit of |o_k − max|
+            assert _max_ulps(np.array([value_k]), [e / total]) <= 4 + abs(shift)
+
+
+# -- by_blocks: blocks on threads -----------------------------------------------------------------------------
+
+#: Element-wise rules and sizes: the batch is cut in many blocks when BLOCK_NUMBERS is 7.
+BLOCKED = {"softmax_ce": {"K": 5}, "sigmoid_bce": {}, "vae_kl": {"Z": 3}, "gaussian_kl": {},
+           "cross_entropy_kl": {"K": 4}, "linear_mse": {"D": 3}, "perceptron": {"D": 3}, "bernoulli_entropy": {},
+           "ce_vs_mse": {}, "jsd": {"K": 4}, "elbo": {"K": 4}, "vae_reparam": {"Z": 3}, "deep_chain": {},
+           "residual_chain": {}}
+
+
+def _inputs(rule: str, sizes: dict, batch: int = 53) -> dict:
+    sys.path.insert(0, "benchmarks")
+    try:
+        import run as bench
+    finally:
+        sys.path.remove("benchmarks")
+    return bench.make_inputs(rule, batch, sizes, seed=11)
+
+
+@pytest.mark.parametrize("rule", sorted(BLOCKED))
+def test_blocks_give_the_numbers_of_one_call(rule, monkeypatch):
+    module = importlib.import_module(f"derive.numpy.{rule}")
+    function = getattr(module, rule)
+    inputs = _inputs(rule, BLOCKED[rule])
+    monkeypatch.setattr(_k, "MIN_NUMBERS", 10 ** 18)  # one call
+    whole = function(**inputs)
+    monkeypatch.setattr(_k, "MIN_NUMBERS", 0)
+    monkeypatch.setattr(_k, "BLOCK_NUMBERS", 7)
+    calls = []
+    block = getattr(module, f"_{rule}_block")
+    monkeypatch.setattr(module, f"_{rule}_block", lambda **kw: calls.append(kw["_n"]) or block(**kw))
+    for threads in (1, 3):
+        calls.clear()
+        monkeypatch.setattr(_k, "THREADS", threads)
+        blocked = function(**inputs)
+        assert len(calls) > 5 and sum(calls) == 53, calls  # in blocks, each example once
+        assert set(blocked) == set(whole)
+        for name, value in whole.items():
+            assert np.shape(blocked[name]) == np.shape(value), name
+            np.testing.assert_array_equal(blocked[name], value, err_msg=f"{rule}: {name}")
+
+
+def test_blocks_run_on_worker_threads_under_the_callers_errstate(monkeypatch):
+    """Each block runs in a copy of the caller's context: numpy.errstate (a context variable) holds
+    in the worker threads too, and an error raised in one of them reaches the caller."""
+    monkeypatch.setattr(_k, "THREADS", 3)
+    monkeypatch.setattr(_k, "MIN_NUMBERS", 0)
+    monkeypatch.setattr(_k, "BLOCK_NUMBERS", 100)
+    seen = []
+    lock = threading.Lock()
+
+    def body(*, a, _n, _out):
+        time.sleep(0.002)  # each thread gets blocks
+        with lock:
+            seen.append((threading.current_thread() is threading.main_thread(), np.geterr()["divide"]))
+        return {"r": np.divide(1.0, a, out=_out.get("r"))}
+
+    a = np.ones(4000)
+    with np.errstate(divide="raise"):
+        result = _k.by_blocks(body, 4000, {"a": a})
+    assert np.array_equal(result["r"], np.ones(4000))
+    assert any(not main for main, _ in seen) and any(main for main, _ in seen), seen
+    assert {divide for _, divide in seen} == {"raise"}
+
+    seen.clear()
+    a[-1] = 0.0  # in the last block, which a worker thread computes unless the caller gets there first
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        _k.by_blocks(body, 4000, {"a": a})
+    seen.clear()
+    with np.errstate(divide="ignore"):
+        result = _k.by_blocks(body, 4000, {"a": a})
+    assert result["r"][-1] == np.inf and {divide for _, divide in seen} == {"ignore"}
+
+
+# -- import time ------------------------------------------------------------------------------------------------
+
+def _median_import(statement: str, runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", statement], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def test_import_derive_numpy_is_lazy():
+    """``import derive.numpy`` imports none of the generated modules (nor the kernels) until used."""
+    code = ("import sys, derive.numpy as d; assert not [m for m in sys.modules if m.startswith('derive.numpy.')], "
+            "sorted(sys.modules); f = d.softmax_ce; assert callable(f) and 'derive.numpy.softmax_ce' in sys.modules; "
+            "import derive.numpy.vae_kl; assert callable(d.vae_kl); assert 'jsd' in dir(d) and 'jsd' in d.__all__; "
+            "from derive.numpy import jsd; assert callable(jsd)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_derive_numpy_costs_little_over_numpy():
+    extra = _median_import("import numpy, derive.numpy") - _median_import("import numpy")
+    assert extra < 0.05, f"import derive.numpy adds {extra * 1e3:.0f} ms to import numpy"
