@@ -1,0 +1,538 @@
+"""Hand-written NumPy for every rule of derive.numpy: the references of ``benchmarks/run.py``.
+
+Each function computes what the generated function of the same name returns (every public
+quantity), as one writes it by hand for a batch: examples along axis 0, the parameters (weights,
+biases, learning rates) passed once and shared by the batch, so that their gradients are sums
+over the batch, written as matrix products. Written by hand on purpose: a reference is what the
+generated code is measured against, and the benchmark compares the numbers before timing.
+
+The plain formulas are used where they are exact at the benchmark's inputs (logits of order 1):
+``1 / (1 + exp(-s))`` for σ, ``1 - z`` in its slope; a softmax is shifted by its maximum, as
+everyone writes it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOG2 = np.log(2.0)
+
+
+def _sigmoid(s):
+    return 1.0 / (1.0 + np.exp(-s))
+
+
+def _softplus(s):
+    return np.maximum(s, 0.0) + np.log1p(np.exp(-np.abs(s)))
+
+
+def _log_softmax_parts(o):
+    """(y_hat, log-sum-exp) of logits along the last axis."""
+    m = o.max(axis=-1, keepdims=True)
+    e = np.exp(o - m)
+    total = e.sum(axis=-1, keepdims=True)
+    return e / total, (m + np.log(total))[..., 0]
+
+
+# -- element-wise rules ------------------------------------------------------------------------------
+def softmax_ce(o, y):
+    m = o.max(axis=1, keepdims=True)
+    e = np.exp(o - m)
+    s = e.sum(axis=1, keepdims=True)
+    y_hat = e / s
+    loss = m[:, 0] + np.log(s[:, 0]) - (y * o).sum(axis=1)
+    return {"y_hat": y_hat, "L": loss, "dL/do": y_hat - y}
+
+
+def sigmoid_bce(s, y):
+    e = np.exp(-np.abs(s))
+    d = 1.0 + e
+    y_hat = np.where(s >= 0, 1.0 / d, e / d)
+    loss = np.maximum(s, 0.0) + np.log1p(e) - y * s
+    return {"y_hat": y_hat, "L": loss, "dL/ds": y_hat - y}
+
+
+def vae_kl(mu, logvar):
+    var = np.exp(logvar)
+    kl = 0.5 * np.sum(mu * mu + var - logvar - 1.0, axis=-1)
+    return {"KL": kl, "dKL/dmu": mu, "dKL/dlogvar": 0.5 * (var - 1.0)}
+
+
+def ce_vs_mse(s, y):
+    y_hat = _sigmoid(s)
+    err = y_hat - y
+    slope = y_hat * (1.0 - y_hat)
+    return {"y_hat": y_hat, "L_ce": _softplus(s) - y * s, "L_mse": 0.5 * err * err, "dL_ce/ds": err,
+            "dL_mse/ds": slope * err, "ratio": slope}
+
+
+def bernoulli_entropy(theta):
+    log_t, log_1mt = np.log(theta), np.log1p(-theta)
+    H = -theta * log_t - (1.0 - theta) * log_1mt
+    return {"H": H, "H_bits": H / LOG2, "dH/dtheta": log_1mt - log_t, "curvature": -1.0 / (theta * (1.0 - theta)),
+            "gap": LOG2 - H}
+
+
+def cross_entropy_kl(p, q):
+    log_p, log_q = np.log(p), np.log(q)
+    H = -np.sum(p * log_p, axis=1)
+    CE = -np.sum(p * log_q, axis=1)
+    KL = CE - H
+    KL_rev = np.sum(q * (log_q - log_p), axis=1)
+    grad = -p / q
+    return {"I": -log_p, "H": H, "CE": CE, "KL": KL, "KL_rev": KL_rev, "asym": KL - KL_rev, "H_bits": H / LOG2,
+            "CE_bits": CE / LOG2, "KL_bits": KL / LOG2, "dCE/dq": grad, "dKL/dq": grad}
+
+
+def elbo(p_z, lik, q):
+    joint = lik * p_z
+    p_x = joint.sum(axis=1)
+    log_px = np.log(p_x)
+    post = joint / p_x[:, None]
+    log_q = np.log(q)
+    recon = np.sum(q * np.log(lik), axis=1)
+    KL_prior = np.sum(q * (log_q - np.log(p_z)), axis=1)
+    return {"p_x": p_x, "log_px": log_px, "post": post, "recon": recon, "KL_prior": KL_prior,
+            "ELBO": recon - KL_prior, "KL_post": np.sum(q * (log_q - np.log(post)), axis=1)}
+
+
+def gaussian_kl(mu_1, sigma_1, mu_2, sigma_2):
+    var_2 = sigma_2 * sigma_2
+    diff = mu_1 - mu_2
+    KL = np.log(sigma_2 / sigma_1) + (sigma_1 * sigma_1 + diff * diff) / (2.0 * var_2) - 0.5
+    return {"KL": KL, "dKL/dmu_1": diff / var_2, "dKL/dsigma_1": sigma_1 / var_2 - 1.0 / sigma_1,
+            "dKL/dmu_2": -diff / var_2,
+            "dKL/dsigma_2": 1.0 / sigma_2 - (sigma_1 * sigma_1 + diff * diff) / (var_2 * sigma_2)}
+
+
+def jsd(p, q):
+    m = 0.5 * (p + q)
+    log_m = np.log(m)
+    lp, lq = np.log(p) - log_m, np.log(q) - log_m
+    JSD = 0.5 * np.sum(p * lp, axis=1) + 0.5 * np.sum(q * lq, axis=1)
+    return {"m": m, "JSD": JSD, "JSD_bits": JSD / LOG2, "gap": LOG2 - JSD, "dJSD/dp": 0.5 * lp, "dJSD/dq": 0.5 * lq}
+
+
+def vae_reparam(mu, logvar, eps, y):
+    sigma = np.exp(0.5 * logvar)
+    z = eps * sigma + mu
+    err = z - y
+    return {"sigma": sigma, "z": z, "L": 0.5 * np.sum(err * err, axis=1), "dL/dz": err, "dL/dmu": err,
+            "dL/dlogvar": 0.5 * err * eps * sigma}
+
+
+def _chain(x, y, w_1, w_2, w_3, residual):
+    s_1 = w_1 * x
+    a_1 = _sigmoid(s_1)
+    s_2 = a_1 * w_2
+    F_2 = _sigmoid(s_2)
+    a_2 = F_2 + a_1 if residual else F_2
+    s_3 = a_2 * w_3
+    y_hat = _sigmoid(s_3)
+    dy = 2.0 * (y_hat - y)
+    ds_3 = dy * y_hat * (1.0 - y_hat)
+    da_2 = ds_3 * w_3
+    ds_2 = da_2 * F_2 * (1.0 - F_2)
+    da_1 = ds_2 * w_2 + (da_2 if residual else 0.0)
+    ds_1 = da_1 * a_1 * (1.0 - a_1)
+    out = {"s_1": s_1, "a_1": a_1, "s_2": s_2, "a_2": a_2, "s_3": s_3, "y_hat": y_hat, "L": (y_hat - y) ** 2,
+           "dL/dy_hat": dy, "dL/ds_3": ds_3, "dL/dw_3": a_2 * ds_3, "dL/da_2": da_2, "dL/ds_2": ds_2,
+           "dL/dw_2": a_1 * ds_2, "dL/da_1": da_1, "dL/ds_1": ds_1, "dL/dw_1": ds_1 * x, "dL/dx": ds_1 * w_1}
+    if residual:
+        out["F_2"] = F_2
+    return out
+
+
+def deep_chain(x, y, w_1, w_2, w_3):
+    return _chain(x, y, w_1, w_2, w_3, residual=False)
+
+
+def residual_chain(x, y, w_1, w_2, w_3):
+    return _chain(x, y, w_1, w_2, w_3, residual=True)
+
+
+# -- small models: one example's parameters per example (the lecture's problems, batched) ------------
+def linear_mse(x, w, b, y):
+    y_hat = np.einsum("nd,nd->n", w, x) + b
+    err = y_hat - y
+    return {"y_hat": y_hat, "L": 0.5 * err * err, "dL/dy_hat": err, "dL/dw": x * err[:, None], "dL/db": err,
+            "delta": -err}
+
+
+def perceptron(x, w, y, lr):
+    s = np.einsum("nd,nd->n", w, x)
+    y_hat = _sigmoid(s)
+    err = y_hat - y
+    dE_dw = x * err[:, None]
+    return {"s": s, "y_hat": y_hat, "E": _softplus(s) - y * s, "dE/ds": err, "dE/dw": dE_dw,
+            "w_new": w - lr[:, None] * dE_dw, "delta": -err, "dw": -lr[:, None] * dE_dw}
+
+
+def _linreg(x, y, w, b, lr, lam, penalty):
+    N = x.shape[1]
+    y_hat = w[:, None] * x + b[:, None]
+    err = y_hat - y
+    E = np.sum(err * err, axis=1) / N
+    dE_dw = 2.0 * np.sum(x * err, axis=1) / N
+    if penalty == "l1":
+        R, dR = lam * np.abs(w), lam * np.sign(w)
+    else:
+        R, dR = lam * w * w, 2.0 * lam * w
+    dL_dw = dE_dw + dR
+    dL_db = 2.0 * np.sum(err, axis=1) / N
+    out = {"y_hat": y_hat, "E": E, "R": R, "L": E + R, "dL/dw": dL_dw, "dL/db": dL_db, "w_new": w - lr * dL_dw,
+           "b_new": b - lr * dL_db}
+    if penalty == "l2":
+        out["dE/dw"] = dE_dw
+    return out
+
+
+def l1_linreg(x, y, w, b, lr, lam):
+    return _linreg(x, y, w, b, lr, lam, "l1")
+
+
+def l2_linreg(x, y, w, b, lr, lam):
+    return _linreg(x, y, w, b, lr, lam, "l2")
+
+
+def gan_discriminator(x, g, w, b, lr):
+    a_real = x @ w + b
+    a_fake = g @ w + b
+    D_real, D_fake = _sigmoid(a_real), _sigmoid(a_fake)
+    d_real = D_real - 1.0
+    dw = d_real @ x + D_fake @ g
+    db = np.sum(d_real + D_fake)
+    return {"a_real": a_real, "a_fake": a_fake, "D_real": D_real, "D_fake": D_fake,
+            "L_D": _softplus(-a_real) + _softplus(a_fake), "dL_D/da_real": d_real, "dL_D/da_fake": D_fake,
+            "dL_D/dw": dw, "dL_D/db": db, "w_new": w - lr * dw, "b_new": b - lr * db}
+
+
+def gan_generator(z, W_g, w, b, lr):
+    s_g = z @ W_g.T
+    g = _sigmoid(s_g)
+    a_fake = g @ w + b
+    D_fake = _sigmoid(a_fake)
+    slope = g * (1.0 - g) * w
+    d_ns = D_fake - 1.0
+    dW_ns = (slope * d_ns[:, None]).T @ z
+    return {"s_g": s_g, "g": g, "a_fake": a_fake, "D_fake": D_fake, "L_sat": -_softplus(a_fake),
+            "L_ns": _softplus(-a_fake), "dL_sat/da_fake": -D_fake, "dL_ns/da_fake": d_ns, "ratio": np.exp(-a_fake),
+            "dL_ns/dg": d_ns[:, None] * w, "dL_ns/ds_g": slope * d_ns[:, None], "dL_ns/dW_g": dW_ns,
+            "dL_sat/dW_g": (slope * -D_fake[:, None]).T @ z, "W_g_new": W_g - lr * dW_ns}
+
+
+def attention(h_enc, h_dec, g):
+    e = np.einsum("ntd,nd->nt", h_enc, h_dec)
+    m = e.max(axis=1, keepdims=True)
+    a = np.exp(e - m)
+    alpha = a / a.sum(axis=1, keepdims=True)
+    c = np.einsum("ntd,nt->nd", h_enc, alpha)
+    d_alpha = np.einsum("ntd,nd->nt", h_enc, g)
+    d_e = alpha * (d_alpha - np.sum(alpha * d_alpha, axis=1, keepdims=True))
+    return {"e": e, "alpha": alpha, "c": c, "L": np.sum(c * g, axis=1), "dL/dalpha": d_alpha, "dL/de": d_e,
+            "dL/dh_dec": np.einsum("ntd,nt->nd", h_enc, d_e),
+            "dL/dh_enc": alpha[:, :, None] * g[:, None, :] + d_e[:, :, None] * h_dec[:, None, :]}
+
+
+# -- networks with shared weights: the gradients are sums over the batch, as matrix products -----------
+def autoencoder(x, W_enc, W_dec, lr):
+    D = x.shape[1]
+    s_enc = x @ W_enc.T
+    z = _sigmoid(s_enc)
+    s_dec = z @ W_dec.T
+    x_hat = _sigmoid(s_dec)
+    err = x_hat - x
+    dx_hat = (2.0 / D) * err
+    ds_dec = dx_hat * x_hat * (1.0 - x_hat)
+    dW_dec = ds_dec.T @ z
+    dz = ds_dec @ W_dec
+    ds_enc = dz * z * (1.0 - z)
+    dW_enc = ds_enc.T @ x
+    return {"s_enc": s_enc, "z": z, "s_dec": s_dec, "x_hat": x_hat, "L": np.sum(err * err, axis=1) / D,
+            "dL/dx_hat": dx_hat, "dL/ds_dec": ds_dec, "dL/dW_dec": dW_dec, "dL/dz": dz, "dL/ds_enc": ds_enc,
+            "dL/dW_enc": dW_enc, "W_dec_new": W_dec - lr * dW_dec, "W_enc_new": W_enc - lr * dW_enc}
+
+
+def vae_loss(x, W_mu, W_logvar, W_dec, eps):
+    mu = x @ W_mu.T
+    logvar = x @ W_logvar.T
+    var = np.exp(logvar)
+    sigma = np.sqrt(var)
+    z = eps * sigma + mu
+    x_hat = z @ W_dec.T
+    err = x_hat - x
+    rec = 0.5 * np.sum(err * err, axis=1)
+    KL = 0.5 * np.sum(mu * mu + var - logvar - 1.0, axis=1)
+    dz = err @ W_dec
+    dmu = dz + mu
+    dlogvar = 0.5 * (dz * eps * sigma + var - 1.0)
+    return {"mu": mu, "logvar": logvar, "sigma": sigma, "z": z, "x_hat": x_hat, "rec": rec, "KL": KL, "L": KL + rec,
+            "dL/dx_hat": err, "dL/dW_dec": err.T @ z, "dL/dz": dz, "dL/dmu": dmu, "dL/dlogvar": dlogvar,
+            "dL/dW_mu": dmu.T @ x, "dL/dW_logvar": dlogvar.T @ x}
+
+
+def _mlp(head, x, y, W_1, b_1, W_2, b_2, W_3, b_3, lr):
+    s_1 = x @ W_1.T + b_1
+    z_1 = _sigmoid(s_1)
+    s_2 = z_1 @ W_2.T + b_2
+    z_2 = _sigmoid(s_2)
+    s_3 = z_2 @ W_3.T + b_3
+    if head == "softmax":
+        y_hat, lse = _log_softmax_parts(s_3)
+        L = lse - np.sum(y * s_3, axis=1)
+    elif head == "linear":
+        y_hat = s_3
+        L = 0.5 * np.sum((s_3 - y) ** 2, axis=1)
+    else:  # sigmoids with binary cross-entropy
+        y_hat = _sigmoid(s_3)
+        L = np.sum(_softplus(s_3) - s_3 * y, axis=1)
+    ds_3 = y_hat - y
+    ds_2 = (ds_3 @ W_3) * z_2 * (1.0 - z_2)
+    ds_1 = (ds_2 @ W_2) * z_1 * (1.0 - z_1)
+    grads = {}
+    for l, (delta, below) in {3: (ds_3, z_2), 2: (ds_2, z_1), 1: (ds_1, x)}.items():
+        grads[l] = (delta.T @ below, delta.sum(axis=0))
+    out = {"s_1": s_1, "z_1": z_1, "s_2": s_2, "z_2": z_2, "s_3": s_3, "y_hat": y_hat, "L": L}
+    params = {1: (W_1, b_1), 2: (W_2, b_2), 3: (W_3, b_3)}
+    for l, delta in ((3, ds_3), (2, ds_2), (1, ds_1)):
+        out[f"dL/ds_{l}"] = delta
+        out[f"dL/dW_{l}"], out[f"dL/db_{l}"] = grads[l]
+    for l in (1, 2, 3):
+        out[f"W_{l}_new"] = params[l][0] - lr * grads[l][0]
+        out[f"b_{l}_new"] = params[l][1] - lr * grads[l][1]
+    for l, delta in ((3, ds_3), (2, ds_2), (1, ds_1)):  # the notes' δ = −∂L/∂s and ΔW = −η ∂L/∂W
+        out[f"delta_{l}"] = -delta
+    for l in (3, 2, 1):
+        out[f"dW_{l}"] = -lr * grads[l][0]
+        out[f"db_{l}"] = -lr * grads[l][1]
+    return out
+
+
+def mlp_backprop(**inputs):
+    return _mlp("softmax", **inputs)
+
+
+def mlp_backprop_regression(**inputs):
+    return _mlp("linear", **inputs)
+
+
+def mlp_backprop_binary(**inputs):
+    return _mlp("sigmoid", **inputs)
+
+
+def mlp_backprop_multilabel(**inputs):
+    return _mlp("sigmoid", **inputs)
+
+
+def mlp_training_step(head, x, y, W_1, b_1, W_2, b_2, W_3, b_3, lr=None):
+    """What a training step needs: the loss per example and the parameters' gradients."""
+    s_1 = x @ W_1.T
+    s_1 += b_1
+    z_1 = _sigmoid(s_1)
+    s_2 = z_1 @ W_2.T
+    s_2 += b_2
+    z_2 = _sigmoid(s_2)
+    s_3 = z_2 @ W_3.T
+    s_3 += b_3
+    if head == "softmax":
+        y_hat, lse = _log_softmax_parts(s_3)
+        L = lse - np.sum(y * s_3, axis=1)
+    else:
+        y_hat = s_3
+        L = 0.5 * np.sum((s_3 - y) ** 2, axis=1)
+    ds_3 = y_hat - y
+    ds_2 = (ds_3 @ W_3) * z_2 * (1.0 - z_2)
+    ds_1 = (ds_2 @ W_2) * z_1 * (1.0 - z_1)
+    return {"L": L, "dL/dW_1": ds_1.T @ x, "dL/db_1": ds_1.sum(axis=0), "dL/dW_2": ds_2.T @ z_1,
+            "dL/db_2": ds_2.sum(axis=0), "dL/dW_3": ds_3.T @ z_2, "dL/db_3": ds_3.sum(axis=0)}
+
+
+GATES = ("f", "i", "c", "o")
+
+
+def _lstm_forward(x, h_prev, C_prev, W, b):
+    z = np.concatenate((h_prev, x), axis=1)
+    s = {g: z @ W[g].T + b[g] for g in GATES}
+    f, i, o = _sigmoid(s["f"]), _sigmoid(s["i"]), _sigmoid(s["o"])
+    C_tilde = np.tanh(s["c"])
+    C = f * C_prev + i * C_tilde
+    tanh_C = np.tanh(C)
+    return z, s, f, i, C_tilde, o, C, tanh_C, o * tanh_C
+
+
+def lstm_step(x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, W_y, y):
+    """One LSTM step forward and back, the weights shared by the batch (their gradients summed)."""
+    H = h_prev.shape[1]
+    W = {"f": W_f, "i": W_i, "c": W_c, "o": W_o}
+    z, s, f, i, C_tilde, o, C, tanh_C, h = _lstm_forward(x, h_prev, C_prev, W, {"f": b_f, "i": b_i, "c": b_c, "o": b_o})
+    g = h @ W_y.T
+    y_hat, lse = _log_softmax_parts(g)
+    L = lse - np.sum(y * g, axis=1)
+    dg = y_hat - y
+    dh = dg @ W_y
+    do = dh * tanh_C
+    dC = dh * o * (1.0 - tanh_C * tanh_C)
+    df, di, dC_tilde = dC * C_prev, dC * C_tilde, dC * i
+    delta = {"o": do * o * (1.0 - o), "f": df * f * (1.0 - f), "i": di * i * (1.0 - i),
+             "c": dC_tilde * (1.0 - C_tilde * C_tilde)}
+    dz = sum(delta[k] @ W[k] for k in GATES)
+    out = {"z": z, "s_f": s["f"], "s_i": s["i"], "s_c": s["c"], "s_o": s["o"], "f": f, "i": i, "C_tilde": C_tilde,
+           "o": o, "C": C, "h": h, "g": g, "y_hat": y_hat, "L": L, "dL/dg": dg, "dL/dW_y": dg.T @ h, "dL/dh": dh,
+           "dL/do": do, "dL/dC": dC, "dL/df": df, "dL/di": di, "dL/dC_tilde": dC_tilde}
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/ds_{k}"] = delta[k]
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/dW_{k}"] = delta[k].T @ z
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/db_{k}"] = delta[k].sum(axis=0)
+    out.update({"dL/dz": dz, "dL/dh_prev": dz[:, :H], "dL/dC_prev": dC * f, "dL/dx": dz[:, H:]})
+    return out
+
+
+def lstm_bptt(x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, W_y, y, dh_next, dC_next):
+    """The BPTT cell: one step with the gradients handed back by the later steps."""
+    H = h_prev.shape[1]
+    W = {"f": W_f, "i": W_i, "c": W_c, "o": W_o}
+    z, s, f, i, C_tilde, o, C, tanh_C, h = _lstm_forward(x, h_prev, C_prev, W, {"f": b_f, "i": b_i, "c": b_c, "o": b_o})
+    g = h @ W_y.T
+    y_hat, lse = _log_softmax_parts(g)
+    L_step = lse - np.sum(y * g, axis=1)
+    dg = y_hat - y
+    dh = dg @ W_y + dh_next
+    do = dh * tanh_C
+    dC = dh * o * (1.0 - tanh_C * tanh_C) + dC_next
+    df, di, dC_tilde = dC * C_prev, dC * C_tilde, dC * i
+    delta = {"o": do * o * (1.0 - o), "f": df * f * (1.0 - f), "i": di * i * (1.0 - i),
+             "c": dC_tilde * (1.0 - C_tilde * C_tilde)}
+    dz = sum(delta[k] @ W[k] for k in GATES)
+    out = {"z": z, "s_f": s["f"], "s_i": s["i"], "s_c": s["c"], "s_o": s["o"], "f": f, "i": i, "C_tilde": C_tilde,
+           "o": o, "C": C, "h": h, "g": g, "y_hat": y_hat, "L_step": L_step,
+           "L": L_step + np.sum(dh_next * h, axis=1) + np.sum(dC_next * C, axis=1),
+           "dL/dg": dg, "dL/dW_y": dg.T @ h, "dL/dh": dh, "dL/do": do, "dL/dC": dC, "dL/df": df, "dL/di": di,
+           "dL/dC_tilde": dC_tilde}
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/ds_{k}"] = delta[k]
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/dW_{k}"] = delta[k].T @ z
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/db_{k}"] = delta[k].sum(axis=0)
+    out.update({"dL/dz": dz, "dL/dh_prev": dz[:, :H], "dL/dC_prev": dC * f, "dL/dx": dz[:, H:]})
+    return out
+
+
+def rnn_bptt(x_1, x_2, h_0, U, W, V, y_1, y_2):
+    """Two RNN steps unrolled by hand."""
+    s_1 = x_1 @ U.T + h_0 @ W.T
+    h_1 = np.tanh(s_1)
+    o_1 = h_1 @ V.T
+    y_hat_1, lse_1 = _log_softmax_parts(o_1)
+    s_2 = x_2 @ U.T + h_1 @ W.T
+    h_2 = np.tanh(s_2)
+    o_2 = h_2 @ V.T
+    y_hat_2, lse_2 = _log_softmax_parts(o_2)
+    L_1, L_2 = lse_1 - np.sum(o_1 * y_1, axis=1), lse_2 - np.sum(o_2 * y_2, axis=1)
+    do_2, do_1 = y_hat_2 - y_2, y_hat_1 - y_1
+    dh_2 = do_2 @ V
+    ds_2 = dh_2 * (1.0 - h_2 * h_2)
+    dh_1 = do_1 @ V + ds_2 @ W
+    ds_1 = dh_1 * (1.0 - h_1 * h_1)
+    return {"s_1": s_1, "h_1": h_1, "o_1": o_1, "y_hat_1": y_hat_1, "L_1": L_1, "s_2": s_2, "h_2": h_2, "o_2": o_2,
+            "y_hat_2": y_hat_2, "L_2": L_2, "L": L_1 + L_2, "dL/do_2": do_2, "dL/dh_2": dh_2, "dL/ds_2": ds_2,
+            "dL/do_1": do_1, "dL/dh_1": dh_1, "dL/ds_1": ds_1, "dL/dV": do_1.T @ h_1 + do_2.T @ h_2,
+            "dL/dW": ds_1.T @ h_0 + ds_2.T @ h_1, "dL/dU": ds_1.T @ x_1 + ds_2.T @ x_2, "dL/dh_0": ds_1 @ W}
+
+
+# -- the loops over time and depth -------------------------------------------------------------------------
+def rnn_bptt_loop(x, h_0, U, W, V, y):
+    """An RNN over T steps and back, as one writes BPTT by hand: the weight gradients summed step by step."""
+    T = x.shape[1]
+    h, hs, y_hats, L = h_0, [], [], 0.0
+    for t in range(T):
+        h = np.tanh(x[:, t] @ U.T + h @ W.T)
+        hs.append(h)
+        y_hat, lse = _log_softmax_parts(h @ V.T)
+        y_hats.append(y_hat)
+        L = L + lse - np.sum(y[:, t] * (h @ V.T), axis=1)
+    dU, dW, dV = np.zeros_like(U), np.zeros_like(W), np.zeros_like(V)
+    dh_next = np.zeros_like(h_0)
+    dhs, dss, dxs = [None] * T, [None] * T, [None] * T
+    for t in reversed(range(T)):
+        do = y_hats[t] - y[:, t]
+        dV += do.T @ hs[t]
+        dh = do @ V + dh_next
+        ds = dh * (1.0 - hs[t] * hs[t])
+        h_prev = hs[t - 1] if t else h_0
+        dW += ds.T @ h_prev
+        dU += ds.T @ x[:, t]
+        dh_next = ds @ W
+        dhs[t], dss[t], dxs[t] = dh, ds, ds @ U
+    return {"L": L, "dL/dU": dU, "dL/dW": dW, "dL/dV": dV, "h": np.stack(hs, axis=1), "y_hat": np.stack(y_hats, axis=1),
+            "dL/dh": np.stack(dhs, axis=1), "dL/ds": np.stack(dss, axis=1), "dL/dx": np.stack(dxs, axis=1),
+            "dL/dh_0": dh_next}
+
+
+def lstm_bptt_loop(x, h_0, C_0, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, W_y, y):
+    """An LSTM over T steps and back, by hand: the weight gradients summed step by step."""
+    T = x.shape[1]
+    H = h_0.shape[1]
+    W = {"f": W_f, "i": W_i, "c": W_c, "o": W_o}
+    b = {"f": b_f, "i": b_i, "c": b_c, "o": b_o}
+    h, C, L = h_0, C_0, 0.0
+    saved, hs, Cs, fs, y_hats = [], [], [], [], []
+    for t in range(T):
+        C_prev = C
+        z, _, f, i, C_tilde, o, C, tanh_C, h = _lstm_forward(x[:, t], h, C_prev, W, b)
+        g = h @ W_y.T
+        y_hat, lse = _log_softmax_parts(g)
+        L = L + lse - np.sum(y[:, t] * g, axis=1)
+        saved.append((z, f, i, C_tilde, o, tanh_C, C_prev))
+        hs.append(h), Cs.append(C), fs.append(f), y_hats.append(y_hat)
+    dW = {k: np.zeros_like(W[k]) for k in GATES}
+    db = {k: np.zeros(H) for k in GATES}
+    dW_y = np.zeros_like(W_y)
+    dh_next, dC_next = np.zeros_like(h_0), np.zeros_like(C_0)
+    dhs, dCs, dxs = [None] * T, [None] * T, [None] * T
+    for t in reversed(range(T)):
+        z, f, i, C_tilde, o, tanh_C, C_prev = saved[t]
+        dg = y_hats[t] - y[:, t]
+        dW_y += dg.T @ hs[t]
+        dh = dg @ W_y + dh_next
+        dC = dh * o * (1.0 - tanh_C * tanh_C) + dC_next
+        delta = {"o": dh * tanh_C * o * (1.0 - o), "f": dC * C_prev * f * (1.0 - f), "i": dC * C_tilde * i * (1.0 - i),
+                 "c": dC * i * (1.0 - C_tilde * C_tilde)}
+        dz = 0.0
+        for k in GATES:
+            dW[k] += delta[k].T @ z
+            db[k] += delta[k].sum(axis=0)
+            dz = dz + delta[k] @ W[k]
+        dh_next, dC_next = dz[:, :H], dC * f
+        dhs[t], dCs[t], dxs[t] = dh, dC, dz[:, H:]
+    out = {"L": L, "dL/dW_y": dW_y}
+    out.update({f"dL/dW_{k}": dW[k] for k in ("o", "f", "i", "c")})
+    out.update({f"dL/db_{k}": db[k] for k in ("o", "f", "i", "c")})
+    out.update({"h": np.stack(hs, axis=1), "C": np.stack(Cs, axis=1), "f": np.stack(fs, axis=1),
+                "y_hat": np.stack(y_hats, axis=1), "dL/dh": np.stack(dhs, axis=1), "dL/dC": np.stack(dCs, axis=1),
+                "dL/dx": np.stack(dxs, axis=1), "dL/dh_0": dh_next, "dL/dC_0": dC_next})
+    return out
+
+
+def deep_chain_loop(w, x, k, y):
+    """A chain of T sigmoid layers a_t = σ(w_t a_{t−1}) + k_t a_{t−1}, forward and back."""
+    T = w.shape[1]
+    a, a_prev, F, a_steps = x, [], [], []
+    for t in range(T):
+        a_prev.append(a)
+        F_t = _sigmoid(a * w[:, t])
+        F.append(F_t)
+        a = F_t + a * k[:, t]
+        a_steps.append(a)
+    y_hat = a
+    da = 2.0 * (y_hat - y)
+    dws, das = [None] * T, [None] * T
+    for t in reversed(range(T)):
+        das[t] = da
+        ds = da * F[t] * (1.0 - F[t])
+        dws[t] = ds * a_prev[t]
+        da = ds * w[:, t] + da * k[:, t]
+    return {"y_hat": y_hat, "L": (y_hat - y) ** 2, "a": np.stack(a_steps, axis=1), "dL/da": np.stack(das, axis=1),
+            "dL/dw": np.stack(dws, axis=1), "dL/dx": da}
