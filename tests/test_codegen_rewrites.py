@@ -56,21 +56,20 @@ def test_small_integer_powers_are_products():
     assert numpy_code(x ** 3) == "(x*x*x)"
     assert numpy_code(x ** -2) == "1.0/(x*x)"
     assert numpy_code((x + 1) ** 4) == "_k.power(x + 1, 4)"
-    assert numpy_code(1 / x ** 3) == "1.0/(x*x*x)" or numpy_code(1 / x ** 3) == "(x*x*x)**(-1)" or "x*x*x" in numpy_code(1 / x ** 3)
+    assert numpy_code(1 / x ** 3) == "1.0/(x*x*x)"
     assert numpy_code(sp.sqrt(x)) == "numpy.sqrt(x)"
     values = np.array([0.3, 1.7, -2.5])
-    from derive.numpy import _kernels as _k  # noqa: F401 - the generated code's name for the kernels
+    from derive.numpy import _kernels as _k
     for expr in (x ** 3, x ** -2, (x + 1) ** 4, 2 / x ** 3, x ** 4 / (x + 2) ** 3):
-        got = eval(numpy_code(expr), {"numpy": np, "_k": _k, "x": values})  # noqa: S307 - our own code
+        got = eval(numpy_code(expr), {"numpy": np, "_k": _k, "x": values})
         want = sp.lambdify(x, expr, "numpy")(values)
         np.testing.assert_allclose(got, want, rtol=4e-16 * 4)
 
 
 def test_common_subexpressions_are_computed_once():
     """gaussian_kl's (μ₁ − μ₂) and 1/σ₂² appear in four results: each computed once."""
-    import inspect
-
     import importlib
+    import inspect
 
     module = importlib.import_module("derive.numpy.gaussian_kl")
 
@@ -101,8 +100,8 @@ def test_softplus_from_its_exponential_is_an_identity():
 
 
 def test_sigmoid_and_softplus_share_one_exponential():
-    import inspect
     import importlib
+    import inspect
 
     module = importlib.import_module("derive.numpy.perceptron")
     code = [line for line in inspect.getsource(module._perceptron_block).splitlines()

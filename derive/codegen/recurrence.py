@@ -24,6 +24,12 @@ RNN's backward body::
     # dL/dh = V^T dL/do + dh_next
     dL_dh = _k.matvec_t(V, dL_do) + dh_next
 
+The examples of a batch are independent: on a large batch whose steps are large,
+the function runs the whole loop in parts of the batch, one per core
+(``_k.in_parts``, ``_k.by_parts``),
+the gradients by a weight shared by the batch summed over the parts, the other
+results concatenated.
+
 ``python -m derive.codegen.recurrence`` writes ``derive/numpy/<loop name>.py`` for
 every rule module that declares a ``LOOP``; a test fails when a fresh generation
 differs from the committed files.
@@ -200,6 +206,11 @@ def loop_source(loop, module_name: str) -> str:
             shared[with_].append(rule.quantities[q].shape)
     shared = {n: shapes for n, shapes in shared.items() if shapes}
     lines += argument_checks(loop.name, spec, steps + head, code, batched=loop.sequences, summed=shared or None)
+    if all(naming.python_name(n) == n for n in inputs):  # a large batch: in parts, on every core
+        arguments = "{" + ", ".join(f'"{n}": {n}' for n in inputs) + "}"
+        n = f"{naming.python_name(loop.sequences[0])}.shape[0]"
+        lines += [f"    if _k.in_parts({n}, T, {arguments}, INPUTS):  # a large batch: in parts of it, on every core",
+                  f"        return _k.by_parts({loop.name}, {n}, {arguments}, INPUTS, SUMMED)"]
 
     lines.append("    # forward, step by step, keeping what the backward pass reads")
     for state, (_, initial) in loop.state.items():

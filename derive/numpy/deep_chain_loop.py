@@ -29,6 +29,8 @@ def deep_chain_loop(*, w, x, k, y):
     y = _k.real("deep_chain_loop", INPUTS, "y", y)
     T = w.shape[-1]
     _k.check_shapes("deep_chain_loop", INPUTS, {"w": (w, (T,)), "x": (x, ()), "k": (k, (T,)), "y": (y, ())}, per_example=8*T + 3)
+    if _k.in_parts(w.shape[0], T, {"w": w, "x": x, "k": k, "y": y}, INPUTS):  # a large batch: in parts of it, on every core
+        return _k.by_parts(deep_chain_loop, w.shape[0], {"w": w, "x": x, "k": k, "y": y}, INPUTS, SUMMED)
     # forward, step by step, keeping what the backward pass reads
     a_prev = x
     a_prev_steps = []

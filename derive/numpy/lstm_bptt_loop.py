@@ -41,6 +41,8 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     H = h_0.shape[-1]
     K = W_y.shape[-2]
     _n = _k.check_shapes("lstm_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "C_0": (C_0, (H,)), "W_f": (W_f, (H, D + H)), "W_i": (W_i, (H, D + H)), "W_c": (W_c, (H, D + H)), "W_o": (W_o, (H, D + H)), "b_f": (b_f, (H,)), "b_i": (b_i, (H,)), "b_c": (b_c, (H,)), "b_o": (b_o, (H,)), "W_y": (W_y, (K, H)), "y": (y, (T, K))}, per_example=D*T + H*K*T + 4*H*T*(D + H) + 27*H*T + 3*K*T + 2*T*(D + H) + 3*T, summed={"W_f": H*(D + H), "W_i": H*(D + H), "W_c": H*(D + H), "W_o": H*(D + H), "b_f": H, "b_i": H, "b_c": H, "b_o": H, "W_y": H*K})
+    if _k.in_parts(x.shape[0], T, {"x": x, "h_0": h_0, "C_0": C_0, "W_f": W_f, "W_i": W_i, "W_c": W_c, "W_o": W_o, "b_f": b_f, "b_i": b_i, "b_c": b_c, "b_o": b_o, "W_y": W_y, "y": y}, INPUTS):  # a large batch: in parts of it, on every core
+        return _k.by_parts(lstm_bptt_loop, x.shape[0], {"x": x, "h_0": h_0, "C_0": C_0, "W_f": W_f, "W_i": W_i, "W_c": W_c, "W_o": W_o, "b_f": b_f, "b_i": b_i, "b_c": b_c, "b_o": b_o, "W_y": W_y, "y": y}, INPUTS, SUMMED)
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     C_prev = C_0

@@ -34,6 +34,8 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     H = h_0.shape[-1]
     K = V.shape[-2]
     _n = _k.check_shapes("rnn_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y": (y, (T, K))}, per_example=D*H*T + D*T + H**2*T + H*K*T + 5*H*T + 3*K*T + 3*T, summed={"U": D*H, "W": H**2, "V": H*K})
+    if _k.in_parts(x.shape[0], T, {"x": x, "h_0": h_0, "U": U, "W": W, "V": V, "y": y}, INPUTS):  # a large batch: in parts of it, on every core
+        return _k.by_parts(rnn_bptt_loop, x.shape[0], {"x": x, "h_0": h_0, "U": U, "W": W, "V": V, "y": y}, INPUTS, SUMMED)
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     h_prev_steps = []
