@@ -73,6 +73,39 @@ def test_tanh_pair_to_a_few_ulps():
     assert list(t) == [-1.0, -1.0, 1.0, 1.0] and np.all(complement == 0.0)
 
 
+def test_tanh_pair_on_both_sides_of_its_branches():
+    """tanh_pair's Padé approximant (below _TANH_SMALL) and 2/(1 + e) − 1 (above): dense points around
+    the switch and over the range where each form could lose digits, a thread's kept scratch array
+    reused by a larger call, and the approximant's P/Q is Lambert's continued fraction of tanh."""
+    import sympy as sp
+
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-2.0, 2.0, 3000), _k._TANH_SMALL + np.linspace(-1e-3, 1e-3, 201),
+                        np.geomspace(1e-12, 0.6, 300)])
+    for shape in ((x.size,), (3, x.size // 3)):  # the second call reuses and reshapes the scratch array
+        values = x[: int(np.prod(shape))].reshape(shape)
+        t, complement = _k.tanh_pair(values)
+        flat = values.ravel()
+        assert _max_ulps(t, [mpmath.tanh(mpmath.mpf(float(v))) for v in flat]) <= 4
+        assert _max_ulps(complement, [mpmath.sech(mpmath.mpf(float(v))) ** 2 for v in flat]) <= 4
+    wide = np.resize(_points(1e-300, 300.0), _k.TANH_PADE_NUMBERS + 1)  # the exponential's path, far out too
+    t, complement = _k.tanh_pair(wide)
+    assert _max_ulps(t, [mpmath.tanh(mpmath.mpf(float(v))) for v in wide]) <= 4
+    assert _max_ulps(complement, [mpmath.sech(mpmath.mpf(float(v))) ** 2 for v in wide]) <= 4
+    far = np.resize([-np.inf, -1e300, -800.0, 800.0, 1e300, np.inf], _k.TANH_PADE_NUMBERS)
+    with np.errstate(all="raise", under="ignore"):
+        t, complement = _k.tanh_pair(far)
+    assert np.array_equal(t, np.sign(far)) and np.all(complement == 0.0)
+    assert np.isnan(_k.tanh_pair(np.full(_k.TANH_PADE_NUMBERS, np.nan))[0]).all()
+    y = sp.Symbol("y")
+    fraction = sp.Integer(15)
+    for k in range(6, -1, -1):  # tanh x / x = 1/(1 + y/(3 + y/(5 + ... y/15))), y = x²
+        fraction = (2 * k + 1) + y / fraction
+    p, q = (sp.Poly(c, y) for c in (sum(c * y ** i for i, c in enumerate(reversed(_k._TANH_P))),
+                                    sum(c * y ** i for i, c in enumerate(reversed(_k._TANH_Q)))))
+    assert sp.simplify(p.as_expr() / q.as_expr() - 1 / fraction) == 0
+
+
 @pytest.mark.parametrize("given", [False, True], ids=["alone", "with 1 + u"])
 def test_log1p_unit_to_a_few_ulps(given):
     u = np.concatenate([[0.0], np.geomspace(1e-300, 1.0, 800), np.linspace(0.01, 1.0, 200)])

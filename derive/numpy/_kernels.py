@@ -80,27 +80,104 @@ def sigmoid_pair(x, out=None):
     return up, down
 
 
+_scratches = threading.local()
+#: The most numbers of a scratch array that a thread keeps for the next call (:func:`_scratch`).
+SCRATCH_NUMBERS = 1 << 20
+
+
+def _scratch(shape):
+    """A float64 array of ``shape`` to work in, not returned: the calling thread's, kept for its next
+    call when it holds at most ``SCRATCH_NUMBERS`` numbers. A new large array costs the first touch
+    of each of its pages (the allocator hands freed memory back to the system), about as much as an
+    exponential of each number."""
+    size = 1
+    for d in shape:
+        size *= d
+    if size > SCRATCH_NUMBERS:
+        return np.empty(shape)
+    kept = getattr(_scratches, "array", None)
+    if kept is None or kept.size < size:
+        kept = _scratches.array = np.empty(max(size, 4096))
+    return kept[:size].reshape(shape)
+
+
+#: Below this |x|, tanh_pair computes tanh x as x P(x²)/Q(x²), the [7/8] Padé approximant of
+#: tanh (Lambert's continued fraction to 15: within an ulp of tanh x there); from it on, as
+#: 2/(1 + e) − 1 with e = e^{−2|x|} <= 1/3 (e's rounding costs under an ulp, 2/(1 + e)'s two).
+_TANH_SMALL = 0.55
+#: From this many numbers on, tanh_pair computes tanh from the exponential (with the Padé
+#: approximant, about thirty NumPy calls); below, the few calls of numpy.tanh and the exponential
+#: take less time (on a 2-core AMD EPYC the two took as long at about 4,096 float64; at 131,072
+#: the Padé path took half the time: 2.7 ms against 4.6-5.3 ms).
+TANH_PADE_NUMBERS = 4096
+#: P and Q, highest power of x² first.
+_TANH_P = (36.0, 6930.0, 270270.0, 2027025.0)
+_TANH_Q = (1.0, 630.0, 51975.0, 945945.0, 2027025.0)
+
+
 def tanh_pair(x, out=None):
-    """tanh(x) and 1 − tanh²(x), the second to every digit: 4e/(1 + e)² with e = e^{−2|x|}.
+    """tanh(x) and 1 − tanh²(x), each to a few ulps, from one exponential e = e^{−2|x|}:
+    1 − tanh² = 4e/(1 + e)², and tanh|x| = 2/(1 + e) − 1 for |x| >= 0.55, below which a Padé
+    approximant x P(x²)/Q(x²) (a dozen multiply-adds) replaces it (1 − e there would cancel e's
+    rounding error). numpy.tanh costs more than two exponentials (float64 has no SIMD loop of
+    it on AVX2): this is the price of one, and a few passes of arithmetic, within 2.3 ulps.
+    Arrays of fewer than ``TANH_PADE_NUMBERS`` numbers, where NumPy's calls outweigh the work,
+    take numpy.tanh and the exponential instead.
 
     1 − tanh² by subtraction loses every digit where |tanh x| rounds near 1 (|x| above about 19);
     the exponential form never overflows (e <= 1) and keeps them. ``out``, an array of x's shape,
     receives tanh(x)."""
     x = _numeric(x)
     if type(x) is not np.ndarray or x.ndim == 0 or (out is not None and type(out) is not np.ndarray):
-        out = None
-    t = np.tanh(x, out=out)
-    if type(x) is not np.ndarray or x.ndim == 0:
         e = np.exp(-2.0 * np.abs(x))
         r = 2.0 / (1.0 + e)
-        return t, e * r * r
-    e = np.abs(x)
+        return np.tanh(x), e * r * r
+    if x.size < TANH_PADE_NUMBERS:  # a few NumPy calls: numpy.tanh, and the exponential
+        t = np.tanh(x, out=out)
+        e = np.abs(x)
+        e *= -2.0
+        np.exp(e, out=e)
+        r = np.add(e, 1.0)
+        np.divide(2.0, r, out=r)
+        r *= r
+        e *= r
+        return t, e
+    # two new arrays of x's size, the results, and a scratch one kept by the thread (a new large
+    # array costs the first touch of its pages, about as much as an exponential)
+    # tanh below _TANH_SMALL: the Padé approximant, of |x| clamped there (no overflow of x² far out)
+    y = np.abs(x)
+    small = np.less(y, _TANH_SMALL)
+    np.minimum(y, _TANH_SMALL, out=y)
+    y *= y
+    t = np.multiply(y, _TANH_P[0], out=out)
+    for c in _TANH_P[1:-1]:
+        t += c
+        t *= y
+    t += _TANH_P[-1]
+    q = np.add(y, _TANH_Q[1], out=_scratch(x.shape))
+    for c in _TANH_Q[2:]:
+        q *= y
+        q += c
+    t /= q
+    a = np.abs(x, out=y)
+    np.minimum(a, _TANH_SMALL, out=a)
+    t *= a
+    # from e = e^{−2|x|} and r = 2/(1 + e): 1 − tanh² = e r², and tanh |x| = r − 1 (exact:
+    # Sterbenz) from _TANH_SMALL on
+    e = np.abs(x, out=a)
     e *= -2.0
     np.exp(e, out=e)
-    r = np.add(e, 1.0)
+    r = np.add(e, 1.0, out=q)
     np.divide(2.0, r, out=r)
-    r *= r
     e *= r
+    e *= r
+    r -= 1.0
+    # the select without numpy.where's branches: one of the two products is 0, the sum exact
+    t *= small
+    np.logical_not(small, out=small)
+    r *= small
+    t += r
+    np.copysign(t, x, out=t)
     return t, e
 
 
