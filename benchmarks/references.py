@@ -360,6 +360,20 @@ def _lstm_forward(x, h_prev, C_prev, W, b):
     return z, s, f, i, C_tilde, o, C, tanh_C, o * tanh_C
 
 
+def _gate_gradients(delta: dict, W: dict, z, dC, f, H: int) -> dict:
+    """An LSTM cell's gradients by its gates' pre-activations, weights, biases and inputs, from the gates' δ."""
+    dz = sum(delta[k] @ W[k] for k in GATES)
+    out = {}
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/ds_{k}"] = delta[k]
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/dW_{k}"] = delta[k].T @ z
+    for k in ("o", "f", "i", "c"):
+        out[f"dL/db_{k}"] = delta[k].sum(axis=0)
+    out.update({"dL/dz": dz, "dL/dh_prev": dz[:, :H], "dL/dC_prev": dC * f, "dL/dx": dz[:, H:]})
+    return out
+
+
 def lstm_step(x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, W_y, y):
     """One LSTM step forward and back, the weights shared by the batch (their gradients summed)."""
     H = h_prev.shape[1]
@@ -375,18 +389,10 @@ def lstm_step(x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, W_y, y)
     df, di, dC_tilde = dC * C_prev, dC * C_tilde, dC * i
     delta = {"o": do * o * (1.0 - o), "f": df * f * (1.0 - f), "i": di * i * (1.0 - i),
              "c": dC_tilde * (1.0 - C_tilde * C_tilde)}
-    dz = sum(delta[k] @ W[k] for k in GATES)
     out = {"z": z, "s_f": s["f"], "s_i": s["i"], "s_c": s["c"], "s_o": s["o"], "f": f, "i": i, "C_tilde": C_tilde,
            "o": o, "C": C, "h": h, "g": g, "y_hat": y_hat, "L": L, "dL/dg": dg, "dL/dW_y": dg.T @ h, "dL/dh": dh,
            "dL/do": do, "dL/dC": dC, "dL/df": df, "dL/di": di, "dL/dC_tilde": dC_tilde}
-    for k in ("o", "f", "i", "c"):
-        out[f"dL/ds_{k}"] = delta[k]
-    for k in ("o", "f", "i", "c"):
-        out[f"dL/dW_{k}"] = delta[k].T @ z
-    for k in ("o", "f", "i", "c"):
-        out[f"dL/db_{k}"] = delta[k].sum(axis=0)
-    out.update({"dL/dz": dz, "dL/dh_prev": dz[:, :H], "dL/dC_prev": dC * f, "dL/dx": dz[:, H:]})
-    return out
+    return out | _gate_gradients(delta, W, z, dC, f, H)
 
 
 def lstm_bptt(x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, W_y, y, dh_next, dC_next):
@@ -404,20 +410,12 @@ def lstm_bptt(x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, W_y, y,
     df, di, dC_tilde = dC * C_prev, dC * C_tilde, dC * i
     delta = {"o": do * o * (1.0 - o), "f": df * f * (1.0 - f), "i": di * i * (1.0 - i),
              "c": dC_tilde * (1.0 - C_tilde * C_tilde)}
-    dz = sum(delta[k] @ W[k] for k in GATES)
     out = {"z": z, "s_f": s["f"], "s_i": s["i"], "s_c": s["c"], "s_o": s["o"], "f": f, "i": i, "C_tilde": C_tilde,
            "o": o, "C": C, "h": h, "g": g, "y_hat": y_hat, "L_step": L_step,
            "L": L_step + np.sum(dh_next * h, axis=1) + np.sum(dC_next * C, axis=1),
            "dL/dg": dg, "dL/dW_y": dg.T @ h, "dL/dh": dh, "dL/do": do, "dL/dC": dC, "dL/df": df, "dL/di": di,
            "dL/dC_tilde": dC_tilde}
-    for k in ("o", "f", "i", "c"):
-        out[f"dL/ds_{k}"] = delta[k]
-    for k in ("o", "f", "i", "c"):
-        out[f"dL/dW_{k}"] = delta[k].T @ z
-    for k in ("o", "f", "i", "c"):
-        out[f"dL/db_{k}"] = delta[k].sum(axis=0)
-    out.update({"dL/dz": dz, "dL/dh_prev": dz[:, :H], "dL/dC_prev": dC * f, "dL/dx": dz[:, H:]})
-    return out
+    return out | _gate_gradients(delta, W, z, dC, f, H)
 
 
 def rnn_bptt(x_1, x_2, h_0, U, W, V, y_1, y_2):
