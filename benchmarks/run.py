@@ -170,8 +170,12 @@ def cases(quick: bool, only) -> list[Case]:
 
 
 # -- timing ---------------------------------------------------------------------------------------------
-def interleaved_medians(contenders: dict, repeat: int) -> dict:
-    """The median seconds per call of each contender, the contenders taking turns sample by sample."""
+def interleaved_medians(contenders: dict, repeat: int, settle: bool = False) -> dict:
+    """The median seconds per call of each contender, the contenders taking turns sample by sample.
+
+    ``settle``: each turn starts with one untimed call. PyTorch's and XLA's worker threads keep
+    spinning for some milliseconds after a call returns, and would slow down whichever contender
+    runs next (seen here: the generated sigmoid_bce 158 ms after itself, 184 ms right after JAX)."""
     number = {}
     for name, function in contenders.items():
         start = time.perf_counter()
@@ -183,6 +187,8 @@ def interleaved_medians(contenders: dict, repeat: int) -> dict:
     for r in range(repeat):
         for name in names[r % len(names):] + names[:r % len(names)]:
             function, count = contenders[name], number[name]
+            if settle:
+                function()
             start = time.perf_counter()
             for _ in range(count):
                 function()
@@ -284,7 +290,8 @@ def _against_frameworks(case, inputs, generated, ours, repeat, found, bandwidth,
     for name, (_, result) in contenders.items():
         assert_same(f"{case.rule} {name}", {k: mine[k] for k in result}, result, rtol=1e-6)
     times = interleaved_medians({"generated, same outputs": lambda: ours_fn(**inputs),
-                                 **{name: function for name, (function, _) in contenders.items()}}, repeat)
+                                 **{name: function for name, (function, _) in contenders.items()}}, repeat,
+                                settle=True)
     extra = {"framework_seconds": times, "framework_outputs": outputs}
     for name in contenders:
         row["ratio"][name] = times["generated, same outputs"] / times[name]
