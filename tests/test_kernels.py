@@ -258,6 +258,47 @@ def test_a_loop_in_parts_of_the_batch_gives_the_results_of_one_piece(rule, sizes
         np.testing.assert_allclose(parts[name], whole[name], rtol=1e-12, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("rule, sizes, shared", [
+    ("rnn_bptt_loop", {"T": 5, "D": 4, "H": 3, "K": 2}, {"U", "W", "V", "h_0"}),
+    ("lstm_bptt_loop", {"T": 4, "D": 3, "H": 2, "K": 2}, {"W_f", "W_i", "W_c", "W_o", "W_y", "h_0", "C_0"}),
+    ("deep_chain_loop", {"T": 6}, set()),
+], ids=["rnn", "lstm", "deep chain"])
+def test_a_loops_results_are_its_own_after_later_calls(rule, sizes, shared):
+    """The forward pass keeps its steps in arrays the thread reuses from call to call
+    (KeptSteps): no result may share memory with them, and a call with other inputs (other sizes
+    too) leaves the first call's results as they were. Initial states shared by the batch make
+    the first step's state a different shape from the later ones'."""
+    module, inputs = _loop_inputs(rule, 7, sizes, shared)
+    function = getattr(module, rule)
+    first = function(**inputs)
+    kept = {name: np.array(value, copy=True) for name, value in first.items()}
+    _, other = _loop_inputs(rule, 9, sizes, shared, seed=1)
+    function(**other)
+    _, again = _loop_inputs(rule, 7, sizes, shared, seed=2)
+    second = function(**again)
+    for name, value in first.items():
+        np.testing.assert_array_equal(value, kept[name], err_msg=name)
+        assert not any(np.shares_memory(value, v) for v in second.values() if isinstance(v, np.ndarray)), name
+    np.testing.assert_array_equal(function(**inputs)["L"], kept["L"])
+
+
+def test_kept_and_stacked_steps_hold_what_they_are_given():
+    kept = _k.KeptSteps("test.kept", 3)
+    shared, batched = np.ones(2), np.arange(6.0).reshape(3, 2)
+    for value in (shared, batched, batched + 1):  # a state shared by the batch at the first step
+        kept.append(value)
+    assert kept[0].shape == (2,) and np.array_equal(kept[2], batched + 1)
+    stacked = _k.StackedSteps(3)
+    for t in reversed(range(3)):
+        stacked[t] = batched * t
+    whole = stacked.stacked()
+    assert whole.shape == (3, 3, 2) and np.array_equal(whole[:, 2], batched * 2)
+    listed = _k.StackedSteps(2)
+    listed.append([[1.0], [2.0]])  # not a NumPy array (Dask's, in the real case): stacked at the end
+    listed.append([[3.0], [4.0]])
+    assert np.array_equal(listed.stacked(), [[[1.0], [3.0]], [[2.0], [4.0]]])
+
+
 def test_a_small_batch_or_a_part_is_one_piece(monkeypatch):
     monkeypatch.setattr(_k, "THREADS", 2)
     big = {"x": np.zeros((64, 4, 1024))}

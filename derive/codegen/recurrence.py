@@ -145,6 +145,14 @@ def _list_name(name: str) -> str:
     return naming.python_name(name) + "_steps"
 
 
+def _steps_storage(loop, name: str, stacked: list) -> str:
+    """Where the forward pass keeps ``name`` at every step: in its place in a stacked result, or
+    in an array the thread keeps for the next call (``_k.KeptSteps``: no new memory each call)."""
+    if name in stacked:
+        return "_k.StackedSteps(T)"
+    return f'_k.KeptSteps("{loop.name}.{name}", T)'
+
+
 def _params(loop) -> list[str]:
     """The cell's inputs given once for all steps: its weights and biases."""
     cell = loop.cell
@@ -215,7 +223,7 @@ def loop_source(loop, module_name: str) -> str:
     lines.append("    # forward, step by step, keeping what the backward pass reads")
     for state, (_, initial) in loop.state.items():
         lines.append(f"    {naming.python_name(state)} = {naming.python_name(initial)}")
-    lines += [f"    {_list_name(n)} = []" for n in lists]
+    lines += [f"    {_list_name(n)} = {_steps_storage(loop, n, stacked_forward)}" for n in lists]
     lines += [f"    {_sum_name(o)} = 0.0" for o, s in loop.summed.items() if s in forward]
     lines.append("    for t in range(T):")
     lines += [f"        {naming.python_name(n)}_t = {naming.python_name(n)}[:, t]" for n in loop.sequences]
@@ -227,7 +235,7 @@ def loop_source(loop, module_name: str) -> str:
     lines.append("    # backward, from the last step to the first")
     lines += _start_of_backward(loop)
     lines += [f"    {_sum_name(o)} = 0.0" for o, s in loop.summed.items() if s in backward]
-    lines += [f"    {_list_name(n)} = [None] * T" for n in stacked_backward]
+    lines += [f"    {_list_name(n)} = _k.StackedSteps(T)" for n in stacked_backward]
     lines.append("    for t in reversed(range(T)):")
     lines += [f"        {naming.python_name(n)}_t = {naming.python_name(n)}[:, t]" for n in loop.sequences
               if n in read_back]
@@ -285,7 +293,7 @@ def _output_value(loop, output: str) -> str:
     if output in loop.summed:
         return _sum_name(output)
     if output in loop.stacked:
-        return f"numpy.stack({_list_name(loop.stacked[output])}, axis=1)"
+        return f"{_list_name(loop.stacked[output])}.stacked()"
     return naming.python_name(loop.first[output])  # after the loop: the value at the first step
 
 

@@ -33,10 +33,10 @@ def deep_chain_loop(*, w, x, k, y):
         return _k.by_parts(deep_chain_loop, w.shape[0], {"w": w, "x": x, "k": k, "y": y}, INPUTS, SUMMED)
     # forward, step by step, keeping what the backward pass reads
     a_prev = x
-    a_prev_steps = []
-    F_steps = []
-    _1_minus_F_steps = []
-    a_steps = []
+    a_prev_steps = _k.KeptSteps("deep_chain_loop.a_prev", T)
+    F_steps = _k.KeptSteps("deep_chain_loop.F", T)
+    _1_minus_F_steps = _k.KeptSteps("deep_chain_loop._1_minus_F", T)
+    a_steps = _k.StackedSteps(T)
     for t in range(T):
         w_t = w[:, t]
         k_t = k[:, t]
@@ -58,8 +58,8 @@ def deep_chain_loop(*, w, x, k, y):
     L = (y_hat - y)**2
     # dL/dy_hat = 2*y_hat - 2*y
     da_next = 2*y_hat - 2*y
-    dL_da_steps = [None] * T
-    dL_dw_steps = [None] * T
+    dL_da_steps = _k.StackedSteps(T)
+    dL_dw_steps = _k.StackedSteps(T)
     for t in reversed(range(T)):
         w_t = w[:, t]
         k_t = k[:, t]
@@ -77,4 +77,4 @@ def deep_chain_loop(*, w, x, k, y):
         # dL/da_prev = dL/da*k + dL/ds*w
         dL_da_prev = dL_da*k_t + dL_ds*w_t
         da_next = dL_da_prev
-    return {"y_hat": y_hat, "L": L, "a": numpy.stack(a_steps, axis=1), "dL/da": numpy.stack(dL_da_steps, axis=1), "dL/dw": numpy.stack(dL_dw_steps, axis=1), "dL/dx": dL_da_prev}
+    return {"y_hat": y_hat, "L": L, "a": a_steps.stacked(), "dL/da": dL_da_steps.stacked(), "dL/dw": dL_dw_steps.stacked(), "dL/dx": dL_da_prev}

@@ -46,22 +46,22 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
     C_prev = C_0
-    C_prev_steps = []
-    z_steps = []
-    f_steps = []
-    _1_minus_f_steps = []
-    i_steps = []
-    _1_minus_i_steps = []
-    C_tilde_steps = []
-    _1_minus_C_tilde_sq_steps = []
-    o_steps = []
-    _1_minus_o_steps = []
-    _tanh_C_steps = []
-    _1_minus_tanh_C_sq_steps = []
-    dL_dg_steps = []
-    h_steps = []
-    C_steps = []
-    y_hat_steps = []
+    C_prev_steps = _k.KeptSteps("lstm_bptt_loop.C_prev", T)
+    z_steps = _k.KeptSteps("lstm_bptt_loop.z", T)
+    f_steps = _k.StackedSteps(T)
+    _1_minus_f_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_f", T)
+    i_steps = _k.KeptSteps("lstm_bptt_loop.i", T)
+    _1_minus_i_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_i", T)
+    C_tilde_steps = _k.KeptSteps("lstm_bptt_loop.C_tilde", T)
+    _1_minus_C_tilde_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_C_tilde_sq", T)
+    o_steps = _k.KeptSteps("lstm_bptt_loop.o", T)
+    _1_minus_o_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_o", T)
+    _tanh_C_steps = _k.KeptSteps("lstm_bptt_loop._tanh_C", T)
+    _1_minus_tanh_C_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_tanh_C_sq", T)
+    dL_dg_steps = _k.KeptSteps("lstm_bptt_loop.dL/dg", T)
+    h_steps = _k.StackedSteps(T)
+    C_steps = _k.StackedSteps(T)
+    y_hat_steps = _k.StackedSteps(T)
     total_L = 0.0
     total_dL_dW_y = 0.0
     for t in range(T):
@@ -132,9 +132,9 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     total_dL_db_f = 0.0
     total_dL_db_i = 0.0
     total_dL_db_c = 0.0
-    dL_dh_steps = [None] * T
-    dL_dC_steps = [None] * T
-    dL_dx_steps = [None] * T
+    dL_dh_steps = _k.StackedSteps(T)
+    dL_dC_steps = _k.StackedSteps(T)
+    dL_dx_steps = _k.StackedSteps(T)
     for t in reversed(range(T)):
         C_prev = C_prev_steps[t]
         z = z_steps[t]
@@ -206,4 +206,4 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         dL_dx_steps[t] = dL_dx
         dh_next = dL_dh_prev
         dC_next = dL_dC_prev
-    return {"L": total_L, "dL/dW_y": total_dL_dW_y, "dL/dW_o": total_dL_dW_o, "dL/dW_f": total_dL_dW_f, "dL/dW_i": total_dL_dW_i, "dL/dW_c": total_dL_dW_c, "dL/db_o": total_dL_db_o, "dL/db_f": total_dL_db_f, "dL/db_i": total_dL_db_i, "dL/db_c": total_dL_db_c, "h": numpy.stack(h_steps, axis=1), "C": numpy.stack(C_steps, axis=1), "f": numpy.stack(f_steps, axis=1), "y_hat": numpy.stack(y_hat_steps, axis=1), "dL/dh": numpy.stack(dL_dh_steps, axis=1), "dL/dC": numpy.stack(dL_dC_steps, axis=1), "dL/dx": numpy.stack(dL_dx_steps, axis=1), "dL/dh_0": dL_dh_prev, "dL/dC_0": dL_dC_prev}
+    return {"L": total_L, "dL/dW_y": total_dL_dW_y, "dL/dW_o": total_dL_dW_o, "dL/dW_f": total_dL_dW_f, "dL/dW_i": total_dL_dW_i, "dL/dW_c": total_dL_dW_c, "dL/db_o": total_dL_db_o, "dL/db_f": total_dL_db_f, "dL/db_i": total_dL_db_i, "dL/db_c": total_dL_db_c, "h": h_steps.stacked(), "C": C_steps.stacked(), "f": f_steps.stacked(), "y_hat": y_hat_steps.stacked(), "dL/dh": dL_dh_steps.stacked(), "dL/dC": dL_dC_steps.stacked(), "dL/dx": dL_dx_steps.stacked(), "dL/dh_0": dL_dh_prev, "dL/dC_0": dL_dC_prev}

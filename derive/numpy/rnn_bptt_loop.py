@@ -38,11 +38,11 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         return _k.by_parts(rnn_bptt_loop, x.shape[0], {"x": x, "h_0": h_0, "U": U, "W": W, "V": V, "y": y}, INPUTS, SUMMED)
     # forward, step by step, keeping what the backward pass reads
     h_prev = h_0
-    h_prev_steps = []
-    _1_minus_h_sq_steps = []
-    dL_do_steps = []
-    h_steps = []
-    y_hat_steps = []
+    h_prev_steps = _k.KeptSteps("rnn_bptt_loop.h_prev", T)
+    _1_minus_h_sq_steps = _k.KeptSteps("rnn_bptt_loop._1_minus_h_sq", T)
+    dL_do_steps = _k.KeptSteps("rnn_bptt_loop.dL/do", T)
+    h_steps = _k.StackedSteps(T)
+    y_hat_steps = _k.StackedSteps(T)
     total_L = 0.0
     total_dL_dV = 0.0
     for t in range(T):
@@ -74,9 +74,9 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     dh_next = numpy.zeros_like(h_prev)
     total_dL_dU = 0.0
     total_dL_dW = 0.0
-    dL_dh_steps = [None] * T
-    dL_ds_steps = [None] * T
-    dL_dx_steps = [None] * T
+    dL_dh_steps = _k.StackedSteps(T)
+    dL_ds_steps = _k.StackedSteps(T)
+    dL_dx_steps = _k.StackedSteps(T)
     for t in reversed(range(T)):
         x_t = x[:, t]
         h_prev = h_prev_steps[t]
@@ -100,4 +100,4 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         dL_dx = _k.matvec_t(U, dL_ds)
         dL_dx_steps[t] = dL_dx
         dh_next = dL_dh_prev
-    return {"L": total_L, "dL/dU": total_dL_dU, "dL/dW": total_dL_dW, "dL/dV": total_dL_dV, "h": numpy.stack(h_steps, axis=1), "y_hat": numpy.stack(y_hat_steps, axis=1), "dL/dh": numpy.stack(dL_dh_steps, axis=1), "dL/ds": numpy.stack(dL_ds_steps, axis=1), "dL/dx": numpy.stack(dL_dx_steps, axis=1), "dL/dh_0": dL_dh_prev}
+    return {"L": total_L, "dL/dU": total_dL_dU, "dL/dW": total_dL_dW, "dL/dV": total_dL_dV, "h": h_steps.stacked(), "y_hat": y_hat_steps.stacked(), "dL/dh": dL_dh_steps.stacked(), "dL/ds": dL_ds_steps.stacked(), "dL/dx": dL_dx_steps.stacked(), "dL/dh_0": dL_dh_prev}
