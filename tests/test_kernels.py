@@ -10,12 +10,15 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
+import gradcheck
 import mpmath
 import numpy as np
 import pytest
 
 from derive.numpy import _kernels as _k
+from derive.registry import get_rule
 
 mpmath.mp.dps = 40
 ULP = 2.0 ** -52  # the spacing of float64 numbers at 1: a relative error of one ulp is at most this
@@ -280,6 +283,28 @@ def test_a_loops_results_are_its_own_after_later_calls(rule, sizes, shared):
         np.testing.assert_array_equal(value, kept[name], err_msg=name)
         assert not any(np.shares_memory(value, v) for v in second.values() if isinstance(v, np.ndarray)), name
     np.testing.assert_array_equal(function(**inputs)["L"], kept["L"])
+
+
+def _kept_rules() -> list:
+    return sorted(p.stem for p in Path(_k.__file__).parent.glob("[a-z]*.py")
+                  if "keep=" in p.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("rule", _kept_rules())
+def test_a_rules_results_are_its_own_after_later_calls(rule):
+    """A hidden complement (1 − σ) goes into an array the thread keeps from call to call
+    (``keep=``): no result may be that array, and a later call leaves the results as they were."""
+    registry_rule = get_rule(rule)
+    sizes = registry_rule.test_sizes
+    function = getattr(importlib.import_module(f"derive.numpy.{rule}"), rule)
+    first = function(**gradcheck.random_inputs(registry_rule, sizes, 5, seed=1))
+    copies = {name: np.array(value, copy=True) for name, value in first.items()}
+    kept = list(getattr(_k._kept, "arrays", {}).values())
+    assert kept, "the complements went into kept arrays"
+    function(**gradcheck.random_inputs(registry_rule, sizes, 5, seed=2))
+    for name, value in first.items():
+        assert not any(np.shares_memory(value, array) for array in kept), name
+        np.testing.assert_array_equal(value, copies[name], err_msg=name)
 
 
 def test_kept_and_stacked_steps_hold_what_they_are_given():

@@ -187,12 +187,14 @@ def _into(q) -> str:
     return f'_out.get("{q.name}")'
 
 
-def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=None) -> list[str] | None:
+def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=None,
+                      keep=frozenset()) -> list[str] | None:
     """The statement of a quantity z = σ(t) (h = tanh(t)) whose complement a :func:`generation_view`
     holds: both from one kernel, ``f, _1_minus_f = _k.sigmoid_pair(s_f)``; of lse = logsumexp(g)
     with ŷ = e^{g − lse} (:func:`~derive.codegen.stable.softmax_pairs`): ``_lse, y_hat =
     _k.logsumexp_softmax(g)``; [] for the second of a pair (the first's statement computed it);
-    None for any other quantity."""
+    None for any other quantity. A complement named in ``keep`` goes into an array the thread keeps
+    from call to call (``keep="rule.name"``, :func:`kept_complements`)."""
     if isinstance(q.stable, Complement):
         return []
     softmax = softmax_pairs(rule)
@@ -218,7 +220,20 @@ def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=
                f"(as {form}, from the same exponential)")
     code = numpy_code(t.xreplace(rename) if rename else t)
     names = f"{target or naming.python_name(q.name)}, {naming.python_name(complement.name)}"
-    return [f"{indent}# {comment}", f"{indent}{names} = _k.{kernel}({code}{f', out={into}' if into else ''})"]
+    options = (f", out={into}" if into else "") + (f', keep="{rule.name}.{complement.name}"'
+                                                   if complement.name in keep else "")
+    return [f"{indent}# {comment}", f"{indent}{names} = _k.{kernel}({code}{options})"]
+
+
+def kept_complements(rule, forms: dict) -> set:
+    """The complements (1 − σ, 1 − tanh²) of ``rule`` that its function may compute into arrays
+    the thread keeps from call to call (``_k.kept``): all of them, as they are never results,
+    except one that a result is (``forms``: each quantity's generated form), which would then be
+    overwritten by the next call."""
+    names = {c.name for c in complements(rule).values()}
+    aliased = {forms[q.name].name for q in rule.public_quantities
+               if q.name in forms and isinstance(forms[q.name], sp.Symbol)}
+    return names - aliased
 
 
 def formula_comment(name: str, definition, code) -> str:
@@ -544,8 +559,9 @@ def main_function(rule) -> list[str]:
                           f"    {naming.python_name(symbol.name)} = {numpy_code(expr)}"]
         return lines
 
+    keep = kept_complements(rule, forms)
     for q in rule.quantities.values():
-        paired = paired_assignment(rule, q, into=blocks and not q.hidden and _into(q))
+        paired = paired_assignment(rule, q, into=blocks and not q.hidden and _into(q), keep=keep)
         if paired is not None:
             body += paired
         elif q.name in copies:

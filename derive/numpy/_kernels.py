@@ -58,20 +58,51 @@ def sigmoid(x):
     return out
 
 
-def sigmoid_pair(x, out=None):
+_kept = threading.local()
+#: The most numbers of one array that a thread keeps for the next call (:func:`kept`,
+#: :class:`KeptSteps`); a larger one is made for the call alone.
+KEPT_NUMBERS = 1 << 22
+
+
+def _kept_array(key: str, shape, dtype):
+    """The calling thread's array kept under ``key``, of ``shape`` and ``dtype`` (made anew when
+    the one kept has others)."""
+    cache = getattr(_kept, "arrays", None)
+    if cache is None:
+        cache = _kept.arrays = {}
+    array = cache.get(key)
+    if array is None or array.shape != shape or array.dtype != dtype:
+        array = cache[key] = np.empty(shape, dtype)
+    return array
+
+
+def kept(key, like):
+    """An array of ``like``'s shape, float64, that the calling thread keeps under ``key`` for its
+    next call, or None (a new array then) for no key, an array that is not NumPy's or one larger
+    than ``KEPT_NUMBERS``. For the work a generated function does not return (the complement
+    1 − σ of a hidden pair): a new large array costs the first touch of each of its pages, on
+    glibc after every call (freed memory goes back to the system), about as much as an
+    exponential of each number. A later call of the same key in the same thread overwrites it."""
+    if key is None or type(like) is not np.ndarray or like.size > KEPT_NUMBERS:
+        return None
+    return _kept_array(key, like.shape, np.float64)
+
+
+def sigmoid_pair(x, out=None, keep=None):
     """σ(x) and σ(−x) = 1 − σ(x), both to every digit, from one exponential: with
     e = e^{min(−x, 709)}, σ(x) = 1/(1 + e) and σ(−x) = e σ(x).
 
     1 − σ(x) computed by subtraction rounds to a multiple of 2⁻⁵³ (0 from x = 37 on), so that
     σ'(x) = σ(x)(1 − σ(x)) would keep five digits at x = 27; e σ(x) keeps them all, for one
     multiplication more than σ(x) alone (see :func:`sigmoid` for x below −709). ``out``, an array
-    of x's shape, receives σ(x) (a block's rows of a result)."""
+    of x's shape, receives σ(x) (a block's rows of a result); σ(−x) goes into the thread's
+    array kept under ``keep`` (:func:`kept`) when one is named."""
     x = _numeric(x)
     if type(x) is not np.ndarray or x.ndim == 0 or (out is not None and type(out) is not np.ndarray):
         e = np.exp(np.minimum(-x, _EXP_LIMIT))
         up = 1.0 / (1.0 + e)
         return up, e * up
-    down = np.negative(x)
+    down = np.negative(x, out=kept(keep, x))
     np.minimum(down, _EXP_LIMIT, out=down)
     np.exp(down, out=down)
     up = np.add(down, 1.0, out=out)
@@ -115,7 +146,7 @@ _TANH_P = (36.0, 6930.0, 270270.0, 2027025.0)
 _TANH_Q = (1.0, 630.0, 51975.0, 945945.0, 2027025.0)
 
 
-def tanh_pair(x, out=None):
+def tanh_pair(x, out=None, keep=None):
     """tanh(x) and 1 − tanh²(x), each to a few ulps, from one exponential e = e^{−2|x|}:
     1 − tanh² = 4e/(1 + e)², and tanh|x| = 2/(1 + e) − 1 for |x| >= 0.55, below which a Padé
     approximant x P(x²)/Q(x²) (a dozen multiply-adds) replaces it (1 − e there would cancel e's
@@ -126,7 +157,8 @@ def tanh_pair(x, out=None):
 
     1 − tanh² by subtraction loses every digit where |tanh x| rounds near 1 (|x| above about 19);
     the exponential form never overflows (e <= 1) and keeps them. ``out``, an array of x's shape,
-    receives tanh(x)."""
+    receives tanh(x); 1 − tanh²(x) goes into the thread's array kept under ``keep`` (:func:`kept`)
+    when one is named."""
     x = _numeric(x)
     if type(x) is not np.ndarray or x.ndim == 0 or (out is not None and type(out) is not np.ndarray):
         e = np.exp(-2.0 * np.abs(x))
@@ -134,7 +166,7 @@ def tanh_pair(x, out=None):
         return np.tanh(x), e * r * r
     if x.size < TANH_PADE_NUMBERS:  # a few NumPy calls: numpy.tanh, and the exponential
         t = np.tanh(x, out=out)
-        e = np.abs(x)
+        e = np.abs(x, out=kept(keep, x))
         e *= -2.0
         np.exp(e, out=e)
         r = np.add(e, 1.0)
@@ -145,7 +177,7 @@ def tanh_pair(x, out=None):
     # two new arrays of x's size, the results, and a scratch one kept by the thread (a new large
     # array costs the first touch of its pages, about as much as an exponential)
     # tanh below _TANH_SMALL: the Padé approximant, of |x| clamped there (no overflow of x² far out)
-    y = np.abs(x)
+    y = np.abs(x, out=kept(keep, x))
     small = np.less(y, _TANH_SMALL)
     np.minimum(y, _TANH_SMALL, out=y)
     y *= y
@@ -538,12 +570,6 @@ def by_parts(function, n: int, arrays: dict, shapes: dict, summed: dict) -> dict
 # array kept by the thread from call to call; ``StackedSteps`` writes each step's result into its
 # place in the (N, T, ...) result, which is returned, so the step's own array is freed at once.
 
-_kept = threading.local()
-#: The most numbers of one kept array (all the steps of one quantity) that a thread keeps for its
-#: next call; a larger one is made for the call alone.
-KEPT_NUMBERS = 1 << 22
-
-
 class KeptSteps:
     """The values of one quantity at every step, read back by the backward pass alone: the steps'
     arrays are copied into a (T, ...) array kept by the thread for the next call of ``key`` (never
@@ -560,13 +586,7 @@ class KeptSteps:
         size = self._steps * value.size
         if size > KEPT_NUMBERS:
             return np.empty(shape, value.dtype)
-        cache = getattr(_kept, "arrays", None)
-        if cache is None:
-            cache = _kept.arrays = {}
-        array = cache.get(self._key)
-        if array is None or array.shape != shape or array.dtype != value.dtype:
-            array = cache[self._key] = np.empty(shape, value.dtype)
-        return array
+        return _kept_array(self._key, shape, value.dtype)
 
     def append(self, value) -> None:
         t = len(self._items)

@@ -39,11 +39,11 @@ def autoencoder(*, x, W_enc, W_dec, lr):
     # s_enc = W_enc x
     s_enc = _k.matvec(W_enc, x)
     # z = sigmoid(s_enc), and _1_minus_z = 1 - z (as σ(−s_enc), from the same exponential)
-    z, _1_minus_z = _k.sigmoid_pair(s_enc)
+    z, _1_minus_z = _k.sigmoid_pair(s_enc, keep="autoencoder._1_minus_z")
     # s_dec = W_dec z
     s_dec = _k.matvec(W_dec, z)
     # x_hat = sigmoid(s_dec), and _1_minus_x_hat = 1 - x_hat (as σ(−s_dec), from the same exponential)
-    x_hat, _1_minus_x_hat = _k.sigmoid_pair(s_dec)
+    x_hat, _1_minus_x_hat = _k.sigmoid_pair(s_dec, keep="autoencoder._1_minus_x_hat")
     # _c2 = x_hat - x  (used more than once: computed once)
     _c2 = x_hat - x
     # L = sum_k((x_hat - x)**2)/D

@@ -43,7 +43,7 @@ def _ce_vs_mse_block(*, s, y, _n, _out):
     ``_out`` may hold, by name, the arrays to write results into (their place in the whole
     batch's results); the others are new arrays."""
     # y_hat = sigmoid(s), and _1_minus_y_hat = 1 - y_hat (as σ(−s), from the same exponential)
-    y_hat, _1_minus_y_hat = _k.sigmoid_pair(s, out=_out.get("y_hat"))
+    y_hat, _1_minus_y_hat = _k.sigmoid_pair(s, out=_out.get("y_hat"), keep="ce_vs_mse._1_minus_y_hat")
     # _c1 = log1p(exp(-Abs(s)))  (used more than once: computed once)
     _c1 = _k.log1p_unit(numpy.exp(-abs(s)))
     # L_ce = -y*log(y_hat) - (1 - y)*log(1 - y_hat)  (stable form: y*softplus(-s) + (1 - y)*softplus(s))

@@ -40,7 +40,7 @@ def gan_generator(*, z, W_g, w, b, lr):
     # s_g = W_g z
     s_g = _k.matvec(W_g, z)
     # g = sigmoid(s_g), and _1_minus_g = 1 - g (as σ(−s_g), from the same exponential)
-    g, _1_minus_g = _k.sigmoid_pair(s_g)
+    g, _1_minus_g = _k.sigmoid_pair(s_g, keep="gan_generator._1_minus_g")
     # _c1 = g ⊙ w  (used more than once: computed once)
     _c1 = g*w
     # a_fake = b + sum_k(g ⊙ w)

@@ -59,17 +59,17 @@ def lstm_bptt(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     # s_o = b_o + W_o z
     s_o = b_o + _k.matvec(W_o, z)
     # f = sigmoid(s_f), and _1_minus_f = 1 - f (as σ(−s_f), from the same exponential)
-    f, _1_minus_f = _k.sigmoid_pair(s_f)
+    f, _1_minus_f = _k.sigmoid_pair(s_f, keep="lstm_bptt._1_minus_f")
     # i = sigmoid(s_i), and _1_minus_i = 1 - i (as σ(−s_i), from the same exponential)
-    i, _1_minus_i = _k.sigmoid_pair(s_i)
+    i, _1_minus_i = _k.sigmoid_pair(s_i, keep="lstm_bptt._1_minus_i")
     # C_tilde = tanh(s_c), and _1_minus_C_tilde_sq = 1 - C_tilde**2 (as 4e/(1 + e)² with e = exp(−2|s_c|), from the same exponential)
-    C_tilde, _1_minus_C_tilde_sq = _k.tanh_pair(s_c)
+    C_tilde, _1_minus_C_tilde_sq = _k.tanh_pair(s_c, keep="lstm_bptt._1_minus_C_tilde_sq")
     # o = sigmoid(s_o), and _1_minus_o = 1 - o (as σ(−s_o), from the same exponential)
-    o, _1_minus_o = _k.sigmoid_pair(s_o)
+    o, _1_minus_o = _k.sigmoid_pair(s_o, keep="lstm_bptt._1_minus_o")
     # C = C_prev ⊙ f + C_tilde ⊙ i
     C = C_prev*f + C_tilde*i
     # _tanh_C = tanh(C), and _1_minus_tanh_C_sq = 1 - _tanh_C**2 (as 4e/(1 + e)² with e = exp(−2|C|), from the same exponential)
-    _tanh_C, _1_minus_tanh_C_sq = _k.tanh_pair(C)
+    _tanh_C, _1_minus_tanh_C_sq = _k.tanh_pair(C, keep="lstm_bptt._1_minus_tanh_C_sq")
     # h = o ⊙ tanh(C)  (stable form: _tanh_C ⊙ o)
     h = _tanh_C*o
     # g = W_y h

@@ -46,11 +46,11 @@ def mlp_backprop_regression(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, l
     # s_1 = b_1 + W_1 x
     s_1 = b_1 + _k.matvec(W_1, x)
     # z_1 = sigmoid(s_1), and _1_minus_z_1 = 1 - z_1 (as σ(−s_1), from the same exponential)
-    z_1, _1_minus_z_1 = _k.sigmoid_pair(s_1)
+    z_1, _1_minus_z_1 = _k.sigmoid_pair(s_1, keep="mlp_backprop_regression._1_minus_z_1")
     # s_2 = b_2 + W_2 z_1
     s_2 = b_2 + _k.matvec(W_2, z_1)
     # z_2 = sigmoid(s_2), and _1_minus_z_2 = 1 - z_2 (as σ(−s_2), from the same exponential)
-    z_2, _1_minus_z_2 = _k.sigmoid_pair(s_2)
+    z_2, _1_minus_z_2 = _k.sigmoid_pair(s_2, keep="mlp_backprop_regression._1_minus_z_2")
     # s_3 = b_3 + W_3 z_2
     s_3 = b_3 + _k.matvec(W_3, z_2)
     # y_hat = s_3

@@ -48,17 +48,17 @@ def _residual_chain_block(*, x, y, w_1, w_2, w_3, _n, _out):
     # s_1 = w_1*x
     s_1 = numpy.multiply(w_1, x, out=_out.get("s_1"))
     # a_1 = sigmoid(s_1), and _1_minus_a_1 = 1 - a_1 (as σ(−s_1), from the same exponential)
-    a_1, _1_minus_a_1 = _k.sigmoid_pair(s_1, out=_out.get("a_1"))
+    a_1, _1_minus_a_1 = _k.sigmoid_pair(s_1, out=_out.get("a_1"), keep="residual_chain._1_minus_a_1")
     # s_2 = a_1*w_2
     s_2 = numpy.multiply(a_1, w_2, out=_out.get("s_2"))
     # F_2 = sigmoid(s_2), and _1_minus_F_2 = 1 - F_2 (as σ(−s_2), from the same exponential)
-    F_2, _1_minus_F_2 = _k.sigmoid_pair(s_2, out=_out.get("F_2"))
+    F_2, _1_minus_F_2 = _k.sigmoid_pair(s_2, out=_out.get("F_2"), keep="residual_chain._1_minus_F_2")
     # a_2 = F_2 + a_1
     a_2 = numpy.add(F_2, a_1, out=_out.get("a_2"))
     # s_3 = a_2*w_3
     s_3 = numpy.multiply(a_2, w_3, out=_out.get("s_3"))
     # y_hat = sigmoid(s_3), and _1_minus_y_hat = 1 - y_hat (as σ(−s_3), from the same exponential)
-    y_hat, _1_minus_y_hat = _k.sigmoid_pair(s_3, out=_out.get("y_hat"))
+    y_hat, _1_minus_y_hat = _k.sigmoid_pair(s_3, out=_out.get("y_hat"), keep="residual_chain._1_minus_y_hat")
     # _c1 = y_hat - y  (used more than once: computed once)
     _c1 = y_hat - y
     # L = (y_hat - y)**2

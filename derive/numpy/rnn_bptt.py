@@ -44,7 +44,7 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     # s_1 = U x_1 + W h_0
     s_1 = _k.matvec(U, x_1) + _k.matvec(W, h_0)
     # h_1 = tanh(s_1), and _1_minus_h_1_sq = 1 - h_1**2 (as 4e/(1 + e)² with e = exp(−2|s_1|), from the same exponential)
-    h_1, _1_minus_h_1_sq = _k.tanh_pair(s_1)
+    h_1, _1_minus_h_1_sq = _k.tanh_pair(s_1, keep="rnn_bptt._1_minus_h_1_sq")
     # o_1 = V h_1
     o_1 = _k.matvec(V, h_1)
     # _lse_1 = logsumexp(o_1), and y_hat_1 = softmax(o_1) (as e^(o_1 - max)/sum_k(e^(o_1 - max)), from the same exponentials)
@@ -54,7 +54,7 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     # s_2 = U x_2 + W h_1
     s_2 = _k.matvec(U, x_2) + _k.matvec(W, h_1)
     # h_2 = tanh(s_2), and _1_minus_h_2_sq = 1 - h_2**2 (as 4e/(1 + e)² with e = exp(−2|s_2|), from the same exponential)
-    h_2, _1_minus_h_2_sq = _k.tanh_pair(s_2)
+    h_2, _1_minus_h_2_sq = _k.tanh_pair(s_2, keep="rnn_bptt._1_minus_h_2_sq")
     # o_2 = V h_2
     o_2 = _k.matvec(V, h_2)
     # _lse_2 = logsumexp(o_2), and y_hat_2 = softmax(o_2) (as e^(o_2 - max)/sum_k(e^(o_2 - max)), from the same exponentials)
