@@ -189,6 +189,50 @@ def test_blocks_give_the_numbers_of_one_call(rule, monkeypatch):
             np.testing.assert_array_equal(blocked[name], value, err_msg=f"{rule}: {name}")
 
 
+@pytest.mark.parametrize("rule", sorted(BLOCKED))
+@pytest.mark.parametrize("in_blocks", [False, True], ids=["one call", "blocks"])
+def test_results_written_into_the_arrays_given(rule, in_blocks, monkeypatch):
+    """``out=``: the results named go into the arrays given (the same numbers as new arrays,
+    returned as those arrays), in one call and through the blocks; the others are new."""
+    function = getattr(importlib.import_module(f"derive.numpy.{rule}"), rule)
+    inputs = _inputs(rule, BLOCKED[rule])
+    expected = function(**inputs)
+    if in_blocks:
+        monkeypatch.setattr(_k, "MIN_NUMBERS", 0)
+        monkeypatch.setattr(_k, "BLOCK_NUMBERS", 7)
+        monkeypatch.setattr(_k, "THREADS", 2)
+    names = list(expected)[::2]
+    given = {name: np.full(np.shape(expected[name]), np.nan) for name in names}
+    got = function(**inputs, out=given)
+    assert set(got) == set(expected)
+    for name, value in expected.items():
+        np.testing.assert_array_equal(got[name], value, err_msg=name)
+        assert (got[name] is given.get(name)) == (name in given), name
+
+
+@pytest.mark.parametrize("out, message", [
+    ({"L": np.empty(3)}, "out['L'] has shape (3,), expected (53,)"),
+    ({"loss": np.empty(53)}, "out['loss']: sigmoid_bce has no result 'loss' (its results: y_hat, L, dL/ds)"),
+    ({"L": np.empty(53, np.float32)}, "out['L'] must be a writable float64 NumPy array, got ndarray of float32"),
+    ({"L": [0.0] * 53}, "out['L'] must be a writable float64 NumPy array, got list"),
+    ([np.empty(53)], "out must be a dict of arrays by result name, got list"),
+    ("same as s", "out['L'] shares memory with the input s"),
+])
+@pytest.mark.parametrize("in_blocks", [False, True], ids=["one call", "blocks"])
+def test_arrays_given_for_results_are_checked(out, message, in_blocks, monkeypatch):
+    from derive.numpy.sigmoid_bce import sigmoid_bce
+
+    inputs = _inputs("sigmoid_bce", {})
+    if in_blocks:
+        monkeypatch.setattr(_k, "MIN_NUMBERS", 0)
+        monkeypatch.setattr(_k, "BLOCK_NUMBERS", 7)
+    if out == "same as s":
+        out = {"L": inputs["s"]}
+    with pytest.raises((TypeError, ValueError)) as raised:
+        sigmoid_bce(**inputs, out=out)
+    assert str(raised.value) == f"sigmoid_bce: {message}"
+
+
 def test_blocks_run_on_worker_threads_under_the_callers_errstate(monkeypatch):
     """Each block runs in a copy of the caller's context: numpy.errstate (a context variable) holds
     in the worker threads too, and an error raised in one of them reaches the caller."""

@@ -482,6 +482,10 @@ def _one_plus_shared(temps: list, reduced: dict) -> tuple[list, dict]:
 #: The batch size in a formula of the generated code (``_n``).
 BATCH_SIZE_SYMBOL = sp.Symbol(BATCH_SIZE)
 
+_OUT_DOC = ("",
+            "    ``out``, a dict of float64 arrays by result name, receives those results (each of its",
+            "    result's shape, sharing no memory with the inputs): arrays reused from call to call",
+            "    spare the first touch of new memory. The others are new arrays.")
 _SHARED_DOC = ("",
                "    An input passed without the N axis is shared by the batch (a weight, a bias): the",
                "    gradients by it are then summed over the batch, with its own shape, and its update is",
@@ -513,6 +517,8 @@ def main_function(rule) -> list[str]:
     args = []
     for i in rule.inputs.values():
         args.append(f"{naming.python_name(i.name)}" + (f"={i.default!r}" if i.default is not None else ""))
+    if blocks:
+        args.append("out=None")
     returns = ", ".join(f'"{q.name}": {_shape_text(("N",) + q.shape)}' for q in rule.public_quantities)
     lines = [f"def {rule.name}(*, {', '.join(args)}):",
              f'    """{rule.title}, batched over the leading axis N.',
@@ -521,6 +527,7 @@ def main_function(rule) -> list[str]:
              + ".",
              f"    Returns {{{returns}}}.",
              *(_SHARED_DOC if summed else ()),
+             *(_OUT_DOC if blocks else ()),
              '    """']
     grouped = {**summed, **updates}
     once = {}
@@ -582,8 +589,9 @@ def main_function(rule) -> list[str]:
     numbers = numpy_code(BATCH_SIZE_SYMBOL * _numbers([i.shape for i in rule.inputs.values()]))
     arrays = ", ".join(f'"{py}": {py}' for py in names)
     lines += [f"    if {batched} and {numbers} >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core",
-              f"        return _k.by_blocks({block}, {BATCH_SIZE}, {{{arrays}}})",
-              f"    return {block}({', '.join(f'{py}={py}' for py in names)}, {BATCH_SIZE}={BATCH_SIZE}, _out={{}})",
+              f"        return _k.by_blocks({block}, {BATCH_SIZE}, {{{arrays}}}, out, \"{rule.name}\")",
+              (f"    return _k.written({block}({', '.join(f'{py}={py}' for py in names)}, {BATCH_SIZE}={BATCH_SIZE}, "
+               f"_out={{}}), out, \"{rule.name}\", {{{arrays}}})"),
               "",
               "",
               f"def {block}(*, {', '.join(names)}, {BATCH_SIZE}, _out):",

@@ -426,7 +426,43 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return _pools[workers]
 
 
-def by_blocks(function, n: int, arrays: dict) -> dict:
+def _given_outputs(out, rule: str, shapes: dict, arrays: dict) -> dict:
+    """The arrays of ``out`` (a dict by result name, or None), checked: each names a result of
+    ``shapes`` (result name -> its shape) and is a writable float64 NumPy array of that shape,
+    sharing no memory with an input of ``arrays``."""
+    if out is None:
+        return {}
+    if not isinstance(out, dict):
+        raise TypeError(f"{rule}: out must be a dict of arrays by result name, got {type(out).__name__}")
+    given = {}
+    for name, array in out.items():
+        if name not in shapes:
+            raise ValueError(f"{rule}: out[{name!r}]: {rule} has no result {name!r} (its results: "
+                             f"{', '.join(shapes)})")
+        if type(array) is not np.ndarray or array.dtype != np.float64 or not array.flags.writeable:
+            kind = type(array).__name__ + (f" of {array.dtype}" if hasattr(array, "dtype") else "")
+            raise TypeError(f"{rule}: out[{name!r}] must be a writable float64 NumPy array, got {kind}")
+        if array.shape != shapes[name]:
+            raise ValueError(f"{rule}: out[{name!r}] has shape {_shape_text(array.shape)}, expected "
+                             f"{_shape_text(shapes[name])}")
+        for input_name, value in arrays.items():
+            if type(value) is np.ndarray and np.may_share_memory(array, value):
+                raise ValueError(f"{rule}: out[{name!r}] shares memory with the input {input_name}")
+        given[name] = array
+    return given
+
+
+def written(results: dict, out, rule: str, arrays: dict) -> dict:
+    """``results`` with those named in ``out`` (:func:`_given_outputs`) copied into its arrays."""
+    if out is None:
+        return results
+    given = _given_outputs(out, rule, {name: np.shape(v) for name, v in results.items()}, arrays)
+    for name, array in given.items():
+        array[...] = results[name]
+    return {name: given.get(name, value) for name, value in results.items()}
+
+
+def by_blocks(function, n: int, arrays: dict, out=None, rule: str = "") -> dict:
     """``function(**arrays, _n=n, _out={})``, a rule's body on the whole batch, computed block by
     block of examples when the batch is large: the same numbers, in the same arrays' shapes.
 
@@ -437,26 +473,32 @@ def by_blocks(function, n: int, arrays: dict) -> dict:
     which the body's last operation for each result writes (what it does not write is copied)."""
     whole = {**arrays, "_n": n, "_out": {}}
     if n < 2 or THREADS < 1 or any(type(a) is not np.ndarray for a in arrays.values()):
-        return function(**whole)
+        return written(function(**whole), out, rule, arrays)
     if sum(a.size for a in arrays.values()) < MIN_NUMBERS:
-        return function(**whole)
+        return written(function(**whole), out, rule, arrays)
     width = sum(a.size // n for a in arrays.values())
     rows = max(1, min(BLOCK_NUMBERS // max(width, 1), BLOCK_ROWS))
     starts = range(0, n, rows)
     if len(starts) < 2:
-        return function(**whole)
+        return written(function(**whole), out, rule, arrays)
 
     first_inputs = {k: a[:rows] for k, a in arrays.items()}
     first = function(**first_inputs, _n=min(rows, n), _out={})
     stop = min(rows, n)
+    shapes = {name: (n,) + np.shape(v)[1:] if np.ndim(v) and np.shape(v)[0] == stop else np.shape(v)
+              for name, v in first.items()}
+    given = _given_outputs(out, rule, shapes, arrays)
     out, same = {}, {}
     for name, value in first.items():
-        given = next((k for k, view in first_inputs.items() if value is view), None)
-        if given is not None:  # a result that is an input (dKL/dmu = mu): the input, as in one call
-            same[name] = arrays[given]
+        source = next((k for k, view in first_inputs.items() if value is view), None)
+        if source is not None and name not in given:  # a result that is an input (dKL/dmu = mu): the input
+            same[name] = arrays[source]
         elif np.ndim(value) and np.shape(value)[0] == stop:
-            out[name] = np.empty((n,) + np.shape(value)[1:], np.result_type(value))
+            out[name] = given[name] if name in given else np.empty((n,) + np.shape(value)[1:], np.result_type(value))
             out[name][:stop] = value
+        elif name in given:  # the same for every example, written into the array given
+            given[name][...] = value
+            same[name] = given[name]
         else:  # the same for every example (no input reaches it)
             same[name] = value
     counter = itertools.count(1)

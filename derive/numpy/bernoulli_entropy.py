@@ -19,7 +19,7 @@ SUMMED = {"dH/dtheta": "theta"}
 UPDATES = {}
 
 
-def bernoulli_entropy(*, theta):
+def bernoulli_entropy(*, theta, out=None):
     """Entropy of a coin (Bernoulli), maximal at theta = 1/2, batched over the leading axis N.
 
     Inputs: theta (N,).
@@ -28,12 +28,16 @@ def bernoulli_entropy(*, theta):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     theta = _k.real("bernoulli_entropy", INPUTS, "theta", theta)
     _n = _k.check_shapes("bernoulli_entropy", INPUTS, {"theta": (theta, ())}, per_example=4, summed={"theta": 1})
     if theta.ndim == 1 and _n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_bernoulli_entropy_block, _n, {"theta": theta})
-    return _bernoulli_entropy_block(theta=theta, _n=_n, _out={})
+        return _k.by_blocks(_bernoulli_entropy_block, _n, {"theta": theta}, out, "bernoulli_entropy")
+    return _k.written(_bernoulli_entropy_block(theta=theta, _n=_n, _out={}), out, "bernoulli_entropy", {"theta": theta})
 
 
 def _bernoulli_entropy_block(*, theta, _n, _out):

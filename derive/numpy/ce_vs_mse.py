@@ -19,7 +19,7 @@ SUMMED = {"dL_ce/ds": "s", "dL_mse/ds": "s"}
 UPDATES = {}
 
 
-def ce_vs_mse(*, s, y):
+def ce_vs_mse(*, s, y, out=None):
     """Cross-entropy against squared error after a sigmoid, batched over the leading axis N.
 
     Inputs: s (N,), y (N,).
@@ -28,13 +28,17 @@ def ce_vs_mse(*, s, y):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     s = _k.real("ce_vs_mse", INPUTS, "s", s)
     y = _k.real("ce_vs_mse", INPUTS, "y", y)
     _n = _k.check_shapes("ce_vs_mse", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=4, summed={"s": 2})
     if s.ndim == 1 and y.ndim == 1 and 2*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_ce_vs_mse_block, _n, {"s": s, "y": y})
-    return _ce_vs_mse_block(s=s, y=y, _n=_n, _out={})
+        return _k.by_blocks(_ce_vs_mse_block, _n, {"s": s, "y": y}, out, "ce_vs_mse")
+    return _k.written(_ce_vs_mse_block(s=s, y=y, _n=_n, _out={}), out, "ce_vs_mse", {"s": s, "y": y})
 
 
 def _ce_vs_mse_block(*, s, y, _n, _out):

@@ -19,7 +19,7 @@ SUMMED = {"dL/dw_3": "w_3", "dL/dw_2": "w_2", "dL/dw_1": "w_1", "dL/dx": "x"}
 UPDATES = {}
 
 
-def deep_chain(*, x, y, w_1, w_2, w_3):
+def deep_chain(*, x, y, w_1, w_2, w_3, out=None):
     """Plain sigmoid chain of depth 3: vanishing gradients, batched over the leading axis N.
 
     Inputs: x (N,), y (N,), w_1 (N,), w_2 (N,), w_3 (N,).
@@ -28,6 +28,10 @@ def deep_chain(*, x, y, w_1, w_2, w_3):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     x = _k.real("deep_chain", INPUTS, "x", x)
     y = _k.real("deep_chain", INPUTS, "y", y)
@@ -36,8 +40,8 @@ def deep_chain(*, x, y, w_1, w_2, w_3):
     w_3 = _k.real("deep_chain", INPUTS, "w_3", w_3)
     _n = _k.check_shapes("deep_chain", INPUTS, {"x": (x, ()), "y": (y, ()), "w_1": (w_1, ()), "w_2": (w_2, ()), "w_3": (w_3, ())}, per_example=13, summed={"x": 1, "w_1": 1, "w_2": 1, "w_3": 1})
     if x.ndim == 1 and y.ndim == 1 and w_1.ndim == 1 and w_2.ndim == 1 and w_3.ndim == 1 and 5*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_deep_chain_block, _n, {"x": x, "y": y, "w_1": w_1, "w_2": w_2, "w_3": w_3})
-    return _deep_chain_block(x=x, y=y, w_1=w_1, w_2=w_2, w_3=w_3, _n=_n, _out={})
+        return _k.by_blocks(_deep_chain_block, _n, {"x": x, "y": y, "w_1": w_1, "w_2": w_2, "w_3": w_3}, out, "deep_chain")
+    return _k.written(_deep_chain_block(x=x, y=y, w_1=w_1, w_2=w_2, w_3=w_3, _n=_n, _out={}), out, "deep_chain", {"x": x, "y": y, "w_1": w_1, "w_2": w_2, "w_3": w_3})
 
 
 def _deep_chain_block(*, x, y, w_1, w_2, w_3, _n, _out):

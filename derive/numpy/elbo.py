@@ -15,11 +15,15 @@ DOMAINS = {"p_z": "simplex", "lik": "unit", "q": "simplex"}
 QUANTITIES = ('p_x', 'log_px', 'post', 'recon', 'KL_prior', 'ELBO', 'KL_post')
 
 
-def elbo(*, p_z, lik, q):
+def elbo(*, p_z, lik, q, out=None):
     """Evidence lower bound: log p(x) = ELBO + KL(q(z|x) || p(z|x)), batched over the leading axis N.
 
     Inputs: p_z (N, K), lik (N, K), q (N, K).
     Returns {"p_x": (N,), "log_px": (N,), "post": (N, K), "recon": (N,), "KL_prior": (N,), "ELBO": (N,), "KL_post": (N,)}.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     p_z = _k.real("elbo", INPUTS, "p_z", p_z)
     lik = _k.real("elbo", INPUTS, "lik", lik)
@@ -27,8 +31,8 @@ def elbo(*, p_z, lik, q):
     K = p_z.shape[-1]
     _n = _k.check_shapes("elbo", INPUTS, {"p_z": (p_z, (K,)), "lik": (lik, (K,)), "q": (q, (K,))}, per_example=K + 6)
     if p_z.ndim == 2 and lik.ndim == 2 and q.ndim == 2 and 3*K*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_elbo_block, _n, {"p_z": p_z, "lik": lik, "q": q})
-    return _elbo_block(p_z=p_z, lik=lik, q=q, _n=_n, _out={})
+        return _k.by_blocks(_elbo_block, _n, {"p_z": p_z, "lik": lik, "q": q}, out, "elbo")
+    return _k.written(_elbo_block(p_z=p_z, lik=lik, q=q, _n=_n, _out={}), out, "elbo", {"p_z": p_z, "lik": lik, "q": q})
 
 
 def _elbo_block(*, p_z, lik, q, _n, _out):

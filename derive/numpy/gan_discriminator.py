@@ -19,7 +19,7 @@ SUMMED = {"dL_D/dw": "w", "dL_D/db": "b"}
 UPDATES = {"w_new": "w", "b_new": "b"}
 
 
-def gan_discriminator(*, x, g, w, b, lr):
+def gan_discriminator(*, x, g, w, b, lr, out=None):
     """GAN discriminator loss and one update, batched over the leading axis N.
 
     Inputs: x (N, D), g (N, D), w (N, D), b (N,), lr (N,).
@@ -28,6 +28,10 @@ def gan_discriminator(*, x, g, w, b, lr):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     x = _k.real("gan_discriminator", INPUTS, "x", x)
     g = _k.real("gan_discriminator", INPUTS, "g", g)
@@ -37,8 +41,8 @@ def gan_discriminator(*, x, g, w, b, lr):
     D = x.shape[-1]
     _n = _k.check_shapes("gan_discriminator", INPUTS, {"x": (x, (D,)), "g": (g, (D,)), "w": (w, (D,)), "b": (b, ()), "lr": (lr, ())}, per_example=7, summed={"w": 2*D, "b": 2})
     if x.ndim == 2 and g.ndim == 2 and w.ndim == 2 and b.ndim == 1 and lr.ndim == 1 and _n*(3*D + 2) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_gan_discriminator_block, _n, {"x": x, "g": g, "w": w, "b": b, "lr": lr})
-    return _gan_discriminator_block(x=x, g=g, w=w, b=b, lr=lr, _n=_n, _out={})
+        return _k.by_blocks(_gan_discriminator_block, _n, {"x": x, "g": g, "w": w, "b": b, "lr": lr}, out, "gan_discriminator")
+    return _k.written(_gan_discriminator_block(x=x, g=g, w=w, b=b, lr=lr, _n=_n, _out={}), out, "gan_discriminator", {"x": x, "g": g, "w": w, "b": b, "lr": lr})
 
 
 def _gan_discriminator_block(*, x, g, w, b, lr, _n, _out):

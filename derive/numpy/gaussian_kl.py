@@ -19,7 +19,7 @@ SUMMED = {"dKL/dmu_1": "mu_1", "dKL/dsigma_1": "sigma_1", "dKL/dmu_2": "mu_2", "
 UPDATES = {}
 
 
-def gaussian_kl(*, mu_1, sigma_1, mu_2, sigma_2):
+def gaussian_kl(*, mu_1, sigma_1, mu_2, sigma_2, out=None):
     """KL divergence between two univariate Gaussians, batched over the leading axis N.
 
     Inputs: mu_1 (N,), sigma_1 (N,), mu_2 (N,), sigma_2 (N,).
@@ -28,6 +28,10 @@ def gaussian_kl(*, mu_1, sigma_1, mu_2, sigma_2):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     mu_1 = _k.real("gaussian_kl", INPUTS, "mu_1", mu_1)
     sigma_1 = _k.real("gaussian_kl", INPUTS, "sigma_1", sigma_1)
@@ -35,8 +39,8 @@ def gaussian_kl(*, mu_1, sigma_1, mu_2, sigma_2):
     sigma_2 = _k.real("gaussian_kl", INPUTS, "sigma_2", sigma_2)
     _n = _k.check_shapes("gaussian_kl", INPUTS, {"mu_1": (mu_1, ()), "sigma_1": (sigma_1, ()), "mu_2": (mu_2, ()), "sigma_2": (sigma_2, ())}, per_example=2, summed={"mu_1": 1, "sigma_1": 1, "mu_2": 1, "sigma_2": 1})
     if mu_1.ndim == 1 and sigma_1.ndim == 1 and mu_2.ndim == 1 and sigma_2.ndim == 1 and 4*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_gaussian_kl_block, _n, {"mu_1": mu_1, "sigma_1": sigma_1, "mu_2": mu_2, "sigma_2": sigma_2})
-    return _gaussian_kl_block(mu_1=mu_1, sigma_1=sigma_1, mu_2=mu_2, sigma_2=sigma_2, _n=_n, _out={})
+        return _k.by_blocks(_gaussian_kl_block, _n, {"mu_1": mu_1, "sigma_1": sigma_1, "mu_2": mu_2, "sigma_2": sigma_2}, out, "gaussian_kl")
+    return _k.written(_gaussian_kl_block(mu_1=mu_1, sigma_1=sigma_1, mu_2=mu_2, sigma_2=sigma_2, _n=_n, _out={}), out, "gaussian_kl", {"mu_1": mu_1, "sigma_1": sigma_1, "mu_2": mu_2, "sigma_2": sigma_2})
 
 
 def _gaussian_kl_block(*, mu_1, sigma_1, mu_2, sigma_2, _n, _out):

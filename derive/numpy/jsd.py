@@ -19,7 +19,7 @@ SUMMED = {"dJSD/dp": "p", "dJSD/dq": "q"}
 UPDATES = {}
 
 
-def jsd(*, p, q):
+def jsd(*, p, q, out=None):
     """Jensen-Shannon divergence, bounded by log 2, batched over the leading axis N.
 
     Inputs: p (N, K), q (N, K).
@@ -28,14 +28,18 @@ def jsd(*, p, q):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     p = _k.real("jsd", INPUTS, "p", p)
     q = _k.real("jsd", INPUTS, "q", q)
     K = p.shape[-1]
     _n = _k.check_shapes("jsd", INPUTS, {"p": (p, (K,)), "q": (q, (K,))}, per_example=K + 3, summed={"p": K, "q": K})
     if p.ndim == 2 and q.ndim == 2 and 2*K*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_jsd_block, _n, {"p": p, "q": q})
-    return _jsd_block(p=p, q=q, _n=_n, _out={})
+        return _k.by_blocks(_jsd_block, _n, {"p": p, "q": q}, out, "jsd")
+    return _k.written(_jsd_block(p=p, q=q, _n=_n, _out={}), out, "jsd", {"p": p, "q": q})
 
 
 def _jsd_block(*, p, q, _n, _out):

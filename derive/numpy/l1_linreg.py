@@ -19,7 +19,7 @@ SUMMED = {"dL/dw": "w", "dL/db": "b"}
 UPDATES = {"w_new": "w", "b_new": "b"}
 
 
-def l1_linreg(*, x, y, w, b, lr, lam):
+def l1_linreg(*, x, y, w, b, lr, lam, out=None):
     """Linear regression with an L1 penalty, batched over the leading axis N.
 
     Inputs: x (N, N), y (N, N), w (N,), b (N,), lr (N,), lam (N,).
@@ -28,6 +28,10 @@ def l1_linreg(*, x, y, w, b, lr, lam):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     x = _k.real("l1_linreg", INPUTS, "x", x)
     y = _k.real("l1_linreg", INPUTS, "y", y)
@@ -38,8 +42,8 @@ def l1_linreg(*, x, y, w, b, lr, lam):
     N = x.shape[-1]
     _n = _k.check_shapes("l1_linreg", INPUTS, {"x": (x, (N,)), "y": (y, (N,)), "w": (w, ()), "b": (b, ()), "lr": (lr, ()), "lam": (lam, ())}, per_example=N + 3, summed={"w": 2, "b": 2})
     if x.ndim == 2 and y.ndim == 2 and w.ndim == 1 and b.ndim == 1 and lr.ndim == 1 and lam.ndim == 1 and _n*(2*N + 4) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_l1_linreg_block, _n, {"x": x, "y": y, "w": w, "b": b, "lr": lr, "lam": lam})
-    return _l1_linreg_block(x=x, y=y, w=w, b=b, lr=lr, lam=lam, _n=_n, _out={})
+        return _k.by_blocks(_l1_linreg_block, _n, {"x": x, "y": y, "w": w, "b": b, "lr": lr, "lam": lam}, out, "l1_linreg")
+    return _k.written(_l1_linreg_block(x=x, y=y, w=w, b=b, lr=lr, lam=lam, _n=_n, _out={}), out, "l1_linreg", {"x": x, "y": y, "w": w, "b": b, "lr": lr, "lam": lam})
 
 
 def _l1_linreg_block(*, x, y, w, b, lr, lam, _n, _out):

@@ -19,7 +19,7 @@ SUMMED = {"dL/dw": "w", "dL/db": "b"}
 UPDATES = {}
 
 
-def linear_mse(*, x, w, b, y):
+def linear_mse(*, x, w, b, y, out=None):
     """Linear output + squared error, batched over the leading axis N.
 
     Inputs: x (N, D), w (N, D), b (N,), y (N,).
@@ -28,6 +28,10 @@ def linear_mse(*, x, w, b, y):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     x = _k.real("linear_mse", INPUTS, "x", x)
     w = _k.real("linear_mse", INPUTS, "w", w)
@@ -36,8 +40,8 @@ def linear_mse(*, x, w, b, y):
     D = x.shape[-1]
     _n = _k.check_shapes("linear_mse", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "b": (b, ()), "y": (y, ())}, per_example=4, summed={"w": D, "b": 1})
     if x.ndim == 2 and w.ndim == 2 and b.ndim == 1 and y.ndim == 1 and _n*(2*D + 2) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_linear_mse_block, _n, {"x": x, "w": w, "b": b, "y": y})
-    return _linear_mse_block(x=x, w=w, b=b, y=y, _n=_n, _out={})
+        return _k.by_blocks(_linear_mse_block, _n, {"x": x, "w": w, "b": b, "y": y}, out, "linear_mse")
+    return _k.written(_linear_mse_block(x=x, w=w, b=b, y=y, _n=_n, _out={}), out, "linear_mse", {"x": x, "w": w, "b": b, "y": y})
 
 
 def _linear_mse_block(*, x, w, b, y, _n, _out):

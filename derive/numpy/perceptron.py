@@ -19,7 +19,7 @@ SUMMED = {"dE/dw": "w"}
 UPDATES = {"w_new": "w"}
 
 
-def perceptron(*, x, w, y, lr):
+def perceptron(*, x, w, y, lr, out=None):
     """Perceptron update with a sigmoid output, batched over the leading axis N.
 
     Inputs: x (N, D), w (N, D), y (N,), lr (N,).
@@ -28,6 +28,10 @@ def perceptron(*, x, w, y, lr):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     x = _k.real("perceptron", INPUTS, "x", x)
     w = _k.real("perceptron", INPUTS, "w", w)
@@ -36,8 +40,8 @@ def perceptron(*, x, w, y, lr):
     D = x.shape[-1]
     _n = _k.check_shapes("perceptron", INPUTS, {"x": (x, (D,)), "w": (w, (D,)), "y": (y, ()), "lr": (lr, ())}, per_example=D + 5, summed={"w": 2*D})
     if x.ndim == 2 and w.ndim == 2 and y.ndim == 1 and lr.ndim == 1 and _n*(2*D + 2) >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_perceptron_block, _n, {"x": x, "w": w, "y": y, "lr": lr})
-    return _perceptron_block(x=x, w=w, y=y, lr=lr, _n=_n, _out={})
+        return _k.by_blocks(_perceptron_block, _n, {"x": x, "w": w, "y": y, "lr": lr}, out, "perceptron")
+    return _k.written(_perceptron_block(x=x, w=w, y=y, lr=lr, _n=_n, _out={}), out, "perceptron", {"x": x, "w": w, "y": y, "lr": lr})
 
 
 def _perceptron_block(*, x, w, y, lr, _n, _out):

@@ -19,7 +19,7 @@ SUMMED = {"dL/ds": "s"}
 UPDATES = {}
 
 
-def sigmoid_bce(*, s, y):
+def sigmoid_bce(*, s, y, out=None):
     """Sigmoid + binary cross-entropy, batched over the leading axis N.
 
     Inputs: s (N,), y (N,).
@@ -28,13 +28,17 @@ def sigmoid_bce(*, s, y):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     s = _k.real("sigmoid_bce", INPUTS, "s", s)
     y = _k.real("sigmoid_bce", INPUTS, "y", y)
     _n = _k.check_shapes("sigmoid_bce", INPUTS, {"s": (s, ()), "y": (y, ())}, per_example=4, summed={"s": 1})
     if s.ndim == 1 and y.ndim == 1 and 2*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_sigmoid_bce_block, _n, {"s": s, "y": y})
-    return _sigmoid_bce_block(s=s, y=y, _n=_n, _out={})
+        return _k.by_blocks(_sigmoid_bce_block, _n, {"s": s, "y": y}, out, "sigmoid_bce")
+    return _k.written(_sigmoid_bce_block(s=s, y=y, _n=_n, _out={}), out, "sigmoid_bce", {"s": s, "y": y})
 
 
 def _sigmoid_bce_block(*, s, y, _n, _out):

@@ -19,7 +19,7 @@ SUMMED = {"dL/do": "o"}
 UPDATES = {}
 
 
-def softmax_ce(*, o, y):
+def softmax_ce(*, o, y, out=None):
     """Softmax + cross-entropy, batched over the leading axis N.
 
     Inputs: o (N, K), y (N, K).
@@ -28,14 +28,18 @@ def softmax_ce(*, o, y):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     o = _k.real("softmax_ce", INPUTS, "o", o)
     y = _k.real("softmax_ce", INPUTS, "y", y)
     K = o.shape[-1]
     _n = _k.check_shapes("softmax_ce", INPUTS, {"o": (o, (K,)), "y": (y, (K,))}, per_example=2*K + 3, summed={"o": K})
     if o.ndim == 2 and y.ndim == 2 and 2*K*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_softmax_ce_block, _n, {"o": o, "y": y})
-    return _softmax_ce_block(o=o, y=y, _n=_n, _out={})
+        return _k.by_blocks(_softmax_ce_block, _n, {"o": o, "y": y}, out, "softmax_ce")
+    return _k.written(_softmax_ce_block(o=o, y=y, _n=_n, _out={}), out, "softmax_ce", {"o": o, "y": y})
 
 
 def _softmax_ce_block(*, o, y, _n, _out):

@@ -19,7 +19,7 @@ SUMMED = {"dKL/dmu": "mu", "dKL/dlogvar": "logvar"}
 UPDATES = {}
 
 
-def vae_kl(*, mu, logvar):
+def vae_kl(*, mu, logvar, out=None):
     """VAE: KL divergence of N(mu, exp(logvar)) from N(0, I), batched over the leading axis N.
 
     Inputs: mu (N, Z), logvar (N, Z).
@@ -28,14 +28,18 @@ def vae_kl(*, mu, logvar):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     mu = _k.real("vae_kl", INPUTS, "mu", mu)
     logvar = _k.real("vae_kl", INPUTS, "logvar", logvar)
     Z = mu.shape[-1]
     _n = _k.check_shapes("vae_kl", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,))}, per_example=Z + 1, summed={"mu": Z, "logvar": Z})
     if mu.ndim == 2 and logvar.ndim == 2 and 2*Z*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_vae_kl_block, _n, {"mu": mu, "logvar": logvar})
-    return _vae_kl_block(mu=mu, logvar=logvar, _n=_n, _out={})
+        return _k.by_blocks(_vae_kl_block, _n, {"mu": mu, "logvar": logvar}, out, "vae_kl")
+    return _k.written(_vae_kl_block(mu=mu, logvar=logvar, _n=_n, _out={}), out, "vae_kl", {"mu": mu, "logvar": logvar})
 
 
 def _vae_kl_block(*, mu, logvar, _n, _out):

@@ -19,7 +19,7 @@ SUMMED = {"dL/dmu": "mu", "dL/dlogvar": "logvar"}
 UPDATES = {}
 
 
-def vae_reparam(*, mu, logvar, eps, y):
+def vae_reparam(*, mu, logvar, eps, y, out=None):
     """VAE reparameterization: gradients through z = mu + sigma * eps, batched over the leading axis N.
 
     Inputs: mu (N, Z), logvar (N, Z), eps (N, Z), y (N, Z).
@@ -28,6 +28,10 @@ def vae_reparam(*, mu, logvar, eps, y):
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
     applied once; an input passed with the N axis gets per-example gradients.
+
+    ``out``, a dict of float64 arrays by result name, receives those results (each of its
+    result's shape, sharing no memory with the inputs): arrays reused from call to call
+    spare the first touch of new memory. The others are new arrays.
     """
     mu = _k.real("vae_reparam", INPUTS, "mu", mu)
     logvar = _k.real("vae_reparam", INPUTS, "logvar", logvar)
@@ -36,8 +40,8 @@ def vae_reparam(*, mu, logvar, eps, y):
     Z = mu.shape[-1]
     _n = _k.check_shapes("vae_reparam", INPUTS, {"mu": (mu, (Z,)), "logvar": (logvar, (Z,)), "eps": (eps, (Z,)), "y": (y, (Z,))}, per_example=3*Z + 1, summed={"mu": Z, "logvar": Z})
     if mu.ndim == 2 and logvar.ndim == 2 and eps.ndim == 2 and y.ndim == 2 and 4*Z*_n >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core
-        return _k.by_blocks(_vae_reparam_block, _n, {"mu": mu, "logvar": logvar, "eps": eps, "y": y})
-    return _vae_reparam_block(mu=mu, logvar=logvar, eps=eps, y=y, _n=_n, _out={})
+        return _k.by_blocks(_vae_reparam_block, _n, {"mu": mu, "logvar": logvar, "eps": eps, "y": y}, out, "vae_reparam")
+    return _k.written(_vae_reparam_block(mu=mu, logvar=logvar, eps=eps, y=y, _n=_n, _out={}), out, "vae_reparam", {"mu": mu, "logvar": logvar, "eps": eps, "y": y})
 
 
 def _vae_reparam_block(*, mu, logvar, eps, y, _n, _out):
