@@ -12,7 +12,11 @@ numbers of every contender are compared with the generated ones.
 Timing: each contender's call is repeated until a sample lasts at least 20 ms; the contenders
 take turns, sample after sample (the order rotating), and the median of each one's samples is
 kept: load from other work on the machine slows all of them alike. Ratios are generated / other:
-below 1 the generated code is faster.
+below 1 the generated code is faster. Beside each ratio against hand-written NumPy, the quartiles
+of the ratios of the samples taken in the same turn show how far the machine's noise moves it
+(on a virtual machine, where the first touch of new memory is costly, easily ±10 %): a ratio
+above 1 whose lower quartile is below 1 is within the noise. Against the frameworks each turn
+starts with an untimed call (their worker threads spin for a while after a call returns).
 
 Against the frameworks, a rule whose function computes more than a framework's pass (the MLP
 returns every δ, the notes' updates and the new weights) is timed as ``derive emit --only`` makes
@@ -21,7 +25,8 @@ it: the loss and the gradients the framework returns, and what they are computed
 Memory bandwidth: a threaded ``numpy.add`` of large arrays, on one thread and on every core,
 gives the machine's bandwidth (bytes read and written per second). For the element-wise rules the
 table shows the fraction of it that each contender reaches: the bytes of the inputs read once and
-of the results written once, divided by the time.
+of the results written once, divided by the time; last, the generated function writing into
+result arrays given (``out=``), the same ones every call.
 
 ``--quick``: the headline rules at their large size only, three samples each. ``--json PATH``
 writes every number to PATH. A benchmark, not a test: it exits 0 whatever the ratios.
@@ -171,6 +176,21 @@ def cases(quick: bool, only) -> list[Case]:
 
 # -- timing ---------------------------------------------------------------------------------------------
 def interleaved_medians(contenders: dict, repeat: int, settle: bool = False) -> dict:
+    """The median seconds per call of each contender (:func:`interleaved_samples`)."""
+    return {name: statistics.median(values) for name, values in interleaved_samples(contenders, repeat, settle).items()}
+
+
+def paired_ratio_spread(samples: dict, name: str, other: str) -> tuple[float, float]:
+    """The lower and upper quartiles of the ratios name/other of the samples taken in the same turn:
+    how far this machine's noise moves the ratio (one contender's turn follows the other's)."""
+    ratios = sorted(a / b for a, b in zip(samples[name], samples[other]))
+    if len(ratios) < 4:
+        return ratios[0], ratios[-1]
+    quartiles = statistics.quantiles(ratios, n=4)
+    return quartiles[0], quartiles[2]
+
+
+def interleaved_samples(contenders: dict, repeat: int, settle: bool = False) -> dict:
     """The median seconds per call of each contender, the contenders taking turns sample by sample.
 
     ``settle``: each turn starts with one untimed call. PyTorch's and XLA's worker threads keep
@@ -193,7 +213,7 @@ def interleaved_medians(contenders: dict, repeat: int, settle: bool = False) -> 
             for _ in range(count):
                 function()
             samples[name].append((time.perf_counter() - start) / count)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
 
 
 def memory_bandwidth(threads: int, numbers: int = 1 << 25, repeat: int = 5) -> float:
@@ -255,12 +275,14 @@ def run_case(case: Case, repeat: int, found: dict, bandwidth: float) -> dict:
     if case.rule in ELEMENT_WISE and case.size == "large":  # results into arrays reused from call to call
         given = {name: np.empty_like(value) for name, value in ours.items() if isinstance(value, np.ndarray)}
         contenders["generated, out="] = lambda: generated(**inputs, out=given)
-    times = interleaved_medians(contenders, repeat)
+    samples = interleaved_samples(contenders, repeat)
+    times = {name: statistics.median(values) for name, values in samples.items()}
     shared = [n for n in inputs if n not in ("x", "y")] if case.rule == MODEL \
         else sorted(SHARED.get(case.rule, ()))
     row = {"rule": case.rule, "size": case.size, "batch": case.batch, "sizes": case.sizes, "shared": shared,
            "seconds": dict(times),
-           "ratio": {"hand-written": times["generated"] / times["hand-written"]}}
+           "ratio": {"hand-written": times["generated"] / times["hand-written"]},
+           "ratio_quartiles": {"hand-written": paired_ratio_spread(samples, "generated", "hand-written")}}
     if case.rule in ELEMENT_WISE:
         moved = nbytes(inputs) + nbytes(ours)
         row["bytes"] = moved
@@ -313,10 +335,16 @@ def _ratio(value) -> str:
     return f"{value:6.2f}" if value is not None else f"{'-':>6}"
 
 
+def _spread(quartiles) -> str:
+    low, high = quartiles
+    return f"{low:.2f}-{high:.2f}"
+
+
 def print_table(rows: list, machine: dict) -> None:
     print(f"memory bandwidth (numpy.add of 3 x 256 MiB): one thread {machine['bandwidth_1'] / 1e9:.1f} GB/s, "
           f"{machine['threads']} threads {machine['bandwidth'] / 1e9:.1f} GB/s")
-    head = (f"{'rule':<24} {'size':<8} {'gen ms':>9} {'hand ms':>9} {'gen/hand':>8} {'torch ms':>9} {'gen/torch':>9} "
+    head = (f"{'rule':<24} {'size':<8} {'gen ms':>9} {'hand ms':>9} {'gen/hand':>8} {'quartiles':>11} "
+            f"{'torch ms':>9} {'gen/torch':>9} "
             f"{'jax ms':>9} {'gen/jax':>7}  bandwidth gen / hand / torch / jax / gen with out=")
     print(head)
     print("-" * len(head))
@@ -327,11 +355,16 @@ def print_table(rows: list, machine: dict) -> None:
             "generated", "hand-written", "torch", "jax", "generated, out=")) if bw else ""
         print(f"{row['rule']:<24} {row['size']:<8} {_ms(row['seconds']['generated'])} "
               f"{_ms(row['seconds']['hand-written'])} {_ratio(row['ratio']['hand-written']):>8} "
+              f"{_spread(row['ratio_quartiles']['hand-written']):>11} "
               f"{_ms(fw.get('torch'))} {_ratio(row['ratio'].get('torch')):>9} {_ms(fw.get('jax'))} "
               f"{_ratio(row['ratio'].get('jax')):>7}  {fraction}")
     slow = [r for r in rows if r["ratio"]["hand-written"] > 1.0]
     print(f"\n{len(rows)} cases; generated slower than hand-written in {len(slow)}: "
           + (", ".join(f"{r['rule']} ({r['size']}, {r['ratio']['hand-written']:.2f})" for r in slow) or "none"))
+    beyond = [r for r in slow if r["ratio_quartiles"]["hand-written"][0] > 1.0]
+    print(f"of which beyond the noise (even the lower quartile of the paired ratios above 1) in {len(beyond)}: "
+          + (", ".join(f"{r['rule']} ({r['size']}, {r['ratio_quartiles']['hand-written'][0]:.2f})" for r in beyond)
+             or "none"))
     print("gen/torch and gen/jax time the generated function with the framework's outputs only (emit --only)"
           " where the rule returns more; gen ms is the full function, its results in new arrays. 'gen with out='"
           " writes them into arrays given (the same arrays every call: no first touch of new memory).")
