@@ -353,8 +353,8 @@ def weighted_total(c, v, rank, n):
     one matrix-vector product cᵀV when both are batched, never the (N, ...) products c v; (Σ c) v
     or c (Σ v) when one is shared, n c v when neither is."""
     c_batched, v_batched = np.ndim(c) == 1, np.ndim(v) > rank
-    if c_batched and v_batched:
-        return np.tensordot(c, v, axes=(0, 0))
+    if c_batched and v_batched:  # cᵀV, V's own axes flattened (numpy.tensordot's Python costs more than this)
+        return (c @ v.reshape(v.shape[0], -1)).reshape(v.shape[1:])
     if c_batched:
         return np.sum(c) * v
     if v_batched:
@@ -808,6 +808,9 @@ def check_shapes(rule: str, shapes: dict, arguments: dict, per_example: int, sum
         if shape != expected or 0 in expected:
             raise ValueError(_shape_error(rule, shapes, name, array.shape, expected))
     n = 1 if batch is None else batch
+    most = (max(n, 1) + 1) * (per_example + (sum(summed.values()) if summed else 0)) * 8
+    if most <= MAX_RESULT_BYTES:  # the usual case, without sorting out which gradients are summed
+        return n
     once = sum(count for name, count in (summed or {}).items() if name not in batched)
     each = per_example + sum(count for name, count in (summed or {}).items() if name in batched)
     needed = (max(n, 1) * each + once) * 8

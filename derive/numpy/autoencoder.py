@@ -6,8 +6,6 @@ Do not edit: ``python -m derive.codegen`` writes this file, and a test fails whe
 a fresh generation differs from it.
 """
 
-import numpy
-
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "W_enc": ('H', 'D'), "W_dec": ('D', 'H'), "lr": ()}
@@ -47,7 +45,7 @@ def autoencoder(*, x, W_enc, W_dec, lr):
     # _c2 = x_hat - x  (used more than once: computed once)
     _c2 = x_hat - x
     # L = sum_k((x_hat - x)**2)/D
-    L = numpy.sum(_c2**2, axis=-1)/D
+    L = (_c2**2).sum(axis=-1)/D
     # dL/dx_hat = (2*x_hat - 2*x)/D
     dL_dx_hat = 2*_c2/D
     # dL/ds_dec = dL/dx_hat ⊙ x_hat ⊙ (1 - x_hat)  (stable form: _1_minus_x_hat ⊙ dL/dx_hat ⊙ x_hat)
@@ -90,7 +88,7 @@ def _x_hat_from(*, s_dec):
 def _L_from(*, x, x_hat):
     """L from x, x_hat."""
     D = x.shape[-1]
-    return numpy.sum((x_hat - x)**2, axis=-1)/D
+    return ((x_hat - x)**2).sum(axis=-1)/D
 
 
 def _dL_dx_hat_from(*, x, x_hat):

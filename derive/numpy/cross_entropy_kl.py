@@ -110,17 +110,17 @@ def _asym_from(*, KL, KL_rev):
 
 def _H_bits_from(*, p):
     """H_bits from p."""
-    return -numpy.sum(p*numpy.log(p)/numpy.log(2), axis=-1)
+    return -(p*numpy.log(p)/numpy.log(2)).sum(axis=-1)
 
 
 def _CE_bits_from(*, p, q):
     """CE_bits from p, q."""
-    return -numpy.sum(p*numpy.log(q)/numpy.log(2), axis=-1)
+    return -(p*numpy.log(q)/numpy.log(2)).sum(axis=-1)
 
 
 def _KL_bits_from(*, p, q):
     """KL_bits from p, q."""
-    return numpy.sum(p*numpy.log(p/q)/numpy.log(2), axis=-1)
+    return (p*numpy.log(p/q)/numpy.log(2)).sum(axis=-1)
 
 
 def _dCE_dq_from(*, p, q):

@@ -43,7 +43,7 @@ def _elbo_block(*, p_z, lik, q, _n, _out):
     # _c1 = lik ⊙ p_z  (used more than once: computed once)
     _c1 = lik*p_z
     # p_x = sum_k(lik ⊙ p_z)
-    p_x = numpy.sum(_c1, axis=-1)
+    p_x = _c1.sum(axis=-1)
     # log_px = log(p_x)
     log_px = numpy.log(p_x, out=_out.get("log_px"))
     # post = lik ⊙ p_z/p_x

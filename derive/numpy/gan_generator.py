@@ -44,7 +44,7 @@ def gan_generator(*, z, W_g, w, b, lr):
     # _c1 = g ⊙ w  (used more than once: computed once)
     _c1 = g*w
     # a_fake = b + sum_k(g ⊙ w)
-    a_fake = b + numpy.sum(_c1, axis=-1)
+    a_fake = b + _c1.sum(axis=-1)
     # _c2 = exp(-Abs(a_fake))  (used more than once: computed once)
     _c2 = numpy.exp(-abs(a_fake))
     # _c6 = _c2 + 1  (used more than once: computed once)

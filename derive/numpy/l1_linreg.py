@@ -57,7 +57,7 @@ def _l1_linreg_block(*, x, y, w, b, lr, lam, _n, _out):
     # _c2 = y_hat - y  (used more than once: computed once)
     _c2 = y_hat - y
     # E = sum_k((y_hat - y)**2)/N
-    E = numpy.divide(numpy.sum(_c2**2, axis=-1), N, out=_out.get("E"))
+    E = numpy.divide((_c2**2).sum(axis=-1), N, out=_out.get("E"))
     # R = lam*Abs(w)
     R = numpy.multiply(abs(w), lam, out=_out.get("R"))
     # L = E + R
@@ -65,7 +65,7 @@ def _l1_linreg_block(*, x, y, w, b, lr, lam, _n, _out):
     # dL/dw = lam*sign(w) + 2*sum_k(x ⊙ (y_hat - y))/N  (summed over the batch when w is shared)
     dL_dw = numpy.add(lam*numpy.sign(w), 2*_k.dot(x, _c2)/N, out=_out.get("dL/dw")) if w.ndim == 1 else _k.total(lam*numpy.sign(w) + 2*_k.dot(x, _c2)/N, 0, _n)
     # dL/db = 2*sum_k(y_hat - y)/N  (summed over the batch when b is shared)
-    dL_db = numpy.divide(2*numpy.sum(_c2, axis=-1), N, out=_out.get("dL/db")) if b.ndim == 1 else _k.total(2*numpy.sum(_c2, axis=-1)/N, 0, _n)
+    dL_db = numpy.divide(2*_c2.sum(axis=-1), N, out=_out.get("dL/db")) if b.ndim == 1 else _k.total(2*_c2.sum(axis=-1)/N, 0, _n)
     # w_new = w - dL/dw*lr
     w_new = numpy.subtract(w, dL_dw*lr, out=_out.get("w_new"))
     # b_new = b - dL/db*lr
@@ -81,7 +81,7 @@ def _y_hat_from(*, x, w, b):
 def _E_from(*, y, y_hat):
     """E from y, y_hat."""
     N = y.shape[-1]
-    return numpy.sum((y_hat - y)**2, axis=-1)/N
+    return ((y_hat - y)**2).sum(axis=-1)/N
 
 
 def _R_from(*, w, lam):
@@ -103,7 +103,7 @@ def _dL_dw_from(*, x, y, w, lam, y_hat):
 def _dL_db_from(*, y, y_hat):
     """dL/db from y, y_hat."""
     N = y.shape[-1]
-    return 2*numpy.sum(y_hat - y, axis=-1)/N
+    return 2*(y_hat - y).sum(axis=-1)/N
 
 
 def _w_new_from(*, w, lr, dL_dw):

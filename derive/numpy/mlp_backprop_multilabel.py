@@ -60,7 +60,7 @@ def mlp_backprop_multilabel(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, l
     # y_hat = sigmoid(s_3)
     y_hat = numpy.maximum(_c1, (s_3 >= 0))/_c2
     # L = sum_k(softplus(s_3) - s_3 ⊙ y)
-    L = numpy.sum(_k.log1p_unit(_c1, _c2) + numpy.maximum(0, s_3) - s_3*y, axis=-1)
+    L = (_k.log1p_unit(_c1, _c2) + numpy.maximum(0, s_3) - s_3*y).sum(axis=-1)
     # dL/ds_3 = y_hat - y
     dL_ds_3 = y_hat - y
     # dL/dW_3 = dL/ds_3 z_2^T  (summed over the batch when W_3 is shared)
@@ -144,7 +144,7 @@ def _y_hat_from(*, s_3):
 
 def _L_from(*, y, s_3):
     """L from y, s_3."""
-    return numpy.sum(_k.softplus(s_3) - s_3*y, axis=-1)
+    return (_k.softplus(s_3) - s_3*y).sum(axis=-1)
 
 
 def _dL_ds_3_from(*, y, y_hat):

@@ -6,8 +6,6 @@ Do not edit: ``python -m derive.codegen`` writes this file, and a test fails whe
 a fresh generation differs from it.
 """
 
-import numpy
-
 from derive.numpy import _kernels as _k
 
 INPUTS = {"x": ('D',), "y": ('K',), "W_1": ('H_1', 'D'), "b_1": ('H_1',), "W_2": ('H_2', 'H_1'), "b_2": ('H_2',), "W_3": ('K', 'H_2'), "b_3": ('K',), "lr": ()}
@@ -58,7 +56,7 @@ def mlp_backprop_regression(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, l
     # dL/ds_3 = y_hat - y
     dL_ds_3 = y_hat - y
     # L = sum_k((y_hat - y)**2)/2
-    L = (0.5)*numpy.sum(dL_ds_3**2, axis=-1)
+    L = (0.5)*(dL_ds_3**2).sum(axis=-1)
     # dL/dW_3 = dL/ds_3 z_2^T  (summed over the batch when W_3 is shared)
     dL_dW_3 = _k.outer(dL_ds_3, z_2) if W_3.ndim == 3 else _k.outer_total(dL_ds_3, z_2, _n)
     # dL/db_3 = dL/ds_3  (summed over the batch when b_3 is shared)
@@ -140,7 +138,7 @@ def _y_hat_from(*, s_3):
 
 def _L_from(*, y, y_hat):
     """L from y, y_hat."""
-    return (0.5)*numpy.sum((y_hat - y)**2, axis=-1)
+    return (0.5)*((y_hat - y)**2).sum(axis=-1)
 
 
 def _dL_ds_3_from(*, y, y_hat):

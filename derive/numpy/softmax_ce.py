@@ -48,11 +48,11 @@ def _softmax_ce_block(*, o, y, _n, _out):
     ``_out`` may hold, by name, the arrays to write results into (their place in the whole
     batch's results); the others are new arrays."""
     # _m = max_k(o)
-    _m = numpy.max(o, axis=-1)
+    _m = o.max(axis=-1)
     # _z = exp(o - _m)
     _z = numpy.exp(o + (-_m)[..., None])
     # _Z = sum_k(_z)
-    _Z = numpy.sum(_z, axis=-1)
+    _Z = _z.sum(axis=-1)
     # y_hat = softmax(o)  (stable form: _z/_Z)
     y_hat = numpy.divide(_z, (_Z)[..., None], out=_out.get("y_hat"))
     # L = -sum_k(y ⊙ log(y_hat))  (stable form: _m + log(_Z) - sum_k(o ⊙ y))

@@ -50,7 +50,7 @@ def _vae_kl_block(*, mu, logvar, _n, _out):
     # _em1 = expm1(logvar)
     _em1 = numpy.expm1(logvar)
     # KL = sum_k(mu**2 + exp(logvar) - logvar - 1)/2  (stable form: Max(0, sum_k(_em1 + mu**2 - logvar)/2))
-    KL = numpy.maximum(0, (0.5)*numpy.sum(_em1 + mu**2 - logvar, axis=-1), out=_out.get("KL"))
+    KL = numpy.maximum(0, (0.5)*(_em1 + mu**2 - logvar).sum(axis=-1), out=_out.get("KL"))
     # dKL/dmu = mu  (summed over the batch when mu is shared)
     dKL_dmu = mu if mu.ndim == 2 else _k.total(mu, 1, _n)
     # dKL/dlogvar = exp(logvar)/2 - 1/2  (stable form: _em1/2)  (summed over the batch when logvar is shared)
@@ -60,7 +60,7 @@ def _vae_kl_block(*, mu, logvar, _n, _out):
 
 def _KL_from(*, mu, logvar):
     """KL from mu, logvar."""
-    return (0.5)*numpy.sum(mu**2 + numpy.exp(logvar) - logvar - 1, axis=-1)
+    return (0.5)*(mu**2 + numpy.exp(logvar) - logvar - 1).sum(axis=-1)
 
 
 def _dKL_dmu_from(*, mu):

@@ -54,9 +54,9 @@ def vae_loss(*, x, W_mu, W_logvar, W_dec, eps):
     # dL/dx_hat = x_hat - x
     dL_dx_hat = x_hat - x
     # rec = sum_k((x_hat - x)**2)/2
-    rec = (0.5)*numpy.sum(dL_dx_hat**2, axis=-1)
+    rec = (0.5)*(dL_dx_hat**2).sum(axis=-1)
     # KL = sum_k(mu**2 + exp(logvar) - logvar - 1)/2  (stable form: Max(0, sum_k(_em1 + mu**2 - logvar)/2))
-    KL = numpy.maximum(0, (0.5)*numpy.sum(_em1 + mu**2 - logvar, axis=-1))
+    KL = numpy.maximum(0, (0.5)*(_em1 + mu**2 - logvar).sum(axis=-1))
     # L = KL + rec
     L = KL + rec
     # dL/dW_dec = dL/dx_hat z^T  (summed over the batch when W_dec is shared)
@@ -101,12 +101,12 @@ def _x_hat_from(*, W_dec, z):
 
 def _rec_from(*, x, x_hat):
     """rec from x, x_hat."""
-    return (0.5)*numpy.sum((x_hat - x)**2, axis=-1)
+    return (0.5)*((x_hat - x)**2).sum(axis=-1)
 
 
 def _KL_from(*, mu, logvar):
     """KL from mu, logvar."""
-    return (0.5)*numpy.sum(mu**2 + numpy.exp(logvar) - logvar - 1, axis=-1)
+    return (0.5)*(mu**2 + numpy.exp(logvar) - logvar - 1).sum(axis=-1)
 
 
 def _L_from(*, rec, KL):

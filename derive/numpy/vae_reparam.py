@@ -58,7 +58,7 @@ def _vae_reparam_block(*, mu, logvar, eps, y, _n, _out):
     # dL/dz = z - y
     dL_dz = numpy.subtract(z, y, out=_out.get("dL/dz"))
     # L = sum_k((z - y)**2)/2
-    L = numpy.multiply(0.5, numpy.sum(dL_dz**2, axis=-1), out=_out.get("L"))
+    L = numpy.multiply(0.5, (dL_dz**2).sum(axis=-1), out=_out.get("L"))
     # dL/dmu = dL/dz  (summed over the batch when mu is shared)
     dL_dmu = dL_dz if mu.ndim == 2 else _k.total(dL_dz, 1, _n)
     # dL/dlogvar = dL/dz ⊙ eps ⊙ sigma/2  (summed over the batch when logvar is shared)
@@ -78,7 +78,7 @@ def _z_from(*, mu, eps, sigma):
 
 def _L_from(*, y, z):
     """L from y, z."""
-    return (0.5)*numpy.sum((z - y)**2, axis=-1)
+    return (0.5)*((z - y)**2).sum(axis=-1)
 
 
 def _dL_dz_from(*, y, z):
