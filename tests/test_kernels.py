@@ -76,30 +76,42 @@ def test_tanh_pair_to_a_few_ulps():
     assert list(t) == [-1.0, -1.0, 1.0, 1.0] and np.all(complement == 0.0)
 
 
+def test_tanh_pair_gives_a_number_the_same_bits_in_any_array():
+    """The checker stacks many files into one call and a batch's last block may be short: a
+    number's tanh and 1 − tanh² must not depend on the size of the array it comes in."""
+    x = np.random.default_rng(3).normal(0.0, 2.0, 5000)
+    t, complement = _k.tanh_pair(x)
+    for i in (0, 1, 4999):
+        alone, alone_complement = _k.tanh_pair(x[i])
+        row, row_complement = _k.tanh_pair(x[i: i + 3])
+        assert alone == t[i] and alone_complement == complement[i]
+        assert row[0] == t[i] and row_complement[0] == complement[i]
+
+
 def test_tanh_pair_on_both_sides_of_its_branches():
     """tanh_pair's Padé approximant (below _TANH_SMALL) and 2/(1 + e) − 1 (above): dense points around
-    the switch and over the range where each form could lose digits, a thread's kept scratch array
-    reused by a larger call, and the approximant's P/Q is Lambert's continued fraction of tanh."""
+    the switch and over the range where each form could lose digits, the thread's kept arrays made
+    again for another shape, and the approximant's P/Q is Lambert's continued fraction of tanh."""
     import sympy as sp
 
     rng = np.random.default_rng(7)
     x = np.concatenate([rng.uniform(-2.0, 2.0, 3000), _k._TANH_SMALL + np.linspace(-1e-3, 1e-3, 201),
                         np.geomspace(1e-12, 0.6, 300)])
-    for shape in ((x.size,), (3, x.size // 3)):  # the second call reuses and reshapes the scratch array
+    for shape in ((x.size,), (3, x.size // 3)):  # the second call needs kept arrays of another shape
         values = x[: int(np.prod(shape))].reshape(shape)
         t, complement = _k.tanh_pair(values)
         flat = values.ravel()
         assert _max_ulps(t, [mpmath.tanh(mpmath.mpf(float(v))) for v in flat]) <= 4
         assert _max_ulps(complement, [mpmath.sech(mpmath.mpf(float(v))) ** 2 for v in flat]) <= 4
-    wide = np.resize(_points(1e-300, 300.0), _k.TANH_PADE_NUMBERS + 1)  # the exponential's path, far out too
+    wide = np.resize(_points(1e-300, 300.0), 4097)  # far out too
     t, complement = _k.tanh_pair(wide)
     assert _max_ulps(t, [mpmath.tanh(mpmath.mpf(float(v))) for v in wide]) <= 4
     assert _max_ulps(complement, [mpmath.sech(mpmath.mpf(float(v))) ** 2 for v in wide]) <= 4
-    far = np.resize([-np.inf, -1e300, -800.0, 800.0, 1e300, np.inf], _k.TANH_PADE_NUMBERS)
+    far = np.resize([-np.inf, -1e300, -800.0, 800.0, 1e300, np.inf], 4096)
     with np.errstate(all="raise", under="ignore"):
         t, complement = _k.tanh_pair(far)
     assert np.array_equal(t, np.sign(far)) and np.all(complement == 0.0)
-    assert np.isnan(_k.tanh_pair(np.full(_k.TANH_PADE_NUMBERS, np.nan))[0]).all()
+    assert np.isnan(_k.tanh_pair(np.full(4096, np.nan))[0]).all()
     y = sp.Symbol("y")
     fraction = sp.Integer(15)
     for k in range(6, -1, -1):  # tanh x / x = 1/(1 + y/(3 + y/(5 + ... y/15))), y = x²

@@ -136,11 +136,6 @@ def _scratch(shape):
 #: tanh (Lambert's continued fraction to 15: within an ulp of tanh x there); from it on, as
 #: 2/(1 + e) − 1 with e = e^{−2|x|} <= 1/3 (e's rounding costs under an ulp, 2/(1 + e)'s two).
 _TANH_SMALL = 0.55
-#: From this many numbers on, tanh_pair computes tanh from the exponential (with the Padé
-#: approximant, about thirty NumPy calls); below, the few calls of numpy.tanh and the exponential
-#: take less time (on a 2-core AMD EPYC the two took as long at about 4,096 float64; at 131,072
-#: the Padé path took half the time: 2.7 ms against 4.6-5.3 ms).
-TANH_PADE_NUMBERS = 4096
 #: P and Q, highest power of x² first.
 _TANH_P = (36.0, 6930.0, 270270.0, 2027025.0)
 _TANH_Q = (1.0, 630.0, 51975.0, 945945.0, 2027025.0)
@@ -152,28 +147,24 @@ def tanh_pair(x, out=None, keep=None):
     approximant x P(x²)/Q(x²) (a dozen multiply-adds) replaces it (1 − e there would cancel e's
     rounding error). numpy.tanh costs more than two exponentials (float64 has no SIMD loop of
     it on AVX2): this is the price of one, and a few passes of arithmetic, within 2.3 ulps.
-    Arrays of fewer than ``TANH_PADE_NUMBERS`` numbers, where NumPy's calls outweigh the work,
-    take numpy.tanh and the exponential instead.
+    Every NumPy array takes this one way, whatever its size: a number's result does not depend on
+    the array it comes in (the checker stacks many files into one call, and a block of a batch
+    may be short). On a few numbers its thirty NumPy calls cost more than numpy.tanh would.
 
     1 − tanh² by subtraction loses every digit where |tanh x| rounds near 1 (|x| above about 19);
     the exponential form never overflows (e <= 1) and keeps them. ``out``, an array of x's shape,
     receives tanh(x); 1 − tanh²(x) goes into the thread's array kept under ``keep`` (:func:`kept`)
     when one is named."""
     x = _numeric(x)
-    if type(x) is not np.ndarray or x.ndim == 0 or (out is not None and type(out) is not np.ndarray):
+    if type(x) is not np.ndarray or (out is not None and type(out) is not np.ndarray):  # Dask's: lazy
         e = np.exp(-2.0 * np.abs(x))
         r = 2.0 / (1.0 + e)
         return np.tanh(x), e * r * r
-    if x.size < TANH_PADE_NUMBERS:  # a few NumPy calls: numpy.tanh, and the exponential
-        t = np.tanh(x, out=out)
-        e = np.abs(x, out=kept(keep, x))
-        e *= -2.0
-        np.exp(e, out=e)
-        r = np.add(e, 1.0)
-        np.divide(2.0, r, out=r)
-        r *= r
-        e *= r
-        return t, e
+    if x.ndim == 0:  # a number: the same way, as an array of one
+        t, e = tanh_pair(x.reshape(1))
+        if out is not None:
+            out[...] = t[0]
+        return (t[0] if out is None else out), e[0]
     # two new arrays of x's size, the results, and a scratch one kept by the thread (a new large
     # array costs the first touch of its pages, about as much as an exponential)
     # tanh below _TANH_SMALL: the Padé approximant, of |x| clamped there (no overflow of x² far out)
