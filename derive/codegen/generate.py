@@ -194,7 +194,7 @@ def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=
     with ŷ = e^{g − lse} (:func:`~derive.codegen.stable.softmax_pairs`): ``_lse, y_hat =
     _k.logsumexp_softmax(g)``; [] for the second of a pair (the first's statement computed it);
     None for any other quantity. A complement named in ``keep`` goes into an array the thread keeps
-    from call to call (``keep="rule.name"``, :func:`kept_complements`)."""
+    from call to call (``keep="<rule>.<complement>"``, :func:`kept_complements`)."""
     if isinstance(q.stable, Complement):
         return []
     softmax = softmax_pairs(rule)

@@ -111,15 +111,7 @@ def _unit_log1p(expr: sp.Expr, rule) -> sp.Expr:
     """``expr`` with each log1p(u) whose u is e^{−c|t|} (c > 0), or a quantity defined so, as
     :class:`Log1pUnit`."""
     definitions = {q.symbol: q.definition for q in rule.quantities.values()}
-
-    def in_unit_interval(u) -> bool:
-        u = definitions.get(u, u)
-        if not isinstance(u, sp.exp):
-            return False
-        scale, rest = (-u.args[0]).as_coeff_Mul()
-        return scale > 0 and isinstance(rest, sp.Abs)
-
-    return expr.replace(lambda node: isinstance(node, log1p) and in_unit_interval(node.args[0]),
+    return expr.replace(lambda node: isinstance(node, log1p) and _in_unit_interval(node.args[0], definitions),
                         lambda node: Log1pUnit(node.args[0]))
 
 
@@ -138,7 +130,9 @@ def complement_name(parent: str, function) -> str:
 
 
 def _complement_table(through: dict) -> dict:
-    """(1, −z) -> (z, σ(t)) and (−1, z) -> (z, −σ(t)) for z = σ(t); (1, −h²) -> (h, tanh(t))."""
+    """The terms (c, x) of a sum c + x that are a complement, each to (its function's symbol, sign):
+    (1, −z) -> (z, 1) and (−1, z) -> (z, −1) for z = σ(t), 1 − z = σ(−t); (1, −h²) -> (h, 1) for
+    h = tanh(t)."""
     table = {}
     for symbol, function in through.items():
         if isinstance(function, sigmoid):

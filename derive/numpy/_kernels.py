@@ -65,15 +65,18 @@ KEPT_NUMBERS = 1 << 22
 
 
 def _kept_array(key: str, shape, dtype):
-    """The calling thread's array kept under ``key``, of ``shape`` and ``dtype`` (made anew when
-    the one kept has others)."""
+    """An array of ``shape`` and ``dtype`` from the calling thread's buffer kept under ``key`` (the
+    buffer made anew, larger, when it is too small or of another dtype)."""
     cache = getattr(_kept, "arrays", None)
     if cache is None:
         cache = _kept.arrays = {}
-    array = cache.get(key)
-    if array is None or array.shape != shape or array.dtype != dtype:
-        array = cache[key] = np.empty(shape, dtype)
-    return array
+    size = 1
+    for d in shape:
+        size *= d
+    buffer = cache.get(key)
+    if buffer is None or buffer.size < size or buffer.dtype != dtype:
+        buffer = cache[key] = np.empty(size, dtype)
+    return buffer[:size].reshape(shape)
 
 
 def kept(key, like):
@@ -111,27 +114,6 @@ def sigmoid_pair(x, out=None, keep=None):
     return up, down
 
 
-_scratches = threading.local()
-#: The most numbers of a scratch array that a thread keeps for the next call (:func:`_scratch`).
-SCRATCH_NUMBERS = 1 << 20
-
-
-def _scratch(shape):
-    """A float64 array of ``shape`` to work in, not returned: the calling thread's, kept for its next
-    call when it holds at most ``SCRATCH_NUMBERS`` numbers. A new large array costs the first touch
-    of each of its pages (the allocator hands freed memory back to the system), about as much as an
-    exponential of each number."""
-    size = 1
-    for d in shape:
-        size *= d
-    if size > SCRATCH_NUMBERS:
-        return np.empty(shape)
-    kept = getattr(_scratches, "array", None)
-    if kept is None or kept.size < size:
-        kept = _scratches.array = np.empty(max(size, 4096))
-    return kept[:size].reshape(shape)
-
-
 #: Below this |x|, tanh_pair computes tanh x as x P(x²)/Q(x²), the [7/8] Padé approximant of
 #: tanh (Lambert's continued fraction to 15: within an ulp of tanh x there); from it on, as
 #: 2/(1 + e) − 1 with e = e^{−2|x|} <= 1/3 (e's rounding costs under an ulp, 2/(1 + e)'s two).
@@ -165,8 +147,8 @@ def tanh_pair(x, out=None, keep=None):
         if out is not None:
             out[...] = t[0]
         return (t[0] if out is None else out), e[0]
-    # two new arrays of x's size, the results, and a scratch one kept by the thread (a new large
-    # array costs the first touch of its pages, about as much as an exponential)
+    # the results' two arrays (new ones unless given: ``out``, ``keep``) and one the thread keeps (a
+    # new large array costs the first touch of its pages, about as much as an exponential)
     # tanh below _TANH_SMALL: the Padé approximant, of |x| clamped there (no overflow of x² far out)
     y = np.abs(x, out=kept(keep, x))
     small = np.less(y, _TANH_SMALL)
@@ -177,7 +159,7 @@ def tanh_pair(x, out=None, keep=None):
         t += c
         t *= y
     t += _TANH_P[-1]
-    q = np.add(y, _TANH_Q[1], out=_scratch(x.shape))
+    q = np.add(y, _TANH_Q[1], out=kept("_kernels.tanh_pair.q", x))
     for c in _TANH_Q[2:]:
         q *= y
         q += c
@@ -232,7 +214,7 @@ def log1p_unit(u, d=None):
 
 
 def power(x, n: int):
-    """x**n for a small integer n >= 2, by multiplications (x*x*x): numpy.power with an exponent
+    """x**n for n from 2 to 4, by multiplications (x*x*x): numpy.power with an exponent
     other than 2 calls the C library's pow, about twenty times slower."""
     x = _numeric(x)
     if n == 2 or type(x) is not np.ndarray or x.ndim == 0:
@@ -458,8 +440,8 @@ def by_blocks(function, n: int, arrays: dict, out=None, rule: str = "") -> dict:
     block of examples when the batch is large: the same numbers, in the same arrays' shapes.
 
     Every array of ``arrays`` must have the batch axis first (n examples); a batch that is small,
-    arrays that are not NumPy's (Dask's: they chunk and schedule themselves), or a single thread
-    give one call. Otherwise the first block runs here, which gives the results' shapes and types;
+    or arrays that are not NumPy's (Dask's: they chunk and schedule themselves), give one call.
+    ``out`` (a dict of arrays by result name, or None) receives the results it names. Otherwise the first block runs here, which gives the results' shapes and types;
     the outputs are allocated once, and each later block gets in ``_out`` its rows of them, into
     which the body's last operation for each result writes (what it does not write is copied)."""
     whole = {**arrays, "_n": n, "_out": {}}
