@@ -98,3 +98,15 @@ def test_the_symbolic_stage_proves_the_nested_lstm_difference_at_once():
     assert not is_zero_polynomial(by_diff - by_hand * (1 + 10 ** -9))
     point = {v: 0.3 + 0.1 * i for i, v in enumerate(sorted(by_diff.free_symbols, key=str))}
     assert abs(float(by_diff.subs(point)) - float(by_hand.subs(point))) < 1e-12
+
+
+def test_a_denominator_that_is_0_everywhere_is_not_cleared():
+    """Clearing 1/u holds where u ≠ 0: with u = σ(s) + σ(−s) − 1, 0 for every s, the side
+    (u x + u)/u is 0/0 everywhere and must not be called equal to x + 1; an ordinary denominator
+    (1 + e^s, nonzero) still is cleared."""
+    s, x = sp.symbols("s x", real=True)
+    u = sigmoid(s) + sigmoid(-s) - 1
+    assert not is_zero_polynomial((u * x + u) / u - (x + 1))
+    assert not equal_symbolically([((u * x + u) / u, x + 1)], seconds=5)
+    v = 1 + sp.exp(s) + sigmoid(s)
+    assert is_zero_polynomial((v * x + v) / v - (x + 1))

@@ -47,31 +47,44 @@ class _TooLarge(Exception):
     """The polynomial grew beyond :data:`MAX_TERMS`, or a node cannot be abstracted soundly."""
 
 
-def is_zero_polynomial(difference) -> bool:
+def is_zero_polynomial(difference, nonzero=None) -> bool:
     """True when ``difference`` is 0 as a polynomial in its symbols and atoms (see the module);
-    False means "not shown", never "not 0"."""
+    False means "not shown", never "not 0".
+
+    Clearing a denominator u (multiplying through by it) holds only where u ≠ 0: a u that is 0
+    everywhere (σ(s) + σ(−s) − 1) would make 0/0 "equal" to anything. So a polynomial 0 that
+    needed a denominator counts only when ``nonzero(u)`` (a function of the expression u) shows
+    that u is not 0 everywhere (by default: :func:`derive.engine.equality.nonzero_somewhere` of
+    its elementary form, a seeded evaluation confirmed with mpmath). Exponentials are never 0."""
     try:
         polynomials = _Polynomials()
-        found = polynomials(sp.sympify(difference))
-        return not found or not polynomials.cleared(found)
+        found = polynomials(difference)
+        if found and polynomials.cleared(found):
+            return False
     except (_TooLarge, RecursionError):
         return False
+    return all((nonzero or _not_zero_everywhere)(u) for u in polynomials.denominators)
+
+
+def _not_zero_everywhere(u) -> bool:
+    from derive.engine.equality import nonzero_somewhere  # which imports this module
+    from derive.symbolic.functions import to_elementary
+
+    return nonzero_somewhere(to_elementary(u))
 
 
 # A polynomial is a dict {monomial: nonzero coefficient}; a monomial a tuple of (variable, exponent)
 # pairs sorted by variable (the variables are numbered in the order they are met).
 
-def _add(p: dict, q: dict) -> dict:
-    if len(p) < len(q):
-        p, q = q, p
-    out = dict(p)
+def _add_into(out: dict, q: dict) -> None:
+    """out += q, in place (``out`` is a new dict of the caller's, never a memoized polynomial:
+    adding up a sum of N terms stays linear in N)."""
     for monomial, c in q.items():
         value = out.get(monomial, 0) + c
         if value:
             out[monomial] = value
         else:
             del out[monomial]
-    return out
 
 
 def _times(a: tuple, b: tuple) -> tuple:
@@ -134,6 +147,7 @@ class _Polynomials:
         self.variables: dict = {}
         self.memo: dict = {}
         self.reciprocals: dict = {}  # the number of an atom 1/u -> u's polynomial
+        self.denominators: dict = {}  # each u of a 1/u other than an exponential's, as an expression
 
     def cleared(self, p: dict) -> dict:
         """``p`` times u^k for each atom 1/u of it (k its highest power there), with u · (1/u) = 1:
@@ -151,7 +165,7 @@ class _Polynomials:
             for monomial, c in p.items():
                 j = dict(monomial).get(number, 0)
                 rest = tuple(f for f in monomial if f[0] != number)
-                out = _add(out, _multiply({rest: c}, power[k - j]))
+                _add_into(out, _multiply({rest: c}, power[k - j]))
             p = out
             if not p:
                 break
@@ -210,7 +224,7 @@ class _Polynomials:
         if node.is_Add:
             out: dict = {}
             for a in node.args:
-                out = _add(out, self(a))
+                _add_into(out, self(a))
             return out
         if node.is_Mul:
             out = _ONE
@@ -220,7 +234,11 @@ class _Polynomials:
         if node.is_Pow and node.exp.is_Integer:
             # u^n for n > 0; for n < 0, (1/u)^|n| with 1/u one atom, so that 1/S and 1/S² are related
             n = int(node.exp)
-            return _power(self(node.base) if n > 0 else self.reciprocal(self(node.base)), abs(n))
+            if n > 0:
+                return _power(self(node.base), n)
+            if not isinstance(node.base, sp.exp):
+                self.denominators.setdefault(node.base, None)
+            return _power(self.reciprocal(self(node.base)), -n)
         if isinstance(node, sp.exp):
             return self.exponential(node.args[0])
         if not node.args or isinstance(node, _BOUND) or getattr(node, "bound_symbols", ()):
