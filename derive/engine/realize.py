@@ -153,8 +153,9 @@ class Realizer:
         return out if isinstance(out, np.ndarray) else _object_array(out)
 
 
-#: NumPy's limit on the inputs and outputs of one ufunc (frompyfunc included).
-MAX_UFUNC_OPERANDS = 64
+#: NumPy's limit on the inputs and outputs of one ufunc (frompyfunc included): 64 from NumPy 2.0,
+#: 32 before (derive supports NumPy 1.24 on), so the lower one.
+MAX_UFUNC_OPERANDS = 32
 
 
 def _map(function, array: np.ndarray) -> np.ndarray:
