@@ -201,3 +201,12 @@ def test_get_rule_imports_the_rules_module_alone_and_rules_keeps_their_order():
     alone, order = out.splitlines()
     assert alone == "['derive.rules.softmax_ce']"
     assert order == python("from derive import registry\nprint(list(registry.rules()))\n").strip()
+
+
+def test_an_unknown_rule_is_named_with_exit_2(capsys):
+    from derive.records.__main__ import main
+
+    assert main(["--rule", "nope", "--check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m derive.records: field '--rule': unknown rule 'nope'; known rules: ")
+    assert "Traceback" not in err

@@ -12,6 +12,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from derive import records
+from derive.errors import DeriveError
 
 
 def _arguments(argv):
@@ -44,7 +45,11 @@ def main(argv=None) -> int:
     args = _arguments(argv)
     from derive.registry import get_rule, rules
 
-    names = [get_rule(name).name for name in args.rule] if args.rule else list(rules())
+    try:
+        names = [get_rule(name, field="--rule").name for name in args.rule] if args.rule else list(rules())
+    except DeriveError as error:
+        print(f"python -m derive.records: {error}", file=sys.stderr)
+        return error.exit_code
     if args.check:
         stale = [name for name in names if records.current(name) is None]
         for name in stale:
