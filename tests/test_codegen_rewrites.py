@@ -1,6 +1,7 @@
 """The generator's rewrites that save work (derive/codegen/stable.py: CHEAPER, SELECTS; the powers
-and common subexpressions of derive/codegen/generate.py and numpy_printer.py): each an identity,
-proven by SymPy, and the generated code that uses them giving the numbers of the formulas."""
+and common subexpressions of derive/codegen/generate.py and numpy_printer.py; the copies of
+derive/codegen/reuse.py and the powers of two taken out of sums): each an identity, proven by
+SymPy, and the generated code that uses them giving the numbers of the formulas."""
 
 from __future__ import annotations
 
@@ -109,3 +110,72 @@ def test_sigmoid_and_softplus_share_one_exponential():
     assert sum("numpy.exp(" in line for line in code) == 1
     assert sum("log1p_unit(" in line for line in code) == 1
     assert not any("_k.sigmoid(" in line or "_k.softplus(" in line for line in code)
+
+
+# -- copies and powers of two (derive/codegen/reuse.py, generate._power_of_two_out) ----------------------
+
+def _realized_rules():
+    from derive.registry import rules
+
+    return sorted(rules())
+
+
+def _equal_components(realizer, a, b) -> bool:
+    a, b = realizer(a), realizer(b)
+    return a.shape == b.shape and all(sp.expand(x - y) == 0 for x, y in zip(a.flat, b.flat))
+
+
+@pytest.mark.parametrize("name", _realized_rules())
+def test_every_copy_is_the_earlier_quantity_times_its_scale(name):
+    """reuse.reused: ``delta_2 = -dL_ds_2``, ``dW_3 = -dL_dW_3*lr``, by the linearity of the array
+    operations. Proven component by component at the rule's test sizes, the quantities held as
+    symbols and each earlier copy's relation put in (an induction over the copies)."""
+    from derive.codegen.generate import summed_quantities
+    from derive.codegen.reuse import reused
+    from derive.codegen.stable import generated_form, generation_view
+    from derive.engine.realize import Realizer
+    from derive.registry import get_rule
+
+    rule = generation_view(get_rule(name))
+    copies = reused(rule, summed_quantities(rule)[0])
+    realizer = Realizer(rule, rule.test_sizes, leaves=set(rule.quantities))
+    earlier = {rule.quantities[c].symbol: s * rule.quantities[o].symbol for c, (s, o) in copies.items()}
+    for copy, (scale, other) in copies.items():
+        form = generated_form(rule, rule.quantities[copy]).xreplace(earlier)
+        assert _equal_components(realizer, form, scale * generated_form(rule, rule.quantities[other])), copy
+
+
+def test_copies_are_found_where_the_notes_repeat_a_gradient():
+    from derive.codegen.generate import summed_quantities
+    from derive.codegen.reuse import reused
+    from derive.codegen.stable import generation_view
+    from derive.registry import get_rule
+
+    rule = generation_view(get_rule("mlp_backprop_regression"))
+    copies = reused(rule, summed_quantities(rule)[0])
+    assert copies["delta_2"] == (-1, "dL/ds_2")
+    assert copies["dW_3"] == (-rule.symbol("lr"), "dL/dW_3")
+
+
+@pytest.mark.parametrize("name", _realized_rules())
+def test_taking_out_a_power_of_two_is_an_identity(name):
+    """generate._power_of_two_out: 2ŷ − 2y as 2(ŷ − y), on every generated form, proven at the test sizes."""
+    from derive.codegen.generate import _power_of_two_out
+    from derive.codegen.stable import generated_form, generation_view
+    from derive.engine.realize import Realizer
+    from derive.registry import get_rule
+
+    rule = generation_view(get_rule(name))
+    realizer = Realizer(rule, rule.test_sizes, leaves=set(rule.quantities))
+    for q in rule.quantities.values():
+        form = generated_form(rule, q)
+        rewritten = _power_of_two_out(form)
+        assert rewritten == form or _equal_components(realizer, form, rewritten), q.name
+
+
+def test_a_power_of_two_is_taken_out_of_a_sum():
+    from derive.codegen.generate import _power_of_two_out
+
+    a, b = sp.symbols("a b")
+    assert _power_of_two_out(2 * a - 2 * b) == sp.Mul(2, a - b, evaluate=False)
+    assert _power_of_two_out(3 * a - 3 * b) == 3 * a - 3 * b  # not a power of two: left as it is
