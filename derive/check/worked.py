@@ -349,9 +349,6 @@ class Tolerance:
     abs: float = 0.0
     rel: float = 0.0
 
-    def of(self, values: np.ndarray) -> np.ndarray:
-        return self.abs + self.rel * np.abs(values)
-
 
 @dataclass
 class WorkedFile:
