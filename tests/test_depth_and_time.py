@@ -319,6 +319,33 @@ def test_generated_lstm_uses_matrix_products_not_element_loops():
         assert loops in ([], ["for t in range(T):", "for t in reversed(range(T)):"]), loops
 
 
+def _loop_bodies(source: str) -> list[str]:
+    """The lines inside the ``for t`` loops of a generated function."""
+    inside, lines = False, []
+    for line in source.splitlines():
+        if line.startswith("    for t in "):
+            inside = True
+        elif inside and not line.startswith("        "):
+            inside = False
+        elif inside:
+            lines.append(line.strip())
+    return lines
+
+
+@pytest.mark.parametrize("name", ["rnn_bptt_loop", "lstm_bptt_loop"])
+def test_a_loop_runs_only_the_recurrence_step_by_step(name):
+    """The output layer, the loss and the weight gradients do not feed the next step: the loop
+    computes them once after the steps, on the (N, T, ...) arrays (one matrix product over N·T
+    rows), and keeps only the recurrence (the state forward, the handed-back gradient backward)
+    in the loop."""
+    source = open(importlib.import_module(f"derive.numpy.{name}").__file__).read()
+    body = "\n".join(_loop_bodies(source))
+    for work in ("logsumexp_softmax", "outer_total", "_k.outer(", "_k.dot("):
+        assert work not in body, f"{name}: {work} runs step by step"
+    assert "tanh_pair" in body and "matvec_t(" in body  # the recurrence itself stays in the loop
+    assert "_k.outer_total(" in source  # after the loop, over the N·T rows
+
+
 # -- figures ----------------------------------------------------------------------------------------
 def test_gradient_flow_figures_are_written(tmp_path):
     from derive.plots.gradient_flow import depth_figure, first_weight_gradient, initial_state_gradients, time_figure

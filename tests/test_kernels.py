@@ -380,6 +380,40 @@ def test_kept_and_stacked_steps_hold_what_they_are_given():
     assert np.array_equal(listed.stacked(), [[[1.0], [3.0]], [[2.0], [4.0]]])
 
 
+def test_steps_stack_a_shared_first_state_with_the_batched_ones():
+    """A loop's first state may be shared by the batch (H,), the later ones (N, H): the work after
+    the loop reads all of them as one (N, T, H) array, the shared one broadcast."""
+    kept = _k.KeptSteps("test.shared_first", 3)
+    shared, batched = np.array([1.0, 2.0]), np.arange(6.0).reshape(3, 2)
+    for value in (shared, batched, batched + 1):
+        kept.append(value)
+    whole = kept.stacked()
+    assert whole.shape == (3, 3, 2)
+    np.testing.assert_array_equal(whole[:, 0], np.broadcast_to(shared, (3, 2)))
+    np.testing.assert_array_equal(whole[:, 2], batched + 1)
+    written = _k.KeptSteps("test.written", 2)
+    written.append(batched)
+    written.append(batched * 2)
+    assert written.stacked().shape == (3, 2, 2) and np.array_equal(written.stacked()[:, 1], batched * 2)
+
+
+def test_each_step_and_flat_steps_read_a_loops_values_for_every_step():
+    rng = np.random.default_rng(0)
+    W_shared, W_each, h = rng.normal(size=(4, 3)), rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 5, 3))
+    assert _k.each_step(W_shared, 2) is W_shared
+    np.testing.assert_allclose(_k.matvec(_k.each_step(W_each, 2), h),
+                               np.stack([np.stack([W_each[n] @ h[n, t] for t in range(5)]) for n in range(2)]))
+    flat = _k.flat_steps(h, 1, 5)
+    assert flat.shape == (10, 3) and np.shares_memory(flat, h) and np.array_equal(flat[5 + 2], h[1, 2])
+    repeated = _k.flat_steps(W_each, 2, 5)
+    assert repeated.shape == (10, 4, 3) and np.array_equal(repeated[5 + 2], W_each[1])
+    assert _k.flat_steps(W_shared, 2, 5) is W_shared
+    # a sum over the batch and the steps as one over N·T rows
+    delta = rng.normal(size=(2, 5, 4))
+    np.testing.assert_allclose(_k.outer_total(_k.flat_steps(delta, 1, 5), flat, 10),
+                               sum(np.outer(delta[n, t], h[n, t]) for n in range(2) for t in range(5)))
+
+
 def test_a_small_batch_or_a_part_is_one_piece(monkeypatch):
     monkeypatch.setattr(_k, "THREADS", 2)
     big = {"x": np.zeros((64, 4, 1024))}

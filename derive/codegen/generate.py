@@ -188,13 +188,14 @@ def _into(q) -> str:
 
 
 def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=None,
-                      keep=frozenset()) -> list[str] | None:
+                      keep=frozenset(), suffix: str = "") -> list[str] | None:
     """The statement of a quantity z = σ(t) (h = tanh(t)) whose complement a :func:`generation_view`
     holds: both from one kernel, ``f, _1_minus_f = _k.sigmoid_pair(s_f)``; of lse = logsumexp(g)
     with ŷ = e^{g − lse} (:func:`~derive.codegen.stable.softmax_pairs`): ``_lse, y_hat =
     _k.logsumexp_softmax(g)``; [] for the second of a pair (the first's statement computed it);
     None for any other quantity. A complement named in ``keep`` goes into an array the thread keeps
-    from call to call (``keep="<rule>.<complement>"``, :func:`kept_complements`)."""
+    from call to call (``keep="<rule>.<complement>"``, :func:`kept_complements`). ``suffix`` goes
+    after both names assigned (a loop's arrays of every step, ``y_hat_all``)."""
     if isinstance(q.stable, Complement):
         return []
     softmax = softmax_pairs(rule)
@@ -204,7 +205,7 @@ def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=
         y_hat = rule.quantities[softmax[q.name]]
         g = q.definition.args[0]
         code = numpy_code(g.xreplace(rename) if rename else g)
-        names = f"{target or naming.python_name(q.name)}, {naming.python_name(y_hat.name)}"
+        names = f"{target or naming.python_name(q.name + suffix)}, {naming.python_name(y_hat.name + suffix)}"
         comment = (f"{q.name} = {text(q.definition)}, and {y_hat.name} = {text(y_hat.definition)} "
                    f"(as e^({text(g)} - max)/sum_k(e^({text(g)} - max)), from the same exponentials)")
         return [f"{indent}# {comment}", f"{indent}{names} = _k.logsumexp_softmax({code})"]
@@ -219,7 +220,7 @@ def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=
     comment = (f"{q.name} = {text(q.definition)}, and {complement.name} = {text(complement.definition)} "
                f"(as {form}, from the same exponential)")
     code = numpy_code(t.xreplace(rename) if rename else t)
-    names = f"{target or naming.python_name(q.name)}, {naming.python_name(complement.name)}"
+    names = f"{target or naming.python_name(q.name + suffix)}, {naming.python_name(complement.name + suffix)}"
     options = (f", out={into}" if into else "") + (f', keep="{rule.name}.{complement.name}"'
                                                    if complement.name in keep else "")
     return [f"{indent}# {comment}", f"{indent}{names} = _k.{kernel}({code}{options})"]
@@ -285,17 +286,17 @@ def summed_quantities(rule) -> tuple[dict[str, str], dict[str, str]]:
     return summed, updates
 
 
-def _total(rule, q, with_: str, summed: dict, rename=None, form=None) -> str:
+def summed_total(rule, q, with_: str, summed: dict, rename=None, form=None, batch_size: str = BATCH_SIZE) -> str:
     """The code of ``q`` summed over the batch (``with_`` shared), from its generated form (or ``form``)."""
     totals = {rule.symbol(name) for name, other in summed.items() if other == with_ and name != q.name}
     form = generated_form(rule, q) if form is None else form
     try:
-        return total_code(form.xreplace(rename) if rename else form, totals)
+        return total_code(form.xreplace(rename) if rename else form, totals, batch_size)
     except ValueError as error:
         raise ValueError(f"{rule.name}: {q.name}: {error}") from None
 
 
-def _batched(rule, name: str) -> str:
+def batched_check(rule, name: str) -> str:
     """``W.ndim == 3``: the input ``name`` comes with the batch axis."""
     return f"{naming.python_name(name)}.ndim == {len(rule.inputs[name].shape) + 1}"
 
@@ -309,10 +310,10 @@ def summed_assignment(rule, q, with_: str, summed: dict, *, indent: str = "    "
     shown = generated_form(rule, q)
     code = shown if form is None else form
     code = code.xreplace(rename) if rename else code
-    total = _total(rule, q, with_, summed, rename, form)
+    total = summed_total(rule, q, with_, summed, rename, form)
     each = _copy_code(code, into) or (numpy_code_into(code, into) if into else None) or numpy_code(code)
     return [f"{indent}# {formula_comment(q.name, q.definition, shown)}  (summed over the batch when {with_} is shared)",
-            f"{indent}{target or naming.python_name(q.name)} = {each} if {_batched(rule, with_)} else {total}"]
+            f"{indent}{target or naming.python_name(q.name)} = {each} if {batched_check(rule, with_)} else {total}"]
 
 
 def copied_assignment(rule, q, scale: sp.Expr, other: str, summed: dict, indent: str = "    ", form=None) -> list[str]:
@@ -330,9 +331,9 @@ def copied_assignment(rule, q, scale: sp.Expr, other: str, summed: dict, indent:
         return summed_assignment(rule, q, with_, summed, indent=indent, form=form)
     if not scalars:  # a number: the same for the sums
         return [comment, code]
-    shared = " or ".join([_batched(rule, with_)] + [f"{naming.python_name(s)}.ndim == 0" for s in scalars])
+    shared = " or ".join([batched_check(rule, with_)] + [f"{naming.python_name(s)}.ndim == 0" for s in scalars])
     return [comment + f"  (summed over the batch when {with_} is shared)",
-            f"{code} if {shared} else {_total(rule, q, with_, summed, form=form)}"]
+            f"{code} if {shared} else {summed_total(rule, q, with_, summed, form=form)}"]
 
 
 class Shared(ArraySymbol):
@@ -585,7 +586,7 @@ def main_function(rule) -> list[str]:
         return lines + body
     names = [naming.python_name(n) for n in rule.inputs]
     block = f"_{rule.name}_block"
-    batched = " and ".join(_batched(rule, n) for n in rule.inputs)
+    batched = " and ".join(batched_check(rule, n) for n in rule.inputs)
     numbers = numpy_code(BATCH_SIZE_SYMBOL * _numbers([i.shape for i in rule.inputs.values()]))
     arrays = ", ".join(f'"{py}": {py}' for py in names)
     lines += [f"    if {batched} and {numbers} >= _k.MIN_NUMBERS:  # a large batch: in blocks, on every core",

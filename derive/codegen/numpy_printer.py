@@ -69,8 +69,9 @@ class WeightedTotal(sp.Function):
 
 
 class BatchedNumPyPrinter(NumPyPrinter):
-    def __init__(self):
+    def __init__(self, batch_size: str = BATCH_SIZE):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
+        self.batch_size = batch_size  #: the variable holding the number of examples summed over
 
     def _print_ArraySymbol(self, expr):
         return naming.python_name(expr.name)
@@ -108,14 +109,14 @@ class BatchedNumPyPrinter(NumPyPrinter):
 
     def _print_BatchTotal(self, expr):
         term, rank = expr.args
-        return f"_k.total({self._print(term)}, {int(rank)}, {BATCH_SIZE})"
+        return f"_k.total({self._print(term)}, {int(rank)}, {self.batch_size})"
 
     def _print_OuterTotal(self, expr):
-        return f"_k.outer_total({self._print(expr.args[0])}, {self._print(expr.args[1])}, {BATCH_SIZE})"
+        return f"_k.outer_total({self._print(expr.args[0])}, {self._print(expr.args[1])}, {self.batch_size})"
 
     def _print_WeightedTotal(self, expr):
         c, v, rank = expr.args
-        return f"_k.weighted_total({self._print(c)}, {self._print(v)}, {int(rank)}, {BATCH_SIZE})"
+        return f"_k.weighted_total({self._print(c)}, {self._print(v)}, {int(rank)}, {self.batch_size})"
 
     def _print_Concat(self, expr):
         return f"_k.concat({self._print(expr.args[0])}, {self._print(expr.args[1])})"
@@ -305,11 +306,13 @@ def numpy_code_into(expr: sp.Basic, out: str) -> str | None:
     return None
 
 
-def total_code(expr: sp.Basic, totals=frozenset()) -> str:
+def total_code(expr: sp.Basic, totals=frozenset(), batch_size: str = BATCH_SIZE) -> str:
     """Batched NumPy source of the sum over the batch of ``expr`` (see "Sums over the batch").
 
     ``totals`` are the quantities (their symbols) that already hold a sum over the batch; a term
-    may use one only alone, times numbers (``dE/dw + 2λw``): a ValueError names any other use."""
+    may use one only alone, times numbers (``dE/dw + 2λw``): a ValueError names any other use.
+    ``batch_size`` names the variable holding the number of examples (a value shared by the batch
+    counts that many times)."""
     expr, totals = sp.sympify(expr, strict=True), frozenset(totals)
     rank = len(shape_of(expr))
     kept, outers, rest = [], [], []
@@ -333,7 +336,8 @@ def total_code(expr: sp.Basic, totals=frozenset()) -> str:
         total = BatchTotal(pad_ranks(others), len(shape_of(others)))
         missing = rank - len(shape_of(others))
         kept.append(Pad(total, missing) if missing and _is_batched(others) else total)
-    return _PRINTER.doprint(sp.Add(*kept, *outers, evaluate=False))
+    printer = _PRINTER if batch_size == BATCH_SIZE else BatchedNumPyPrinter(batch_size)
+    return printer.doprint(sp.Add(*kept, *outers, evaluate=False))
 
 
 def _weighted(term: sp.Expr, rank: int):

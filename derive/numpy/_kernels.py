@@ -582,74 +582,87 @@ def by_parts(function, n: int, arrays: dict, shapes: dict, summed: dict) -> dict
 # call has mostly gone back to the system, and the first touch of each page of the new arrays
 # costs about as much as an exponential of each number (the generated lstm_bptt_loop spent a
 # sixth of its time there, N = 64, T = 32, H = 64). ``KeptSteps`` copies each step's array into one
-# array kept by the thread from call to call; ``StackedSteps`` writes each step's result into its
-# place in the (N, T, ...) result, which is returned, so the step's own array is freed at once.
-
-class KeptSteps:
-    """The values of one quantity at every step, read back by the backward pass alone: the steps'
-    arrays are copied into a (T, ...) array kept by the thread for the next call of ``key`` (never
-    returned: a later call overwrites it). Values that are not NumPy arrays of one shape (Dask's;
-    a state shared by the batch at the first step) are kept as they are, in a list."""
-
-    __slots__ = ("_array", "_items", "_key", "_steps")
-
-    def __init__(self, key: str, steps: int):
-        self._key, self._steps, self._array, self._items = key, steps, None, []
-
-    def _storage(self, value):
-        shape = (self._steps,) + value.shape
-        size = self._steps * value.size
-        if size > KEPT_NUMBERS:
-            return np.empty(shape, value.dtype)
-        return _kept_array(self._key, shape, value.dtype)
-
-    def append(self, value) -> None:
-        t = len(self._items)
-        if type(value) is np.ndarray and t < self._steps:
-            if self._array is None and t == 0:
-                self._array = self._storage(value)
-            if self._array is not None and self._array.shape[1:] == value.shape:
-                self._array[t] = value
-                self._items.append(self._array[t])
-                return
-        self._items.append(value)
-
-    def __getitem__(self, t: int):
-        return self._items[t]
-
+# (N, T, ...) array kept by the thread from call to call; ``StackedSteps`` writes each step's result
+# into its place in the (N, T, ...) result, which is returned, so the step's own array is freed at
+# once. Either gives all the steps as one (N, T, ...) array (``stacked``), which the work done after
+# the loop, for every step at once, reads.
 
 class StackedSteps:
-    """The values of one result at every step, stacked along axis 1: (N, T, ...). Each step's
-    value is written into its place in the result as it comes (appended, or set at its step), so
-    that the step's own array can be freed at once; values that are not NumPy arrays (Dask's) are
-    stacked at the end."""
+    """The values of one quantity at every step, stacked along axis 1: (N, T, ...). Each step's
+    value is written into its place as it comes (appended, or set at its step), so that the step's
+    own array can be freed at once. Values that are not NumPy arrays of one shape (Dask's; a state
+    shared by the batch at the first step) are kept as they are and stacked at the end."""
 
-    __slots__ = ("_array", "_count", "_items", "_steps")
+    __slots__ = ("_array", "_count", "_in_array", "_items", "_key", "_steps")
 
-    def __init__(self, steps: int):
-        self._steps, self._array, self._items, self._count = steps, None, [None] * steps, 0
+    def __init__(self, steps: int, key: str | None = None):
+        self._steps, self._key, self._array, self._items = steps, key, None, [None] * steps
+        self._count, self._in_array = 0, set()
+
+    def _storage(self, value):
+        shape = value.shape[:1] + (self._steps,) + value.shape[1:]
+        if self._key is None or self._steps * value.size > KEPT_NUMBERS:
+            return np.empty(shape, value.dtype)
+        return _kept_array(self._key, shape, value.dtype)
 
     def append(self, value) -> None:
         self[self._count] = value
         self._count += 1
 
     def __setitem__(self, t: int, value) -> None:
-        if self._array is None and type(value) is np.ndarray and value.ndim and self._count == 0 \
+        if self._array is None and type(value) is np.ndarray and value.ndim and not self._in_array \
                 and all(v is None for v in self._items):
-            self._array = np.empty(value.shape[:1] + (self._steps,) + value.shape[1:], value.dtype)
-        if self._array is not None and type(value) is np.ndarray and value.shape == self._array[:, t].shape:
+            self._array = self._storage(value)
+        if self._array is not None and type(value) is np.ndarray and value.shape == self._array.shape[:1] + self._array.shape[2:]:
             self._array[:, t] = value
             self._items[t] = self._array[:, t]
+            self._in_array.add(t)
         else:
             self._items[t] = value
+            self._in_array.discard(t)
 
     def __getitem__(self, t: int):
         return self._items[t]
 
     def stacked(self):
-        if self._array is not None and all(v is not None and v.base is self._array for v in self._items):
+        """Every step's value, (N, T, ...): the array written step by step, or the values stacked
+        (a shared first state broadcast to the batch)."""
+        if self._array is not None and len(self._in_array) == self._steps:
             return self._array
-        return np.stack(self._items, axis=1)
+        items = self._items
+        if any(np.shape(v) != np.shape(items[-1]) for v in items):
+            items = np.broadcast_arrays(*items)
+        return np.stack(items, axis=1)
+
+
+class KeptSteps(StackedSteps):
+    """The values of one quantity at every step that no result holds (read back by the backward
+    pass, or by the work after the loop): in a (N, T, ...) array kept by the thread for the next
+    call of ``key``, never returned (a later call overwrites it)."""
+
+    __slots__ = ()
+
+    def __init__(self, key: str, steps: int):
+        super().__init__(steps, key)
+
+
+def each_step(value, rank: int):
+    """An input given once for all steps (a weight, with ``rank`` axes of its own), as the work
+    done for every step at once reads it beside (N, T, ...) arrays: with a batch axis, a step axis
+    after it (broadcast, no copy); shared by the batch, as it is."""
+    return value[:, None] if np.ndim(value) > rank else value
+
+
+def flat_steps(value, rank: int, steps: int):
+    """A value of a loop as one batch of N·T examples (a sum over the batch and the steps is then
+    a sum over that batch): (N, T, ...) reshaped to (N·T, ...); an input with a batch axis alone,
+    (N, ...), repeated for each step; a value shared by the batch as it is."""
+    axes = np.ndim(value) - rank
+    if axes == 2:
+        return value.reshape((-1,) + value.shape[2:])
+    if axes == 1:
+        return np.repeat(value, steps, axis=0)
+    return value
 
 
 # -- checking the arguments of a generated function ------------------------------------------------

@@ -31,7 +31,7 @@ def deep_chain_loop(*, w, x, k, y):
     _k.check_shapes("deep_chain_loop", INPUTS, {"w": (w, (T,)), "x": (x, ()), "k": (k, (T,)), "y": (y, ())}, per_example=8*T + 3)
     if _k.in_parts(w.shape[0], T, {"w": w, "x": x, "k": k, "y": y}, INPUTS):  # a large batch: in parts of it, on every core
         return _k.by_parts(deep_chain_loop, w.shape[0], {"w": w, "x": x, "k": k, "y": y}, INPUTS, SUMMED)
-    # forward, step by step, keeping what the backward pass reads
+    # forward, step by step: what the next step reads, keeping what is read later
     a_prev = x
     a_prev_steps = _k.KeptSteps("deep_chain_loop.a_prev", T)
     F_steps = _k.KeptSteps("deep_chain_loop.F", T)
@@ -51,7 +51,7 @@ def deep_chain_loop(*, w, x, k, y):
         a = F + a_prev*k_t
         a_steps.append(a)
         a_prev = a
-    # backward, from the last step to the first
+    # backward, from the last step to the first: what the step before reads
     # y_hat = a
     y_hat = a_prev
     # L = (y_hat - y)**2
@@ -59,11 +59,10 @@ def deep_chain_loop(*, w, x, k, y):
     # dL/dy_hat = 2*y_hat - 2*y
     da_next = 2*y_hat - 2*y
     dL_da_steps = _k.StackedSteps(T)
-    dL_dw_steps = _k.StackedSteps(T)
+    dL_ds_steps = _k.KeptSteps("deep_chain_loop.dL/ds", T)
     for t in reversed(range(T)):
         w_t = w[:, t]
         k_t = k[:, t]
-        a_prev = a_prev_steps[t]
         F = F_steps[t]
         _1_minus_F = _1_minus_F_steps[t]
         # dL/da = da_next
@@ -71,10 +70,13 @@ def deep_chain_loop(*, w, x, k, y):
         dL_da_steps[t] = dL_da
         # dL/ds = F*dL/da*(1 - F)  (stable form: F*_1_minus_F*dL/da)
         dL_ds = F*_1_minus_F*dL_da
-        # dL/dw = a_prev*dL/ds
-        dL_dw = a_prev*dL_ds
-        dL_dw_steps[t] = dL_dw
+        dL_ds_steps[t] = dL_ds
         # dL/da_prev = dL/da*k + dL/ds*w
         dL_da_prev = dL_da*k_t + dL_ds*w_t
         da_next = dL_da_prev
-    return {"y_hat": y_hat, "L": L, "a": a_steps.stacked(), "dL/da": dL_da_steps.stacked(), "dL/dw": dL_dw_steps.stacked(), "dL/dx": dL_da_prev}
+    # after the loop, for every step at once: what the next step does not read
+    a_prev_all = a_prev_steps.stacked()
+    dL_ds_all = dL_ds_steps.stacked()
+    # dL/dw = a_prev*dL/ds
+    dL_dw_all = a_prev_all*dL_ds_all
+    return {"y_hat": y_hat, "L": L, "a": a_steps.stacked(), "dL/da": dL_da_steps.stacked(), "dL/dw": dL_dw_all, "dL/dx": dL_da_prev}

@@ -43,7 +43,7 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     _n = _k.check_shapes("lstm_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "C_0": (C_0, (H,)), "W_f": (W_f, (H, D + H)), "W_i": (W_i, (H, D + H)), "W_c": (W_c, (H, D + H)), "W_o": (W_o, (H, D + H)), "b_f": (b_f, (H,)), "b_i": (b_i, (H,)), "b_c": (b_c, (H,)), "b_o": (b_o, (H,)), "W_y": (W_y, (K, H)), "y": (y, (T, K))}, per_example=D*T + H*K*T + 4*H*T*(D + H) + 27*H*T + 3*K*T + 2*T*(D + H) + 3*T, summed={"W_f": H*(D + H), "W_i": H*(D + H), "W_c": H*(D + H), "W_o": H*(D + H), "b_f": H, "b_i": H, "b_c": H, "b_o": H, "W_y": H*K})
     if _k.in_parts(x.shape[0], T, {"x": x, "h_0": h_0, "C_0": C_0, "W_f": W_f, "W_i": W_i, "W_c": W_c, "W_o": W_o, "b_f": b_f, "b_i": b_i, "b_c": b_c, "b_o": b_o, "W_y": W_y, "y": y}, INPUTS):  # a large batch: in parts of it, on every core
         return _k.by_parts(lstm_bptt_loop, x.shape[0], {"x": x, "h_0": h_0, "C_0": C_0, "W_f": W_f, "W_i": W_i, "W_c": W_c, "W_o": W_o, "b_f": b_f, "b_i": b_i, "b_c": b_c, "b_o": b_o, "W_y": W_y, "y": y}, INPUTS, SUMMED)
-    # forward, step by step, keeping what the backward pass reads
+    # forward, step by step: what the next step reads, keeping what is read later
     h_prev = h_0
     C_prev = C_0
     C_prev_steps = _k.KeptSteps("lstm_bptt_loop.C_prev", T)
@@ -56,17 +56,12 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     _1_minus_C_tilde_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_C_tilde_sq", T)
     o_steps = _k.KeptSteps("lstm_bptt_loop.o", T)
     _1_minus_o_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_o", T)
+    C_steps = _k.StackedSteps(T)
     _tanh_C_steps = _k.KeptSteps("lstm_bptt_loop._tanh_C", T)
     _1_minus_tanh_C_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_tanh_C_sq", T)
-    dL_dg_steps = _k.KeptSteps("lstm_bptt_loop.dL/dg", T)
     h_steps = _k.StackedSteps(T)
-    C_steps = _k.StackedSteps(T)
-    y_hat_steps = _k.StackedSteps(T)
-    total_L = 0.0
-    total_dL_dW_y = 0.0
     for t in range(T):
         x_t = x[:, t]
-        y_t = y[:, t]
         C_prev_steps.append(C_prev)
         # z = [h_prev; x]
         z = _k.concat(h_prev, x_t)
@@ -105,39 +100,38 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         # h = o ⊙ tanh(C)  (stable form: _tanh_C ⊙ o)
         h = _tanh_C*o
         h_steps.append(h)
-        # g = W_y h
-        g = _k.matvec(W_y, h)
-        # _lse = logsumexp(g), and y_hat = softmax(g) (as e^(g - max)/sum_k(e^(g - max)), from the same exponentials)
-        _lse, y_hat = _k.logsumexp_softmax(g)
-        y_hat_steps.append(y_hat)
-        # L_step = logsumexp(g) - sum_k(g ⊙ y)  (stable form: _lse - sum_k(g ⊙ y))
-        L_step = _lse - _k.dot(g, y_t)
-        total_L += L_step
-        # dL/dg = y_hat - y
-        dL_dg = y_hat - y_t
-        dL_dg_steps.append(dL_dg)
-        # dL/dW_y = dL/dg h^T  (summed over the batch when W_y is shared)
-        dL_dW_y = _k.outer(dL_dg, h) if W_y.ndim == 3 else _k.outer_total(dL_dg, h, _n)
-        total_dL_dW_y += dL_dW_y
         h_prev = h
         C_prev = C
-    # backward, from the last step to the first
+    # after the loop, for every step at once: what the next step does not read
+    h_all = h_steps.stacked()
+    W_y_all = _k.each_step(W_y, 2)
+    _n_steps = _n * T
+    # g = W_y h
+    g_all = _k.matvec(W_y_all, h_all)
+    # _lse = logsumexp(g), and y_hat = softmax(g) (as e^(g - max)/sum_k(e^(g - max)), from the same exponentials)
+    _lse_all, y_hat_all = _k.logsumexp_softmax(g_all)
+    # L_step = logsumexp(g) - sum_k(g ⊙ y)  (stable form: _lse - sum_k(g ⊙ y))
+    L_step_all = _lse_all - _k.dot(g_all, y)
+    # dL/dg = y_hat - y
+    dL_dg_all = y_hat_all - y
+    # dL/dW_y = dL/dg h^T  (summed over the steps, and over the batch when W_y is shared)
+    dL_dg_flat = _k.flat_steps(dL_dg_all, 1, T)
+    h_flat = _k.flat_steps(h_all, 1, T)
+    dL_dW_y_all = (_k.outer(dL_dg_all, h_all)).sum(axis=1) if W_y.ndim == 3 else _k.outer_total(dL_dg_flat, h_flat, _n_steps)
+    total_L = L_step_all.sum(axis=1)
+    total_dL_dW_y = dL_dW_y_all
+    # backward, from the last step to the first: what the step before reads
     dh_next = numpy.zeros_like(h_prev)
     dC_next = numpy.zeros_like(C_prev)
-    total_dL_dW_o = 0.0
-    total_dL_dW_f = 0.0
-    total_dL_dW_i = 0.0
-    total_dL_dW_c = 0.0
-    total_dL_db_o = 0.0
-    total_dL_db_f = 0.0
-    total_dL_db_i = 0.0
-    total_dL_db_c = 0.0
     dL_dh_steps = _k.StackedSteps(T)
     dL_dC_steps = _k.StackedSteps(T)
-    dL_dx_steps = _k.StackedSteps(T)
+    dL_ds_o_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_o", T)
+    dL_ds_f_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_f", T)
+    dL_ds_i_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_i", T)
+    dL_ds_c_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_c", T)
+    dL_dz_steps = _k.KeptSteps("lstm_bptt_loop.dL/dz", T)
     for t in reversed(range(T)):
         C_prev = C_prev_steps[t]
-        z = z_steps[t]
         f = f_steps[t]
         _1_minus_f = _1_minus_f_steps[t]
         i = i_steps[t]
@@ -148,7 +142,7 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         _1_minus_o = _1_minus_o_steps[t]
         _tanh_C = _tanh_C_steps[t]
         _1_minus_tanh_C_sq = _1_minus_tanh_C_sq_steps[t]
-        dL_dg = dL_dg_steps[t]
+        dL_dg = dL_dg_all[:, t]
         # dL/dh = dh_next + W_y^T dL/dg
         dL_dh = dh_next + _k.matvec_t(W_y, dL_dg)
         dL_dh_steps[t] = dL_dh
@@ -165,45 +159,61 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         dL_dC_tilde = dL_dC*i
         # dL/ds_o = dL/do ⊙ o ⊙ (1 - o)  (stable form: _1_minus_o ⊙ dL/do ⊙ o)
         dL_ds_o = _1_minus_o*dL_do*o
+        dL_ds_o_steps[t] = dL_ds_o
         # dL/ds_f = dL/df ⊙ f ⊙ (1 - f)  (stable form: _1_minus_f ⊙ dL/df ⊙ f)
         dL_ds_f = _1_minus_f*dL_df*f
+        dL_ds_f_steps[t] = dL_ds_f
         # dL/ds_i = dL/di ⊙ i ⊙ (1 - i)  (stable form: _1_minus_i ⊙ dL/di ⊙ i)
         dL_ds_i = _1_minus_i*dL_di*i
+        dL_ds_i_steps[t] = dL_ds_i
         # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)  (stable form: _1_minus_C_tilde_sq ⊙ dL/dC_tilde)
         dL_ds_c = _1_minus_C_tilde_sq*dL_dC_tilde
-        # dL/dW_o = dL/ds_o z^T  (summed over the batch when W_o is shared)
-        dL_dW_o = _k.outer(dL_ds_o, z) if W_o.ndim == 3 else _k.outer_total(dL_ds_o, z, _n)
-        total_dL_dW_o += dL_dW_o
-        # dL/dW_f = dL/ds_f z^T  (summed over the batch when W_f is shared)
-        dL_dW_f = _k.outer(dL_ds_f, z) if W_f.ndim == 3 else _k.outer_total(dL_ds_f, z, _n)
-        total_dL_dW_f += dL_dW_f
-        # dL/dW_i = dL/ds_i z^T  (summed over the batch when W_i is shared)
-        dL_dW_i = _k.outer(dL_ds_i, z) if W_i.ndim == 3 else _k.outer_total(dL_ds_i, z, _n)
-        total_dL_dW_i += dL_dW_i
-        # dL/dW_c = dL/ds_c z^T  (summed over the batch when W_c is shared)
-        dL_dW_c = _k.outer(dL_ds_c, z) if W_c.ndim == 3 else _k.outer_total(dL_ds_c, z, _n)
-        total_dL_dW_c += dL_dW_c
-        # dL/db_o = dL/ds_o  (summed over the batch when b_o is shared)
-        dL_db_o = dL_ds_o if b_o.ndim == 2 else _k.total(dL_ds_o, 1, _n)
-        total_dL_db_o += dL_db_o
-        # dL/db_f = dL/ds_f  (summed over the batch when b_f is shared)
-        dL_db_f = dL_ds_f if b_f.ndim == 2 else _k.total(dL_ds_f, 1, _n)
-        total_dL_db_f += dL_db_f
-        # dL/db_i = dL/ds_i  (summed over the batch when b_i is shared)
-        dL_db_i = dL_ds_i if b_i.ndim == 2 else _k.total(dL_ds_i, 1, _n)
-        total_dL_db_i += dL_db_i
-        # dL/db_c = dL/ds_c  (summed over the batch when b_c is shared)
-        dL_db_c = dL_ds_c if b_c.ndim == 2 else _k.total(dL_ds_c, 1, _n)
-        total_dL_db_c += dL_db_c
+        dL_ds_c_steps[t] = dL_ds_c
         # dL/dz = W_c^T dL/ds_c + W_f^T dL/ds_f + W_i^T dL/ds_i + W_o^T dL/ds_o
         dL_dz = _k.matvec_t(W_c, dL_ds_c) + _k.matvec_t(W_f, dL_ds_f) + _k.matvec_t(W_i, dL_ds_i) + _k.matvec_t(W_o, dL_ds_o)
+        dL_dz_steps[t] = dL_dz
         # dL/dh_prev = dL/dz[1..H]
         dL_dh_prev = dL_dz[..., 0:H]
         # dL/dC_prev = dL/dC ⊙ f
         dL_dC_prev = dL_dC*f
-        # dL/dx = dL/dz[H + 1..D + H]
-        dL_dx = dL_dz[..., H:D + H]
-        dL_dx_steps[t] = dL_dx
         dh_next = dL_dh_prev
         dC_next = dL_dC_prev
-    return {"L": total_L, "dL/dW_y": total_dL_dW_y, "dL/dW_o": total_dL_dW_o, "dL/dW_f": total_dL_dW_f, "dL/dW_i": total_dL_dW_i, "dL/dW_c": total_dL_dW_c, "dL/db_o": total_dL_db_o, "dL/db_f": total_dL_db_f, "dL/db_i": total_dL_db_i, "dL/db_c": total_dL_db_c, "h": h_steps.stacked(), "C": C_steps.stacked(), "f": f_steps.stacked(), "y_hat": y_hat_steps.stacked(), "dL/dh": dL_dh_steps.stacked(), "dL/dC": dL_dC_steps.stacked(), "dL/dx": dL_dx_steps.stacked(), "dL/dh_0": dL_dh_prev, "dL/dC_0": dL_dC_prev}
+    # after the loop, for every step at once: what the next step does not read
+    z_all = z_steps.stacked()
+    dL_ds_o_all = dL_ds_o_steps.stacked()
+    dL_ds_f_all = dL_ds_f_steps.stacked()
+    dL_ds_i_all = dL_ds_i_steps.stacked()
+    dL_ds_c_all = dL_ds_c_steps.stacked()
+    dL_dz_all = dL_dz_steps.stacked()
+    # dL/dW_o = dL/ds_o z^T  (summed over the steps, and over the batch when W_o is shared)
+    dL_ds_o_flat = _k.flat_steps(dL_ds_o_all, 1, T)
+    z_flat = _k.flat_steps(z_all, 1, T)
+    dL_dW_o_all = (_k.outer(dL_ds_o_all, z_all)).sum(axis=1) if W_o.ndim == 3 else _k.outer_total(dL_ds_o_flat, z_flat, _n_steps)
+    # dL/dW_f = dL/ds_f z^T  (summed over the steps, and over the batch when W_f is shared)
+    dL_ds_f_flat = _k.flat_steps(dL_ds_f_all, 1, T)
+    dL_dW_f_all = (_k.outer(dL_ds_f_all, z_all)).sum(axis=1) if W_f.ndim == 3 else _k.outer_total(dL_ds_f_flat, z_flat, _n_steps)
+    # dL/dW_i = dL/ds_i z^T  (summed over the steps, and over the batch when W_i is shared)
+    dL_ds_i_flat = _k.flat_steps(dL_ds_i_all, 1, T)
+    dL_dW_i_all = (_k.outer(dL_ds_i_all, z_all)).sum(axis=1) if W_i.ndim == 3 else _k.outer_total(dL_ds_i_flat, z_flat, _n_steps)
+    # dL/dW_c = dL/ds_c z^T  (summed over the steps, and over the batch when W_c is shared)
+    dL_ds_c_flat = _k.flat_steps(dL_ds_c_all, 1, T)
+    dL_dW_c_all = (_k.outer(dL_ds_c_all, z_all)).sum(axis=1) if W_c.ndim == 3 else _k.outer_total(dL_ds_c_flat, z_flat, _n_steps)
+    # dL/db_o = dL/ds_o  (summed over the steps, and over the batch when b_o is shared)
+    dL_db_o_all = (dL_ds_o_all).sum(axis=1) if b_o.ndim == 2 else _k.total(dL_ds_o_flat, 1, _n_steps)
+    # dL/db_f = dL/ds_f  (summed over the steps, and over the batch when b_f is shared)
+    dL_db_f_all = (dL_ds_f_all).sum(axis=1) if b_f.ndim == 2 else _k.total(dL_ds_f_flat, 1, _n_steps)
+    # dL/db_i = dL/ds_i  (summed over the steps, and over the batch when b_i is shared)
+    dL_db_i_all = (dL_ds_i_all).sum(axis=1) if b_i.ndim == 2 else _k.total(dL_ds_i_flat, 1, _n_steps)
+    # dL/db_c = dL/ds_c  (summed over the steps, and over the batch when b_c is shared)
+    dL_db_c_all = (dL_ds_c_all).sum(axis=1) if b_c.ndim == 2 else _k.total(dL_ds_c_flat, 1, _n_steps)
+    # dL/dx = dL/dz[H + 1..D + H]
+    dL_dx_all = dL_dz_all[..., H:D + H]
+    total_dL_dW_o = dL_dW_o_all
+    total_dL_dW_f = dL_dW_f_all
+    total_dL_dW_i = dL_dW_i_all
+    total_dL_dW_c = dL_dW_c_all
+    total_dL_db_o = dL_db_o_all
+    total_dL_db_f = dL_db_f_all
+    total_dL_db_i = dL_db_i_all
+    total_dL_db_c = dL_db_c_all
+    return {"L": total_L, "dL/dW_y": total_dL_dW_y, "dL/dW_o": total_dL_dW_o, "dL/dW_f": total_dL_dW_f, "dL/dW_i": total_dL_dW_i, "dL/dW_c": total_dL_dW_c, "dL/db_o": total_dL_db_o, "dL/db_f": total_dL_db_f, "dL/db_i": total_dL_db_i, "dL/db_c": total_dL_db_c, "h": h_steps.stacked(), "C": C_steps.stacked(), "f": f_steps.stacked(), "y_hat": y_hat_all, "dL/dh": dL_dh_steps.stacked(), "dL/dC": dL_dC_steps.stacked(), "dL/dx": numpy.ascontiguousarray(dL_dx_all), "dL/dh_0": dL_dh_prev, "dL/dC_0": dL_dC_prev}

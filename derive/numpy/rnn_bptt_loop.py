@@ -36,18 +36,13 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     _n = _k.check_shapes("rnn_bptt_loop", INPUTS, {"x": (x, (T, D)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y": (y, (T, K))}, per_example=D*H*T + D*T + H**2*T + H*K*T + 5*H*T + 3*K*T + 3*T, summed={"U": D*H, "W": H**2, "V": H*K})
     if _k.in_parts(x.shape[0], T, {"x": x, "h_0": h_0, "U": U, "W": W, "V": V, "y": y}, INPUTS):  # a large batch: in parts of it, on every core
         return _k.by_parts(rnn_bptt_loop, x.shape[0], {"x": x, "h_0": h_0, "U": U, "W": W, "V": V, "y": y}, INPUTS, SUMMED)
-    # forward, step by step, keeping what the backward pass reads
+    # forward, step by step: what the next step reads, keeping what is read later
     h_prev = h_0
     h_prev_steps = _k.KeptSteps("rnn_bptt_loop.h_prev", T)
-    _1_minus_h_sq_steps = _k.KeptSteps("rnn_bptt_loop._1_minus_h_sq", T)
-    dL_do_steps = _k.KeptSteps("rnn_bptt_loop.dL/do", T)
     h_steps = _k.StackedSteps(T)
-    y_hat_steps = _k.StackedSteps(T)
-    total_L = 0.0
-    total_dL_dV = 0.0
+    _1_minus_h_sq_steps = _k.KeptSteps("rnn_bptt_loop._1_minus_h_sq", T)
     for t in range(T):
         x_t = x[:, t]
-        y_t = y[:, t]
         h_prev_steps.append(h_prev)
         # s = U x + W h_prev
         s = _k.matvec(U, x_t) + _k.matvec(W, h_prev)
@@ -55,49 +50,54 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         h, _1_minus_h_sq = _k.tanh_pair(s)
         h_steps.append(h)
         _1_minus_h_sq_steps.append(_1_minus_h_sq)
-        # o = V h
-        o = _k.matvec(V, h)
-        # _lse = logsumexp(o), and y_hat = softmax(o) (as e^(o - max)/sum_k(e^(o - max)), from the same exponentials)
-        _lse, y_hat = _k.logsumexp_softmax(o)
-        y_hat_steps.append(y_hat)
-        # L_step = logsumexp(o) - sum_k(o ⊙ y)  (stable form: _lse - sum_k(o ⊙ y))
-        L_step = _lse - _k.dot(o, y_t)
-        total_L += L_step
-        # dL/do = y_hat - y
-        dL_do = y_hat - y_t
-        dL_do_steps.append(dL_do)
-        # dL/dV = dL/do h^T  (summed over the batch when V is shared)
-        dL_dV = _k.outer(dL_do, h) if V.ndim == 3 else _k.outer_total(dL_do, h, _n)
-        total_dL_dV += dL_dV
         h_prev = h
-    # backward, from the last step to the first
+    # after the loop, for every step at once: what the next step does not read
+    h_all = h_steps.stacked()
+    V_all = _k.each_step(V, 2)
+    _n_steps = _n * T
+    # o = V h
+    o_all = _k.matvec(V_all, h_all)
+    # _lse = logsumexp(o), and y_hat = softmax(o) (as e^(o - max)/sum_k(e^(o - max)), from the same exponentials)
+    _lse_all, y_hat_all = _k.logsumexp_softmax(o_all)
+    # L_step = logsumexp(o) - sum_k(o ⊙ y)  (stable form: _lse - sum_k(o ⊙ y))
+    L_step_all = _lse_all - _k.dot(o_all, y)
+    # dL/do = y_hat - y
+    dL_do_all = y_hat_all - y
+    # dL/dV = dL/do h^T  (summed over the steps, and over the batch when V is shared)
+    dL_do_flat = _k.flat_steps(dL_do_all, 1, T)
+    h_flat = _k.flat_steps(h_all, 1, T)
+    dL_dV_all = (_k.outer(dL_do_all, h_all)).sum(axis=1) if V.ndim == 3 else _k.outer_total(dL_do_flat, h_flat, _n_steps)
+    total_L = L_step_all.sum(axis=1)
+    total_dL_dV = dL_dV_all
+    # backward, from the last step to the first: what the step before reads
     dh_next = numpy.zeros_like(h_prev)
-    total_dL_dU = 0.0
-    total_dL_dW = 0.0
     dL_dh_steps = _k.StackedSteps(T)
     dL_ds_steps = _k.StackedSteps(T)
-    dL_dx_steps = _k.StackedSteps(T)
     for t in reversed(range(T)):
-        x_t = x[:, t]
-        h_prev = h_prev_steps[t]
         _1_minus_h_sq = _1_minus_h_sq_steps[t]
-        dL_do = dL_do_steps[t]
+        dL_do = dL_do_all[:, t]
         # dL/dh = dh_next + V^T dL/do
         dL_dh = dh_next + _k.matvec_t(V, dL_do)
         dL_dh_steps[t] = dL_dh
         # dL/ds = dL/dh ⊙ (1 - h**2)  (stable form: _1_minus_h_sq ⊙ dL/dh)
         dL_ds = _1_minus_h_sq*dL_dh
         dL_ds_steps[t] = dL_ds
-        # dL/dW = dL/ds h_prev^T  (summed over the batch when W is shared)
-        dL_dW = _k.outer(dL_ds, h_prev) if W.ndim == 3 else _k.outer_total(dL_ds, h_prev, _n)
-        total_dL_dW += dL_dW
-        # dL/dU = dL/ds x^T  (summed over the batch when U is shared)
-        dL_dU = _k.outer(dL_ds, x_t) if U.ndim == 3 else _k.outer_total(dL_ds, x_t, _n)
-        total_dL_dU += dL_dU
         # dL/dh_prev = W^T dL/ds
         dL_dh_prev = _k.matvec_t(W, dL_ds)
-        # dL/dx = U^T dL/ds
-        dL_dx = _k.matvec_t(U, dL_ds)
-        dL_dx_steps[t] = dL_dx
         dh_next = dL_dh_prev
-    return {"L": total_L, "dL/dU": total_dL_dU, "dL/dW": total_dL_dW, "dL/dV": total_dL_dV, "h": h_steps.stacked(), "y_hat": y_hat_steps.stacked(), "dL/dh": dL_dh_steps.stacked(), "dL/ds": dL_ds_steps.stacked(), "dL/dx": dL_dx_steps.stacked(), "dL/dh_0": dL_dh_prev}
+    # after the loop, for every step at once: what the next step does not read
+    h_prev_all = h_prev_steps.stacked()
+    dL_ds_all = dL_ds_steps.stacked()
+    U_all = _k.each_step(U, 2)
+    # dL/dW = dL/ds h_prev^T  (summed over the steps, and over the batch when W is shared)
+    dL_ds_flat = _k.flat_steps(dL_ds_all, 1, T)
+    h_prev_flat = _k.flat_steps(h_prev_all, 1, T)
+    dL_dW_all = (_k.outer(dL_ds_all, h_prev_all)).sum(axis=1) if W.ndim == 3 else _k.outer_total(dL_ds_flat, h_prev_flat, _n_steps)
+    # dL/dU = dL/ds x^T  (summed over the steps, and over the batch when U is shared)
+    x_flat = _k.flat_steps(x, 1, T)
+    dL_dU_all = (_k.outer(dL_ds_all, x)).sum(axis=1) if U.ndim == 3 else _k.outer_total(dL_ds_flat, x_flat, _n_steps)
+    # dL/dx = U^T dL/ds
+    dL_dx_all = _k.matvec_t(U_all, dL_ds_all)
+    total_dL_dU = dL_dU_all
+    total_dL_dW = dL_dW_all
+    return {"L": total_L, "dL/dU": total_dL_dU, "dL/dW": total_dL_dW, "dL/dV": total_dL_dV, "h": h_steps.stacked(), "y_hat": y_hat_all, "dL/dh": dL_dh_steps.stacked(), "dL/ds": dL_ds_steps.stacked(), "dL/dx": dL_dx_all, "dL/dh_0": dL_dh_prev}
