@@ -414,6 +414,29 @@ def test_each_step_and_flat_steps_read_a_loops_values_for_every_step():
                                sum(np.outer(delta[n, t], h[n, t]) for n in range(2) for t in range(5)))
 
 
+def test_stacked_weights_give_each_products_value():
+    """The LSTM loop's four gate products in one, b_k + W_k z, and Σ_k W_kᵀ δ_k in one, with the
+    weights stacked by rows; with a weight per example, each on its own (no stacking)."""
+    rng = np.random.default_rng(3)
+    W = [rng.normal(size=(3, 5)) for _ in range(4)]
+    b = [rng.normal(size=3), None, 0.5, rng.normal(size=(6, 3))]
+    z, deltas = rng.normal(size=(6, 5)), [rng.normal(size=(6, 3)) for _ in range(4)]
+    stacked = _k.stacked_rows(*W)
+    assert stacked.shape == (12, 5)
+    for got, w, bias in zip(_k.matvecs(stacked, W, z, b), W, b):
+        np.testing.assert_allclose(got, z @ w.T + (0.0 if bias is None else bias), rtol=1e-14)
+    np.testing.assert_allclose(_k.matvecs_t(stacked, W, deltas), sum(d @ w for d, w in zip(deltas, W)), rtol=1e-13)
+    each = [rng.normal(size=(6, 3, 5)) for _ in range(4)]
+    assert _k.stacked_rows(W[0], each[1], W[2], W[3]) is None
+    for got, w in zip(_k.matvecs(None, each, z, (None,) * 4), each):
+        np.testing.assert_allclose(got, np.einsum("nij,nj->ni", w, z), rtol=1e-14)
+    np.testing.assert_allclose(_k.matvecs_t(None, each, deltas),
+                               sum(np.einsum("nij,ni->nj", w, d) for w, d in zip(each, deltas)), rtol=1e-13)
+    shared_z = rng.normal(size=5)  # a bias per example beside a shared z: a new array, not in place
+    got = _k.matvecs(stacked, W, shared_z, b)
+    np.testing.assert_allclose(got[3], shared_z @ W[3].T + b[3], rtol=1e-14)
+
+
 def test_a_small_batch_or_a_part_is_one_piece(monkeypatch):
     monkeypatch.setattr(_k, "THREADS", 2)
     big = {"x": np.zeros((64, 4, 1024))}

@@ -42,6 +42,7 @@ import dataclasses
 import sympy as sp
 
 from derive import naming, registry
+from derive.codegen.fusion import matvec_groups, transposed_sum
 from derive.codegen.generate import (
     NUMPY_PACKAGE,
     argument_checks,
@@ -126,15 +127,23 @@ def _quantity_statement(rule, name, indent, sums, *, rename=None, target=None) -
     return _statement(name, code, q.definition, indent, target=target, form=form)
 
 
-def _body(loop, names, indent, kept, direction) -> list[str]:
-    """One assignment per cell quantity, then the sums and the per-step arrays that keep it
-    (appended going forward, set at its step going backward)."""
+def _body(loop, names, indent, kept, direction, groups=()) -> list[str]:
+    """One assignment per cell quantity (one for a group of products, :mod:`fusion`), then the
+    sums and the per-step arrays that keep it (appended going forward, set at its step going
+    backward)."""
     cell, lines = loop.cell, []
     rename = _per_step(loop)
     sums = _shared_sums(cell, _params(loop))
     for name in names:
         py = naming.python_name(name)
-        lines += _quantity_statement(cell, name, indent, sums, rename=rename)
+        group = next((g for g in groups if name in g.names), None)
+        fused = None if group or name in sums else _fused_transposed_sum(loop, name, groups, indent, rename)
+        if group is not None:
+            lines += _group_statement(cell, group, indent, rename) if name == group.names[0] else []
+        elif fused is not None:
+            lines += fused
+        else:
+            lines += _quantity_statement(cell, name, indent, sums, rename=rename)
         for output, source in loop.summed.items():
             if source == name:  # in place from the second step on (the first makes a new array)
                 lines.append(f"{indent}{_sum_name(output)} += {py}")
@@ -142,6 +151,34 @@ def _body(loop, names, indent, kept, direction) -> list[str]:
             lines.append(f"{indent}{_list_name(name)}.append({py})" if direction == "forward" else
                          f"{indent}{_list_name(name)}[t] = {py}")
     return lines
+
+
+def _group_statement(cell, group, indent, rename) -> list[str]:
+    """``s_f, s_i, s_c, s_o = _k.matvecs(...)``: the group's products in one, under each formula."""
+    lines = [f"{indent}# {formula_comment(n, cell.quantities[n].definition, generated_form(cell, cell.quantities[n]))}"
+             for n in group.names]
+    weights = ", ".join(naming.python_name(w) for w in group.weights)
+    biases = ", ".join(naming.python_name(b) if b else "None" for b in group.biases)
+    targets = ", ".join(naming.python_name(n) for n in group.names)
+    lines.append(f"{indent}# (one matrix product for the {len(group.names)}: the weights stacked before the loop)")
+    lines.append(f"{indent}{targets} = _k.matvecs({group.stacked}, ({weights}), "
+                 f"{numpy_code(group.vector.xreplace(rename))}, ({biases}))")
+    return lines
+
+
+def _fused_transposed_sum(loop, name, groups, indent, rename) -> list[str] | None:
+    """``dL_dz = _k.matvecs_t(...)`` for Σ_k W_kᵀ v_k over the weights of a group; else None."""
+    cell = loop.cell
+    q = cell.quantities[name]
+    form = generated_form(cell, q)
+    pairs = transposed_sum(form, _params(loop))
+    group = next((g for g in groups if pairs and set(g.weights) == set(pairs)), None)
+    if group is None:
+        return None
+    weights = ", ".join(naming.python_name(w) for w in group.weights)
+    vectors = ", ".join(numpy_code(pairs[w].xreplace(rename)) for w in group.weights)
+    return [f"{indent}# {formula_comment(name, q.definition, form)}  (one matrix product: the weights stacked)",
+            f"{indent}{naming.python_name(name)} = _k.matvecs_t({group.stacked}, ({weights}), ({vectors}))"]
 
 
 def _sum_name(output: str) -> str:
@@ -408,12 +445,15 @@ def loop_source(loop, module_name: str) -> str:
         lines.append(f"    {naming.python_name(state)} = {naming.python_name(initial)}")
     lines += [f"    {_list_name(n)} = {_steps_storage(loop, n, stacked_outputs)}" for n in kept_forward]
     lines += [f"    {_sum_name(o)} = 0.0" for o, s in loop.summed.items() if s in plan.forward_steps]
+    groups = matvec_groups(cell, plan.forward_steps, params)
+    lines += [f"    {g.stacked} = _k.stacked_rows({', '.join(naming.python_name(w) for w in g.weights)})"
+              for g in groups]
     lines.append("    for t in range(T):")
     forward_reads = plan.reads(cell, plan.forward_steps)
     lines += [f"        {naming.python_name(n)}_t = {naming.python_name(n)}[:, t]" for n in loop.sequences
               if n in forward_reads]
     lines += [f"        {_list_name(n)}.append({naming.python_name(n)})" for n in loop.state if n in kept_forward]
-    lines += _body(loop, plan.forward_steps, "        ", kept_forward, "forward")
+    lines += _body(loop, plan.forward_steps, "        ", kept_forward, "forward", groups)
     for state, (quantity, _) in loop.state.items():
         lines.append(f"        {naming.python_name(state)} = {naming.python_name(quantity)}")
     lines += _after_loop(loop, plan, plan.forward_after, kept_forward, done)
@@ -430,7 +470,7 @@ def loop_source(loop, module_name: str) -> str:
     lines += [f"        {naming.python_name(n)} = {naming.python_name(n + ALL)}[:, t]" for n in plan.forward_after
               if n in backward_reads]
     lines += [f"        {_list_name(n)}[t] = {naming.python_name(n)}" for n in loop.carry if n in kept_backward]
-    lines += _body(loop, plan.backward_steps, "        ", kept_backward, "backward")
+    lines += _body(loop, plan.backward_steps, "        ", kept_backward, "backward", groups)
     for carry, quantity in loop.carry.items():
         lines.append(f"        {naming.python_name(carry)} = {naming.python_name(quantity)}")
     # the work after the backward loop reads the forward's arrays too (made after the forward loop)

@@ -292,6 +292,44 @@ def matvec_t(a, v):
     return np.matmul(v[..., None, :], a)[..., 0, :]
 
 
+def stacked_rows(*weights):
+    """[W_1; W_2; ...]: weights of one shape shared by the batch, stacked by rows once before a
+    loop over time, so that each step computes their products in one (:func:`matvecs`,
+    :func:`matvecs_t`); None when one has a batch axis or is not NumPy's (each on its own then)."""
+    if all(type(w) is np.ndarray and w.ndim == 2 for w in weights) and len({w.shape for w in weights}) == 1:
+        return np.concatenate(weights, axis=0)
+    return None
+
+
+def matvecs(stacked, weights, z, biases):
+    """b_k + W_k z for every k (b_k None for none): one matrix product with the weights stacked
+    (:func:`stacked_rows`), each result a view of its rows of one (..., k·m) array; each weight on
+    its own where ``stacked`` is None."""
+    if stacked is None or type(z) is not np.ndarray:
+        return tuple(matvec(w, z) if b is None else b + matvec(w, z) for w, b in zip(weights, biases))
+    s = z @ stacked.T
+    rows = stacked.shape[0] // len(weights)
+    parts = [s[..., k * rows:(k + 1) * rows] for k in range(len(weights))]
+    for k, b in enumerate(biases):
+        if b is not None:  # in place unless a bias with a batch axis meets a shared z
+            if np.ndim(b) < parts[k].ndim or np.shape(b) == parts[k].shape:
+                np.add(b, parts[k], out=parts[k])
+            else:
+                parts[k] = b + parts[k]
+    return tuple(parts)
+
+
+def matvecs_t(stacked, weights, vectors):
+    """Σ_k W_kᵀ v_k: one matrix product of [v_1, v_2, ...] with the weights stacked
+    (:func:`stacked_rows`); the sum of each product where ``stacked`` is None."""
+    if stacked is None or any(type(v) is not np.ndarray for v in vectors) or len({v.shape for v in vectors}) != 1:
+        total = matvec_t(weights[0], vectors[0])
+        for w, v in zip(weights[1:], vectors[1:]):
+            total = total + matvec_t(w, v)
+        return total
+    return np.concatenate(vectors, axis=-1) @ stacked
+
+
 def dot(a, b):
     """Σ_k a_k b_k over the last axis, for a batch: a matrix-vector product when one side is a
     vector shared by the batch, else one pass without the (N, K) product a ⊙ b."""

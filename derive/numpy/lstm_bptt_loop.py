@@ -60,6 +60,7 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     _tanh_C_steps = _k.KeptSteps("lstm_bptt_loop._tanh_C", T)
     _1_minus_tanh_C_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_tanh_C_sq", T)
     h_steps = _k.StackedSteps(T)
+    _stacked_W_f_W_i_W_c_W_o = _k.stacked_rows(W_f, W_i, W_c, W_o)
     for t in range(T):
         x_t = x[:, t]
         C_prev_steps.append(C_prev)
@@ -67,13 +68,11 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         z = _k.concat(h_prev, x_t)
         z_steps.append(z)
         # s_f = b_f + W_f z
-        s_f = b_f + _k.matvec(W_f, z)
         # s_i = b_i + W_i z
-        s_i = b_i + _k.matvec(W_i, z)
         # s_c = b_c + W_c z
-        s_c = b_c + _k.matvec(W_c, z)
         # s_o = b_o + W_o z
-        s_o = b_o + _k.matvec(W_o, z)
+        # (one matrix product for the 4: the weights stacked before the loop)
+        s_f, s_i, s_c, s_o = _k.matvecs(_stacked_W_f_W_i_W_c_W_o, (W_f, W_i, W_c, W_o), z, (b_f, b_i, b_c, b_o))
         # f = sigmoid(s_f), and _1_minus_f = 1 - f (as σ(−s_f), from the same exponential)
         f, _1_minus_f = _k.sigmoid_pair(s_f)
         f_steps.append(f)
@@ -169,8 +168,8 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)  (stable form: _1_minus_C_tilde_sq ⊙ dL/dC_tilde)
         dL_ds_c = _1_minus_C_tilde_sq*dL_dC_tilde
         dL_ds_c_steps[t] = dL_ds_c
-        # dL/dz = W_c^T dL/ds_c + W_f^T dL/ds_f + W_i^T dL/ds_i + W_o^T dL/ds_o
-        dL_dz = _k.matvec_t(W_c, dL_ds_c) + _k.matvec_t(W_f, dL_ds_f) + _k.matvec_t(W_i, dL_ds_i) + _k.matvec_t(W_o, dL_ds_o)
+        # dL/dz = W_c^T dL/ds_c + W_f^T dL/ds_f + W_i^T dL/ds_i + W_o^T dL/ds_o  (one matrix product: the weights stacked)
+        dL_dz = _k.matvecs_t(_stacked_W_f_W_i_W_c_W_o, (W_f, W_i, W_c, W_o), (dL_ds_f, dL_ds_i, dL_ds_c, dL_ds_o))
         dL_dz_steps[t] = dL_dz
         # dL/dh_prev = dL/dz[1..H]
         dL_dh_prev = dL_dz[..., 0:H]
