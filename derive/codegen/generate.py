@@ -188,14 +188,15 @@ def _into(q) -> str:
 
 
 def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=None,
-                      keep=frozenset(), suffix: str = "") -> list[str] | None:
+                      keep=frozenset(), suffix: str = "", complement_into=None) -> list[str] | None:
     """The statement of a quantity z = σ(t) (h = tanh(t)) whose complement a :func:`generation_view`
     holds: both from one kernel, ``f, _1_minus_f = _k.sigmoid_pair(s_f)``; of lse = logsumexp(g)
     with ŷ = e^{g − lse} (:func:`~derive.codegen.stable.softmax_pairs`): ``_lse, y_hat =
     _k.logsumexp_softmax(g)``; [] for the second of a pair (the first's statement computed it);
     None for any other quantity. A complement named in ``keep`` goes into an array the thread keeps
     from call to call (``keep="<rule>.<complement>"``, :func:`kept_complements`). ``suffix`` goes
-    after both names assigned (a loop's arrays of every step, ``y_hat_all``)."""
+    after both names assigned (a loop's arrays of every step, ``y_hat_all``); ``complement_into``,
+    the array the complement goes into (a loop's place for the step)."""
     if isinstance(q.stable, Complement):
         return []
     softmax = softmax_pairs(rule)
@@ -223,6 +224,7 @@ def paired_assignment(rule, q, *, indent="    ", rename=None, target=None, into=
     names = f"{target or naming.python_name(q.name + suffix)}, {naming.python_name(complement.name + suffix)}"
     options = (f", out={into}" if into else "") + (f', keep="{rule.name}.{complement.name}"'
                                                    if complement.name in keep else "")
+    options += f", complement_out={complement_into}" if complement_into else ""
     return [f"{indent}# {comment}", f"{indent}{names} = _k.{kernel}({code}{options})"]
 
 

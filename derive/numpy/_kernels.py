@@ -91,21 +91,22 @@ def kept(key, like):
     return _kept_array(key, like.shape, np.float64)
 
 
-def sigmoid_pair(x, out=None, keep=None):
+def sigmoid_pair(x, out=None, keep=None, complement_out=None):
     """σ(x) and σ(−x) = 1 − σ(x), both to every digit, from one exponential: with
     e = e^{min(−x, 709)}, σ(x) = 1/(1 + e) and σ(−x) = e σ(x).
 
     1 − σ(x) computed by subtraction rounds to a multiple of 2⁻⁵³ (0 from x = 37 on), so that
     σ'(x) = σ(x)(1 − σ(x)) would keep five digits at x = 27; e σ(x) keeps them all, for one
     multiplication more than σ(x) alone (see :func:`sigmoid` for x below −709). ``out``, an array
-    of x's shape, receives σ(x) (a block's rows of a result); σ(−x) goes into the thread's
-    array kept under ``keep`` (:func:`kept`) when one is named."""
+    of x's shape, receives σ(x) (a block's rows of a result); σ(−x) goes into ``complement_out``
+    (a loop's place for the step), or else the thread's array kept under ``keep`` (:func:`kept`)
+    when one is named."""
     x = _numeric(x)
     if type(x) is not np.ndarray or x.ndim == 0 or (out is not None and type(out) is not np.ndarray):
         e = np.exp(np.minimum(-x, _EXP_LIMIT))
         up = 1.0 / (1.0 + e)
         return up, e * up
-    down = np.negative(x, out=kept(keep, x))
+    down = np.negative(x, out=kept(keep, x) if complement_out is None else complement_out)
     np.minimum(down, _EXP_LIMIT, out=down)
     np.exp(down, out=down)
     up = np.add(down, 1.0, out=out)
@@ -123,7 +124,7 @@ _TANH_P = (36.0, 6930.0, 270270.0, 2027025.0)
 _TANH_Q = (1.0, 630.0, 51975.0, 945945.0, 2027025.0)
 
 
-def tanh_pair(x, out=None, keep=None):
+def tanh_pair(x, out=None, keep=None, complement_out=None):
     """tanh(x) and 1 − tanh²(x), each to a few ulps, from one exponential e = e^{−2|x|}:
     1 − tanh² = 4e/(1 + e)², and tanh|x| = 2/(1 + e) − 1 for |x| >= 0.55, below which a Padé
     approximant x P(x²)/Q(x²) (a dozen multiply-adds) replaces it (1 − e there would cancel e's
@@ -135,8 +136,8 @@ def tanh_pair(x, out=None, keep=None):
 
     1 − tanh² by subtraction loses every digit where |tanh x| rounds near 1 (|x| above about 19);
     the exponential form never overflows (e <= 1) and keeps them. ``out``, an array of x's shape,
-    receives tanh(x); 1 − tanh²(x) goes into the thread's array kept under ``keep`` (:func:`kept`)
-    when one is named."""
+    receives tanh(x); 1 − tanh²(x) goes into ``complement_out`` (a loop's place for the step), or
+    else the thread's array kept under ``keep`` (:func:`kept`) when one is named."""
     x = _numeric(x)
     if type(x) is not np.ndarray or (out is not None and type(out) is not np.ndarray):  # Dask's: lazy
         e = np.exp(-2.0 * np.abs(x))
@@ -150,7 +151,7 @@ def tanh_pair(x, out=None, keep=None):
     # the results' two arrays (new ones unless given: ``out``, ``keep``) and one the thread keeps (a
     # new large array costs the first touch of its pages, about as much as an exponential)
     # tanh below _TANH_SMALL: the Padé approximant, of |x| clamped there (no overflow of x² far out)
-    y = np.abs(x, out=kept(keep, x))
+    y = np.abs(x, out=kept(keep, x) if complement_out is None else complement_out)
     small = np.less(y, _TANH_SMALL)
     np.minimum(y, _TANH_SMALL, out=y)
     y *= y
@@ -319,15 +320,27 @@ def matvecs(stacked, weights, z, biases):
     return tuple(parts)
 
 
-def matvecs_t(stacked, weights, vectors):
+def matvecs_t(stacked, weights, vectors, out=None):
     """Σ_k W_kᵀ v_k: one matrix product of [v_1, v_2, ...] with the weights stacked
-    (:func:`stacked_rows`); the sum of each product where ``stacked`` is None."""
+    (:func:`stacked_rows`), into ``out`` when given; the sum of each product where ``stacked`` is None."""
     if stacked is None or any(type(v) is not np.ndarray for v in vectors) or len({v.shape for v in vectors}) != 1:
         total = matvec_t(weights[0], vectors[0])
         for w, v in zip(weights[1:], vectors[1:]):
             total = total + matvec_t(w, v)
         return total
-    return np.concatenate(vectors, axis=-1) @ stacked
+    return np.matmul(np.concatenate(vectors, axis=-1), stacked, out=out)
+
+
+def shifted_steps(values, first):
+    """The state each step started from, (N, T, ...), from the states it handed on (N, T, ...) and
+    the first state (shared by the batch or not): step t's is step t − 1's result."""
+    if type(values) is not np.ndarray:  # Dask's
+        first = np.broadcast_to(first, values[:, 0].shape)
+        return np.concatenate((first[:, None], values[:, :-1]), axis=1)
+    shifted = np.empty_like(values)
+    shifted[:, 1:] = values[:, :-1]
+    shifted[:, 0] = first
+    return shifted
 
 
 def dot(a, b):
@@ -388,11 +401,14 @@ def safe_log(x):
         return np.log(x)
 
 
-def concat(a, b):
-    """[a; b] over the last axis, the batch axes broadcast (a state shared by the batch beside a batched x)."""
+def concat(a, b, out=None):
+    """[a; b] over the last axis, the batch axes broadcast (a state shared by the batch beside a
+    batched x); into ``out`` when given (a loop's place for the step)."""
     if a.shape[:-1] != b.shape[:-1]:
         batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
         a, b = np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
+    if out is not None and type(a) is np.ndarray and type(b) is np.ndarray:
+        return np.concatenate((a, b), axis=-1, out=out)
     return np.concatenate((a, b), axis=-1)
 
 
@@ -627,33 +643,56 @@ def by_parts(function, n: int, arrays: dict, shapes: dict, summed: dict) -> dict
 
 class StackedSteps:
     """The values of one quantity at every step, stacked along axis 1: (N, T, ...). Each step's
-    value is written into its place as it comes (appended, or set at its step), so that the step's
-    own array can be freed at once. Values that are not NumPy arrays of one shape (Dask's; a state
-    shared by the batch at the first step) are kept as they are and stacked at the end."""
+    value is written into its place as it comes (appended, or set at its step), or computed there
+    (``slot``), so that the step's own array can be freed at once. Values that are not NumPy
+    arrays of one shape (Dask's; a state shared by the batch at the first step) are kept as they
+    are and stacked at the end."""
 
-    __slots__ = ("_array", "_count", "_in_array", "_items", "_key", "_steps")
+    __slots__ = ("_array", "_count", "_in_array", "_items", "_key", "_ndim", "_slot", "_steps")
+    #: The steps along the first axis of the array, each step's place one contiguous block
+    #: (``KeptSteps``), or along the second, as the result is returned (N, T, ...).
+    time_major = False
 
-    def __init__(self, steps: int, key: str | None = None):
+    def __init__(self, steps: int, key: str | None = None, rank: int | None = None):
         self._steps, self._key, self._array, self._items = steps, key, None, [None] * steps
-        self._count, self._in_array = 0, set()
+        self._count, self._in_array, self._slot = 0, set(), None
+        # a step's value has the batch axis and ``rank`` of its own: one shared by the batch (the
+        # first state) goes into the list, and the array is made from the first batched value
+        self._ndim = None if rank is None else rank + 1
 
     def _storage(self, value):
-        shape = value.shape[:1] + (self._steps,) + value.shape[1:]
+        shape = (self._steps,) + value.shape if self.time_major else value.shape[:1] + (self._steps,) + value.shape[1:]
         if self._key is None or self._steps * value.size > KEPT_NUMBERS:
             return np.empty(shape, value.dtype)
         return _kept_array(self._key, shape, value.dtype)
+
+    def _place(self, t: int):
+        return self._array[t] if self.time_major else self._array[:, t]
 
     def append(self, value) -> None:
         self[self._count] = value
         self._count += 1
 
+    def slot(self, t: int | None = None):
+        """The place of step ``t`` (the next step's when None) to compute its value into, so that
+        keeping it copies nothing; None until the first value has made the array."""
+        if self._array is None:
+            return None
+        self._slot = self._place(self._count if t is None else t)
+        return self._slot
+
     def __setitem__(self, t: int, value) -> None:
+        if value is self._slot and value is not None:  # computed in its place (``slot``)
+            self._items[t], self._slot = value, None
+            self._in_array.add(t)
+            return
         if self._array is None and type(value) is np.ndarray and value.ndim and not self._in_array \
-                and all(v is None for v in self._items):
+                and (self._ndim is None or value.ndim == self._ndim):
             self._array = self._storage(value)
-        if self._array is not None and type(value) is np.ndarray and value.shape == self._array.shape[:1] + self._array.shape[2:]:
-            self._array[:, t] = value
-            self._items[t] = self._array[:, t]
+        if self._array is not None and type(value) is np.ndarray and value.shape == self._place(t).shape:
+            place = self._place(t)
+            place[...] = value
+            self._items[t] = place
             self._in_array.add(t)
         else:
             self._items[t] = value
@@ -663,10 +702,10 @@ class StackedSteps:
         return self._items[t]
 
     def stacked(self):
-        """Every step's value, (N, T, ...): the array written step by step, or the values stacked
-        (a shared first state broadcast to the batch)."""
+        """Every step's value, (N, T, ...): the array written step by step (a view of it, steps on
+        the second axis), or the values stacked (a shared first state broadcast to the batch)."""
         if self._array is not None and len(self._in_array) == self._steps:
-            return self._array
+            return np.swapaxes(self._array, 0, 1) if self.time_major else self._array
         items = self._items
         if any(np.shape(v) != np.shape(items[-1]) for v in items):
             items = np.broadcast_arrays(*items)
@@ -675,13 +714,23 @@ class StackedSteps:
 
 class KeptSteps(StackedSteps):
     """The values of one quantity at every step that no result holds (read back by the backward
-    pass, or by the work after the loop): in a (N, T, ...) array kept by the thread for the next
-    call of ``key``, never returned (a later call overwrites it)."""
+    pass, or by the work after the loop): in a (T, N, ...) array kept by the thread for the next
+    call of ``key``, never returned (a later call overwrites it); each step's place is one
+    contiguous block, which a kernel of many passes computes in as fast as in an array of its own."""
 
     __slots__ = ()
+    time_major = True
 
-    def __init__(self, key: str, steps: int):
-        super().__init__(steps, key)
+    def __init__(self, key: str, steps: int, rank: int | None = None):
+        super().__init__(steps, key, rank)
+
+
+def owned(value):
+    """``value`` in memory of its own: a copy when it is a view (of a loop's kept steps, which
+    the next call overwrites)."""
+    if type(value) is np.ndarray and value.base is not None:
+        return value.copy()
+    return value
 
 
 def each_step(value, rank: int):

@@ -33,18 +33,16 @@ def deep_chain_loop(*, w, x, k, y):
         return _k.by_parts(deep_chain_loop, w.shape[0], {"w": w, "x": x, "k": k, "y": y}, INPUTS, SUMMED)
     # forward, step by step: what the next step reads, keeping what is read later
     a_prev = x
-    a_prev_steps = _k.KeptSteps("deep_chain_loop.a_prev", T)
-    F_steps = _k.KeptSteps("deep_chain_loop.F", T)
-    _1_minus_F_steps = _k.KeptSteps("deep_chain_loop._1_minus_F", T)
-    a_steps = _k.StackedSteps(T)
+    F_steps = _k.KeptSteps("deep_chain_loop.F", T, 0)
+    _1_minus_F_steps = _k.KeptSteps("deep_chain_loop._1_minus_F", T, 0)
+    a_steps = _k.StackedSteps(T, rank=0)
     for t in range(T):
         w_t = w[:, t]
         k_t = k[:, t]
-        a_prev_steps.append(a_prev)
         # s = a_prev*w
         s = a_prev*w_t
         # F = sigmoid(s), and _1_minus_F = 1 - F (as σ(−s), from the same exponential)
-        F, _1_minus_F = _k.sigmoid_pair(s)
+        F, _1_minus_F = _k.sigmoid_pair(s, out=F_steps.slot(), complement_out=_1_minus_F_steps.slot())
         F_steps.append(F)
         _1_minus_F_steps.append(_1_minus_F)
         # a = F + a_prev*k
@@ -58,8 +56,8 @@ def deep_chain_loop(*, w, x, k, y):
     L = (y_hat - y)**2
     # dL/dy_hat = 2*y_hat - 2*y
     da_next = 2*y_hat - 2*y
-    dL_da_steps = _k.StackedSteps(T)
-    dL_ds_steps = _k.KeptSteps("deep_chain_loop.dL/ds", T)
+    dL_da_steps = _k.StackedSteps(T, rank=0)
+    dL_ds_steps = _k.KeptSteps("deep_chain_loop.dL/ds", T, 0)
     for t in reversed(range(T)):
         w_t = w[:, t]
         k_t = k[:, t]
@@ -75,8 +73,8 @@ def deep_chain_loop(*, w, x, k, y):
         dL_da_prev = dL_da*k_t + dL_ds*w_t
         da_next = dL_da_prev
     # after the loop, for every step at once: what the next step does not read
-    a_prev_all = a_prev_steps.stacked()
     dL_ds_all = dL_ds_steps.stacked()
+    a_prev_all = _k.shifted_steps(a_steps.stacked(), x)
     # dL/dw = a_prev*dL/ds
     dL_dw_all = a_prev_all*dL_ds_all
-    return {"y_hat": y_hat, "L": L, "a": a_steps.stacked(), "dL/da": dL_da_steps.stacked(), "dL/dw": dL_dw_all, "dL/dx": dL_da_prev}
+    return {"y_hat": y_hat, "L": L, "a": a_steps.stacked(), "dL/da": dL_da_steps.stacked(), "dL/dw": dL_dw_all, "dL/dx": _k.owned(dL_da_prev)}

@@ -46,26 +46,24 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     # forward, step by step: what the next step reads, keeping what is read later
     h_prev = h_0
     C_prev = C_0
-    C_prev_steps = _k.KeptSteps("lstm_bptt_loop.C_prev", T)
-    z_steps = _k.KeptSteps("lstm_bptt_loop.z", T)
-    f_steps = _k.StackedSteps(T)
-    _1_minus_f_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_f", T)
-    i_steps = _k.KeptSteps("lstm_bptt_loop.i", T)
-    _1_minus_i_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_i", T)
-    C_tilde_steps = _k.KeptSteps("lstm_bptt_loop.C_tilde", T)
-    _1_minus_C_tilde_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_C_tilde_sq", T)
-    o_steps = _k.KeptSteps("lstm_bptt_loop.o", T)
-    _1_minus_o_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_o", T)
-    C_steps = _k.StackedSteps(T)
-    _tanh_C_steps = _k.KeptSteps("lstm_bptt_loop._tanh_C", T)
-    _1_minus_tanh_C_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_tanh_C_sq", T)
-    h_steps = _k.StackedSteps(T)
+    z_steps = _k.KeptSteps("lstm_bptt_loop.z", T, 1)
+    f_steps = _k.StackedSteps(T, rank=1)
+    _1_minus_f_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_f", T, 1)
+    i_steps = _k.KeptSteps("lstm_bptt_loop.i", T, 1)
+    _1_minus_i_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_i", T, 1)
+    C_tilde_steps = _k.KeptSteps("lstm_bptt_loop.C_tilde", T, 1)
+    _1_minus_C_tilde_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_C_tilde_sq", T, 1)
+    o_steps = _k.KeptSteps("lstm_bptt_loop.o", T, 1)
+    _1_minus_o_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_o", T, 1)
+    C_steps = _k.StackedSteps(T, rank=1)
+    _tanh_C_steps = _k.KeptSteps("lstm_bptt_loop._tanh_C", T, 1)
+    _1_minus_tanh_C_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_tanh_C_sq", T, 1)
+    h_steps = _k.StackedSteps(T, rank=1)
     _stacked_W_f_W_i_W_c_W_o = _k.stacked_rows(W_f, W_i, W_c, W_o)
     for t in range(T):
         x_t = x[:, t]
-        C_prev_steps.append(C_prev)
         # z = [h_prev; x]
-        z = _k.concat(h_prev, x_t)
+        z = _k.concat(h_prev, x_t, out=z_steps.slot())
         z_steps.append(z)
         # s_f = b_f + W_f z
         # s_i = b_i + W_i z
@@ -74,30 +72,30 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         # (one matrix product for the 4: the weights stacked before the loop)
         s_f, s_i, s_c, s_o = _k.matvecs(_stacked_W_f_W_i_W_c_W_o, (W_f, W_i, W_c, W_o), z, (b_f, b_i, b_c, b_o))
         # f = sigmoid(s_f), and _1_minus_f = 1 - f (as σ(−s_f), from the same exponential)
-        f, _1_minus_f = _k.sigmoid_pair(s_f)
+        f, _1_minus_f = _k.sigmoid_pair(s_f, complement_out=_1_minus_f_steps.slot())
         f_steps.append(f)
         _1_minus_f_steps.append(_1_minus_f)
         # i = sigmoid(s_i), and _1_minus_i = 1 - i (as σ(−s_i), from the same exponential)
-        i, _1_minus_i = _k.sigmoid_pair(s_i)
+        i, _1_minus_i = _k.sigmoid_pair(s_i, out=i_steps.slot(), complement_out=_1_minus_i_steps.slot())
         i_steps.append(i)
         _1_minus_i_steps.append(_1_minus_i)
         # C_tilde = tanh(s_c), and _1_minus_C_tilde_sq = 1 - C_tilde**2 (as 4e/(1 + e)² with e = exp(−2|s_c|), from the same exponential)
-        C_tilde, _1_minus_C_tilde_sq = _k.tanh_pair(s_c)
+        C_tilde, _1_minus_C_tilde_sq = _k.tanh_pair(s_c, out=C_tilde_steps.slot(), complement_out=_1_minus_C_tilde_sq_steps.slot())
         C_tilde_steps.append(C_tilde)
         _1_minus_C_tilde_sq_steps.append(_1_minus_C_tilde_sq)
         # o = sigmoid(s_o), and _1_minus_o = 1 - o (as σ(−s_o), from the same exponential)
-        o, _1_minus_o = _k.sigmoid_pair(s_o)
+        o, _1_minus_o = _k.sigmoid_pair(s_o, out=o_steps.slot(), complement_out=_1_minus_o_steps.slot())
         o_steps.append(o)
         _1_minus_o_steps.append(_1_minus_o)
         # C = C_prev ⊙ f + C_tilde ⊙ i
-        C = C_prev*f + C_tilde*i
+        C = numpy.add(C_prev*f, C_tilde*i, out=C_steps.slot())
         C_steps.append(C)
         # _tanh_C = tanh(C), and _1_minus_tanh_C_sq = 1 - _tanh_C**2 (as 4e/(1 + e)² with e = exp(−2|C|), from the same exponential)
-        _tanh_C, _1_minus_tanh_C_sq = _k.tanh_pair(C)
+        _tanh_C, _1_minus_tanh_C_sq = _k.tanh_pair(C, out=_tanh_C_steps.slot(), complement_out=_1_minus_tanh_C_sq_steps.slot())
         _tanh_C_steps.append(_tanh_C)
         _1_minus_tanh_C_sq_steps.append(_1_minus_tanh_C_sq)
         # h = o ⊙ tanh(C)  (stable form: _tanh_C ⊙ o)
-        h = _tanh_C*o
+        h = numpy.multiply(_tanh_C, o, out=h_steps.slot())
         h_steps.append(h)
         h_prev = h
         C_prev = C
@@ -122,15 +120,14 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     # backward, from the last step to the first: what the step before reads
     dh_next = numpy.zeros_like(h_prev)
     dC_next = numpy.zeros_like(C_prev)
-    dL_dh_steps = _k.StackedSteps(T)
-    dL_dC_steps = _k.StackedSteps(T)
-    dL_ds_o_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_o", T)
-    dL_ds_f_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_f", T)
-    dL_ds_i_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_i", T)
-    dL_ds_c_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_c", T)
-    dL_dz_steps = _k.KeptSteps("lstm_bptt_loop.dL/dz", T)
+    dL_dh_steps = _k.StackedSteps(T, rank=1)
+    dL_dC_steps = _k.StackedSteps(T, rank=1)
+    dL_ds_o_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_o", T, 1)
+    dL_ds_f_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_f", T, 1)
+    dL_ds_i_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_i", T, 1)
+    dL_ds_c_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_c", T, 1)
+    dL_dz_steps = _k.KeptSteps("lstm_bptt_loop.dL/dz", T, 1)
     for t in reversed(range(T)):
-        C_prev = C_prev_steps[t]
         f = f_steps[t]
         _1_minus_f = _1_minus_f_steps[t]
         i = i_steps[t]
@@ -141,14 +138,15 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         _1_minus_o = _1_minus_o_steps[t]
         _tanh_C = _tanh_C_steps[t]
         _1_minus_tanh_C_sq = _1_minus_tanh_C_sq_steps[t]
+        C_prev = C_steps[t - 1] if t else C_0
         dL_dg = dL_dg_all[:, t]
         # dL/dh = dh_next + W_y^T dL/dg
-        dL_dh = dh_next + _k.matvec_t(W_y, dL_dg)
+        dL_dh = numpy.add(dh_next, _k.matvec_t(W_y, dL_dg), out=dL_dh_steps.slot(t))
         dL_dh_steps[t] = dL_dh
         # dL/do = dL/dh ⊙ tanh(C)  (stable form: _tanh_C ⊙ dL/dh)
         dL_do = _tanh_C*dL_dh
         # dL/dC = dC_next + dL/dh ⊙ o ⊙ (1 - tanh(C)**2)  (stable form: _1_minus_tanh_C_sq ⊙ dL/dh ⊙ o + dC_next)
-        dL_dC = _1_minus_tanh_C_sq*dL_dh*o + dC_next
+        dL_dC = numpy.add(_1_minus_tanh_C_sq*dL_dh*o, dC_next, out=dL_dC_steps.slot(t))
         dL_dC_steps[t] = dL_dC
         # dL/df = C_prev ⊙ dL/dC
         dL_df = C_prev*dL_dC
@@ -157,19 +155,19 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
         # dL/dC_tilde = dL/dC ⊙ i
         dL_dC_tilde = dL_dC*i
         # dL/ds_o = dL/do ⊙ o ⊙ (1 - o)  (stable form: _1_minus_o ⊙ dL/do ⊙ o)
-        dL_ds_o = _1_minus_o*dL_do*o
+        dL_ds_o = numpy.multiply(_1_minus_o*dL_do, o, out=dL_ds_o_steps.slot(t))
         dL_ds_o_steps[t] = dL_ds_o
         # dL/ds_f = dL/df ⊙ f ⊙ (1 - f)  (stable form: _1_minus_f ⊙ dL/df ⊙ f)
-        dL_ds_f = _1_minus_f*dL_df*f
+        dL_ds_f = numpy.multiply(_1_minus_f*dL_df, f, out=dL_ds_f_steps.slot(t))
         dL_ds_f_steps[t] = dL_ds_f
         # dL/ds_i = dL/di ⊙ i ⊙ (1 - i)  (stable form: _1_minus_i ⊙ dL/di ⊙ i)
-        dL_ds_i = _1_minus_i*dL_di*i
+        dL_ds_i = numpy.multiply(_1_minus_i*dL_di, i, out=dL_ds_i_steps.slot(t))
         dL_ds_i_steps[t] = dL_ds_i
         # dL/ds_c = dL/dC_tilde ⊙ (1 - C_tilde**2)  (stable form: _1_minus_C_tilde_sq ⊙ dL/dC_tilde)
-        dL_ds_c = _1_minus_C_tilde_sq*dL_dC_tilde
+        dL_ds_c = numpy.multiply(_1_minus_C_tilde_sq, dL_dC_tilde, out=dL_ds_c_steps.slot(t))
         dL_ds_c_steps[t] = dL_ds_c
         # dL/dz = W_c^T dL/ds_c + W_f^T dL/ds_f + W_i^T dL/ds_i + W_o^T dL/ds_o  (one matrix product: the weights stacked)
-        dL_dz = _k.matvecs_t(_stacked_W_f_W_i_W_c_W_o, (W_f, W_i, W_c, W_o), (dL_ds_f, dL_ds_i, dL_ds_c, dL_ds_o))
+        dL_dz = _k.matvecs_t(_stacked_W_f_W_i_W_c_W_o, (W_f, W_i, W_c, W_o), (dL_ds_f, dL_ds_i, dL_ds_c, dL_ds_o), out=dL_dz_steps.slot(t))
         dL_dz_steps[t] = dL_dz
         # dL/dh_prev = dL/dz[1..H]
         dL_dh_prev = dL_dz[..., 0:H]
@@ -215,4 +213,4 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     total_dL_db_f = dL_db_f_all
     total_dL_db_i = dL_db_i_all
     total_dL_db_c = dL_db_c_all
-    return {"L": total_L, "dL/dW_y": total_dL_dW_y, "dL/dW_o": total_dL_dW_o, "dL/dW_f": total_dL_dW_f, "dL/dW_i": total_dL_dW_i, "dL/dW_c": total_dL_dW_c, "dL/db_o": total_dL_db_o, "dL/db_f": total_dL_db_f, "dL/db_i": total_dL_db_i, "dL/db_c": total_dL_db_c, "h": h_steps.stacked(), "C": C_steps.stacked(), "f": f_steps.stacked(), "y_hat": y_hat_all, "dL/dh": dL_dh_steps.stacked(), "dL/dC": dL_dC_steps.stacked(), "dL/dx": numpy.ascontiguousarray(dL_dx_all), "dL/dh_0": dL_dh_prev, "dL/dC_0": dL_dC_prev}
+    return {"L": total_L, "dL/dW_y": total_dL_dW_y, "dL/dW_o": total_dL_dW_o, "dL/dW_f": total_dL_dW_f, "dL/dW_i": total_dL_dW_i, "dL/dW_c": total_dL_dW_c, "dL/db_o": total_dL_db_o, "dL/db_f": total_dL_db_f, "dL/db_i": total_dL_db_i, "dL/db_c": total_dL_db_c, "h": h_steps.stacked(), "C": C_steps.stacked(), "f": f_steps.stacked(), "y_hat": y_hat_all, "dL/dh": dL_dh_steps.stacked(), "dL/dC": dL_dC_steps.stacked(), "dL/dx": numpy.ascontiguousarray(dL_dx_all), "dL/dh_0": _k.owned(dL_dh_prev), "dL/dC_0": _k.owned(dL_dC_prev)}

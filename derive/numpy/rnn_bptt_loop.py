@@ -38,16 +38,14 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
         return _k.by_parts(rnn_bptt_loop, x.shape[0], {"x": x, "h_0": h_0, "U": U, "W": W, "V": V, "y": y}, INPUTS, SUMMED)
     # forward, step by step: what the next step reads, keeping what is read later
     h_prev = h_0
-    h_prev_steps = _k.KeptSteps("rnn_bptt_loop.h_prev", T)
-    h_steps = _k.StackedSteps(T)
-    _1_minus_h_sq_steps = _k.KeptSteps("rnn_bptt_loop._1_minus_h_sq", T)
+    h_steps = _k.StackedSteps(T, rank=1)
+    _1_minus_h_sq_steps = _k.KeptSteps("rnn_bptt_loop._1_minus_h_sq", T, 1)
     for t in range(T):
         x_t = x[:, t]
-        h_prev_steps.append(h_prev)
         # s = U x + W h_prev
         s = _k.matvec(U, x_t) + _k.matvec(W, h_prev)
         # h = tanh(s), and _1_minus_h_sq = 1 - h**2 (as 4e/(1 + e)² with e = exp(−2|s|), from the same exponential)
-        h, _1_minus_h_sq = _k.tanh_pair(s)
+        h, _1_minus_h_sq = _k.tanh_pair(s, complement_out=_1_minus_h_sq_steps.slot())
         h_steps.append(h)
         _1_minus_h_sq_steps.append(_1_minus_h_sq)
         h_prev = h
@@ -71,23 +69,23 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     total_dL_dV = dL_dV_all
     # backward, from the last step to the first: what the step before reads
     dh_next = numpy.zeros_like(h_prev)
-    dL_dh_steps = _k.StackedSteps(T)
-    dL_ds_steps = _k.StackedSteps(T)
+    dL_dh_steps = _k.StackedSteps(T, rank=1)
+    dL_ds_steps = _k.StackedSteps(T, rank=1)
     for t in reversed(range(T)):
         _1_minus_h_sq = _1_minus_h_sq_steps[t]
         dL_do = dL_do_all[:, t]
         # dL/dh = dh_next + V^T dL/do
-        dL_dh = dh_next + _k.matvec_t(V, dL_do)
+        dL_dh = numpy.add(dh_next, _k.matvec_t(V, dL_do), out=dL_dh_steps.slot(t))
         dL_dh_steps[t] = dL_dh
         # dL/ds = dL/dh ⊙ (1 - h**2)  (stable form: _1_minus_h_sq ⊙ dL/dh)
-        dL_ds = _1_minus_h_sq*dL_dh
+        dL_ds = numpy.multiply(_1_minus_h_sq, dL_dh, out=dL_ds_steps.slot(t))
         dL_ds_steps[t] = dL_ds
         # dL/dh_prev = W^T dL/ds
         dL_dh_prev = _k.matvec_t(W, dL_ds)
         dh_next = dL_dh_prev
     # after the loop, for every step at once: what the next step does not read
-    h_prev_all = h_prev_steps.stacked()
     dL_ds_all = dL_ds_steps.stacked()
+    h_prev_all = _k.shifted_steps(h_steps.stacked(), h_0)
     U_all = _k.each_step(U, 2)
     # dL/dW = dL/ds h_prev^T  (summed over the steps, and over the batch when W is shared)
     dL_ds_flat = _k.flat_steps(dL_ds_all, 1, T)
@@ -100,4 +98,4 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     dL_dx_all = _k.matvec_t(U_all, dL_ds_all)
     total_dL_dU = dL_dU_all
     total_dL_dW = dL_dW_all
-    return {"L": total_L, "dL/dU": total_dL_dU, "dL/dW": total_dL_dW, "dL/dV": total_dL_dV, "h": h_steps.stacked(), "y_hat": y_hat_all, "dL/dh": dL_dh_steps.stacked(), "dL/ds": dL_ds_steps.stacked(), "dL/dx": dL_dx_all, "dL/dh_0": dL_dh_prev}
+    return {"L": total_L, "dL/dU": total_dL_dU, "dL/dW": total_dL_dW, "dL/dV": total_dL_dV, "h": h_steps.stacked(), "y_hat": y_hat_all, "dL/dh": dL_dh_steps.stacked(), "dL/ds": dL_ds_steps.stacked(), "dL/dx": dL_dx_all, "dL/dh_0": _k.owned(dL_dh_prev)}
