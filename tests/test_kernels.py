@@ -437,6 +437,19 @@ def test_stacked_weights_give_each_products_value():
     np.testing.assert_allclose(got[3], shared_z @ W[3].T + b[3], rtol=1e-14)
 
 
+def test_sigmoid_pair_cuts_the_exponent_whatever_else_the_array_holds():
+    """σ(−x) = e^{−x} σ(x) with e^{−x} cut at e^{709}: a NaN or an empty array beside a very
+    negative x must not skip the cut (e^{1000} = inf would make σ(−x) inf·0 = NaN)."""
+    x = np.array([-1000.0, -710.0, np.nan, 0.0, 1000.0])
+    with np.errstate(over="raise", invalid="raise"):
+        up, down = _k.sigmoid_pair(x)
+    cut = 1.0 / (1.0 + np.exp(709.0))  # σ(x) for x below −709, as the cut leaves it (see _k.sigmoid)
+    np.testing.assert_array_equal(up[[0, 1, 3, 4]], [cut, cut, 0.5, 1.0])
+    np.testing.assert_array_equal(down[[0, 1, 3, 4]], [np.exp(709.0) * cut, np.exp(709.0) * cut, 0.5, 0.0])
+    assert np.isnan(up[2]) and np.isnan(down[2])
+    assert [v.shape for v in _k.sigmoid_pair(np.empty((0, 3)))] == [(0, 3), (0, 3)]
+
+
 def test_a_small_batch_or_a_part_is_one_piece(monkeypatch):
     monkeypatch.setattr(_k, "THREADS", 2)
     big = {"x": np.zeros((64, 4, 1024))}

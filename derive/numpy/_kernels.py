@@ -107,7 +107,9 @@ def sigmoid_pair(x, out=None, keep=None, complement_out=None):
         up = 1.0 / (1.0 + e)
         return up, e * up
     down = np.negative(x, out=kept(keep, x) if complement_out is None else complement_out)
-    np.minimum(down, _EXP_LIMIT, out=down)
+    if np.fmin.reduce(x, axis=None, initial=0.0) < -_EXP_LIMIT:  # a reading pass (NaNs passed over): the clamp's
+        # writing pass only where it changes a number
+        np.minimum(down, _EXP_LIMIT, out=down)
     np.exp(down, out=down)
     up = np.add(down, 1.0, out=out)
     np.reciprocal(up, out=up)
