@@ -450,6 +450,36 @@ def test_sigmoid_pair_cuts_the_exponent_whatever_else_the_array_holds():
     assert [v.shape for v in _k.sigmoid_pair(np.empty((0, 3)))] == [(0, 3), (0, 3)]
 
 
+@pytest.mark.parametrize("at_zero", [0.0, 0.5, 1.0])
+def test_step_gives_numpy_heavisides_numbers(at_zero):
+    """ReLU's slope in a model's code: the Heaviside step, H(0) = at_zero, NaN kept, on arrays of
+    any rank, empty ones and numbers."""
+    x = np.array([[-1.0, 0.0, 2.0], [np.nan, np.inf, -np.inf]])
+    np.testing.assert_array_equal(_k.step(x, at_zero), np.heaviside(x, at_zero))
+    assert not np.isnan(_k.step(x[:1], at_zero)).any()
+    for value in (np.float64(0.0), np.array(-3.0), np.empty((0, 2))):
+        np.testing.assert_array_equal(_k.step(value, at_zero), np.heaviside(value, at_zero))
+    big = np.random.default_rng(0).normal(size=(64, 33))
+    big[5, 7] = 0.0
+    np.testing.assert_array_equal(_k.step(big, at_zero), np.heaviside(big, at_zero))
+
+
+def test_a_bias_is_added_into_the_products_array_with_the_same_numbers():
+    """b + W x printed as _k.matvec(W, x, plus=b): the bias goes into the product's new array
+    where it fits; the numbers are those of b + W x to the bit, whatever the shapes."""
+    rng = np.random.default_rng(4)
+    W, W_each = rng.normal(size=(3, 5)), rng.normal(size=(6, 3, 5))
+    for a in (W, W_each):
+        for x in (rng.normal(size=(6, 5)), rng.normal(size=5)):
+            for b in (rng.normal(size=3), rng.normal(size=(6, 3)), 0.25):
+                expected = b + _k.matvec(a, x)
+                np.testing.assert_array_equal(_k.matvec(a, x, plus=b), expected)
+                v = rng.normal(size=np.shape(expected))
+                np.testing.assert_array_equal(_k.matvec_t(a, v, plus=x), x + _k.matvec_t(a, v))
+    x, b = rng.normal(size=(6, 5)), rng.normal(size=3)
+    assert not np.shares_memory(_k.matvec(W, x, plus=b), b)
+
+
 def test_a_small_batch_or_a_part_is_one_piece(monkeypatch):
     monkeypatch.setattr(_k, "THREADS", 2)
     big = {"x": np.zeros((64, 4, 1024))}

@@ -267,32 +267,47 @@ def logsumexp(o):
 
 def step(x, at_zero):
     """The Heaviside step H(x), with H(0) = ``at_zero`` (0 for relu's slope); NaN stays NaN. The same
-    numbers as numpy.heaviside, about twenty times faster (two comparisons instead of its branches)."""
-    out = np.where(x > 0, 1.0, 0.0)
+    numbers as numpy.heaviside, many times faster: one comparison written as 0.0 and 1.0, and a
+    reading pass for NaNs (a NaN makes the minimum NaN)."""
+    if type(x) is not np.ndarray:  # Dask's, or a number
+        out = np.where(x > 0, 1.0, 0.0)
+        if at_zero:
+            out = np.where(x == 0, at_zero, out)
+        return np.where(np.isnan(x), np.nan, out)
+    out = np.greater(x, 0.0, out=np.empty(x.shape), casting="unsafe") if x.ndim else np.where(x > 0, 1.0, 0.0)
     if at_zero:
         out[x == 0] = at_zero
-    unknown = np.isnan(x)
-    if unknown.any():
-        out[unknown] = np.nan
+    if np.isnan(x.min(initial=0.0)):
+        out[np.isnan(x)] = np.nan
     return out
 
 
-def matvec(a, v):
-    """A v for a batch: A is (..., m, n) or one shared (m, n); v is (..., n)."""
+def _plus(product, plus):
+    """plus + a product, added into the product's new array where it fits (no second array of the
+    batch's size): the same numbers, the addition being commutative."""
+    if plus is None:
+        return product
+    if type(product) is np.ndarray and (np.ndim(plus) < product.ndim or np.shape(plus) == product.shape):
+        return np.add(plus, product, out=product)
+    return plus + product
+
+
+def matvec(a, v, plus=None):
+    """A v for a batch (``plus`` added: b + A v): A is (..., m, n) or one shared (m, n); v is (..., n)."""
     if a.ndim == 2:
-        return v @ a.T
+        return _plus(v @ a.T, plus)
     if type(a) is np.ndarray and type(v) is np.ndarray:  # a batch of small products: einsum's loop is faster
-        return np.einsum("...ij,...j->...i", a, v)
-    return np.matmul(a, v[..., None])[..., 0]
+        return _plus(np.einsum("...ij,...j->...i", a, v), plus)
+    return _plus(np.matmul(a, v[..., None])[..., 0], plus)
 
 
-def matvec_t(a, v):
-    """Aᵀ v for a batch: A is (..., m, n) or one shared (m, n); v is (..., m)."""
+def matvec_t(a, v, plus=None):
+    """Aᵀ v for a batch (``plus`` added): A is (..., m, n) or one shared (m, n); v is (..., m)."""
     if a.ndim == 2:
-        return v @ a
+        return _plus(v @ a, plus)
     if type(a) is np.ndarray and type(v) is np.ndarray:
-        return np.einsum("...ij,...i->...j", a, v)
-    return np.matmul(v[..., None, :], a)[..., 0, :]
+        return _plus(np.einsum("...ij,...i->...j", a, v), plus)
+    return _plus(np.matmul(v[..., None, :], a)[..., 0, :], plus)
 
 
 def stacked_rows(*weights):
