@@ -84,11 +84,12 @@ class BatchedNumPyPrinter(NumPyPrinter):
         return f"({self._print(inner)})[..., {', '.join(['None'] * int(count))}]"
 
     # -- array operations --------------------------------------------------
-    def _print_MatVec(self, expr):
+    def _print_MatVec(self, expr, plus=None):
         a, v = expr.args
+        added = "" if plus is None else f", plus={self._print(plus)}"
         if isinstance(a, sp.Function) and type(a).__name__ == "Transpose":
-            return f"_k.matvec_t({self._print(a.args[0])}, {self._print(v)})"
-        return f"_k.matvec({self._print(a)}, {self._print(v)})"
+            return f"_k.matvec_t({self._print(a.args[0])}, {self._print(v)}{added})"
+        return f"_k.matvec({self._print(a)}, {self._print(v)}{added})"
 
     def _print_Transpose(self, expr):
         return f"numpy.swapaxes({self._print(expr.args[0])}, -1, -2)"
@@ -164,6 +165,11 @@ class BatchedNumPyPrinter(NumPyPrinter):
         return super()._print_Piecewise(expr)
 
     def _print_Add(self, expr, order=None):
+        products = [t for t in expr.args if isinstance(t, ArrayOp) and type(t).__name__ == "MatVec"]
+        if len(expr.args) == 2 and products:  # b + W x: the bias added into the product's new array
+            product = products[0]
+            other = expr.args[1] if expr.args[0] is product else expr.args[0]
+            return self._print_MatVec(product, plus=other)
         return join_terms(expr, self._print, lambda term: self.parenthesize(term, 40))
 
     def _print_Max(self, expr):

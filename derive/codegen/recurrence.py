@@ -21,8 +21,17 @@ chain). Each body is one assignment per quantity, printed by the same
 the loops are over time only and every step is batched matrix code. Example, the
 RNN's backward body::
 
-    # dL/dh = V^T dL/do + dh_next
-    dL_dh = _k.matvec_t(V, dL_do) + dh_next
+    # dL/dh = dh_next + V^T dL/do
+    dL_dh = numpy.add(dh_next, _k.matvec_t(V, dL_do), out=dL_dh_steps.slot(t))
+
+Only what the next step reads runs step by step (:class:`_Plan`): forward, the state and
+what it takes; backward, the handed-back gradient and what it takes. The rest (the output
+layer, the loss, the weight gradients, dL/dx) runs once after each loop, on the (N, T, ...)
+arrays of every step: a sum over the batch and the steps is one matrix product over N·T rows
+(``_k.flat_steps``). What a later part reads is computed straight into its place among the
+kept steps (``slot``), and products that share one vector with weights of one shape (an
+LSTM's four gates) are one product with the weights stacked before the loop
+(:mod:`derive.codegen.fusion`).
 
 The examples of a batch are independent: on a large batch whose steps are large,
 the function runs the whole loop in parts of the batch, one per core

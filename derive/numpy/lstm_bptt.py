@@ -51,13 +51,13 @@ def lstm_bptt(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     # z = [h_prev; x]
     z = _k.concat(h_prev, x)
     # s_f = b_f + W_f z
-    s_f = b_f + _k.matvec(W_f, z)
+    s_f = _k.matvec(W_f, z, plus=b_f)
     # s_i = b_i + W_i z
-    s_i = b_i + _k.matvec(W_i, z)
+    s_i = _k.matvec(W_i, z, plus=b_i)
     # s_c = b_c + W_c z
-    s_c = b_c + _k.matvec(W_c, z)
+    s_c = _k.matvec(W_c, z, plus=b_c)
     # s_o = b_o + W_o z
-    s_o = b_o + _k.matvec(W_o, z)
+    s_o = _k.matvec(W_o, z, plus=b_o)
     # f = sigmoid(s_f), and _1_minus_f = 1 - f (as σ(−s_f), from the same exponential)
     f, _1_minus_f = _k.sigmoid_pair(s_f, keep="lstm_bptt._1_minus_f")
     # i = sigmoid(s_i), and _1_minus_i = 1 - i (as σ(−s_i), from the same exponential)
@@ -85,7 +85,7 @@ def lstm_bptt(*, x, h_prev, C_prev, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.
     # dL/dW_y = dL/dg h^T  (summed over the batch when W_y is shared)
     dL_dW_y = _k.outer(dL_dg, h) if W_y.ndim == 3 else _k.outer_total(dL_dg, h, _n)
     # dL/dh = dh_next + W_y^T dL/dg
-    dL_dh = dh_next + _k.matvec_t(W_y, dL_dg)
+    dL_dh = _k.matvec_t(W_y, dL_dg, plus=dh_next)
     # dL/do = dL/dh ⊙ tanh(C)  (stable form: _tanh_C ⊙ dL/dh)
     dL_do = _tanh_C*dL_dh
     # dL/dC = dC_next + dL/dh ⊙ o ⊙ (1 - tanh(C)**2)  (stable form: _1_minus_tanh_C_sq ⊙ dL/dh ⊙ o + dC_next)
@@ -138,22 +138,22 @@ def _z_from(*, x, h_prev):
 
 def _s_f_from(*, W_f, b_f, z):
     """s_f from W_f, b_f, z."""
-    return b_f + _k.matvec(W_f, z)
+    return _k.matvec(W_f, z, plus=b_f)
 
 
 def _s_i_from(*, W_i, b_i, z):
     """s_i from W_i, b_i, z."""
-    return b_i + _k.matvec(W_i, z)
+    return _k.matvec(W_i, z, plus=b_i)
 
 
 def _s_c_from(*, W_c, b_c, z):
     """s_c from W_c, b_c, z."""
-    return b_c + _k.matvec(W_c, z)
+    return _k.matvec(W_c, z, plus=b_c)
 
 
 def _s_o_from(*, W_o, b_o, z):
     """s_o from W_o, b_o, z."""
-    return b_o + _k.matvec(W_o, z)
+    return _k.matvec(W_o, z, plus=b_o)
 
 
 def _f_from(*, s_f):
@@ -218,7 +218,7 @@ def _dL_dW_y_from(*, h, dL_dg):
 
 def _dL_dh_from(*, W_y, dh_next, dL_dg):
     """dL/dh from W_y, dh_next, dL/dg."""
-    return dh_next + _k.matvec_t(W_y, dL_dg)
+    return _k.matvec_t(W_y, dL_dg, plus=dh_next)
 
 
 def _dL_do_from(*, C, dL_dh):

@@ -44,15 +44,15 @@ def mlp_backprop_multilabel(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, l
     H_2 = W_2.shape[-2]
     _n = _k.check_shapes("mlp_backprop_multilabel", INPUTS, {"x": (x, (D,)), "y": (y, (K,)), "W_1": (W_1, (H_1, D)), "b_1": (b_1, (H_1,)), "W_2": (W_2, (H_2, H_1)), "b_2": (b_2, (H_2,)), "W_3": (W_3, (K, H_2)), "b_3": (b_3, (K,)), "lr": (lr, ())}, per_example=4*H_1 + 4*H_2 + 4*K + 1, summed={"W_1": 3*D*H_1, "b_1": 3*H_1, "W_2": 3*H_1*H_2, "b_2": 3*H_2, "W_3": 3*H_2*K, "b_3": 3*K})
     # s_1 = b_1 + W_1 x
-    s_1 = b_1 + _k.matvec(W_1, x)
+    s_1 = _k.matvec(W_1, x, plus=b_1)
     # z_1 = sigmoid(s_1), and _1_minus_z_1 = 1 - z_1 (as σ(−s_1), from the same exponential)
     z_1, _1_minus_z_1 = _k.sigmoid_pair(s_1, keep="mlp_backprop_multilabel._1_minus_z_1")
     # s_2 = b_2 + W_2 z_1
-    s_2 = b_2 + _k.matvec(W_2, z_1)
+    s_2 = _k.matvec(W_2, z_1, plus=b_2)
     # z_2 = sigmoid(s_2), and _1_minus_z_2 = 1 - z_2 (as σ(−s_2), from the same exponential)
     z_2, _1_minus_z_2 = _k.sigmoid_pair(s_2, keep="mlp_backprop_multilabel._1_minus_z_2")
     # s_3 = b_3 + W_3 z_2
-    s_3 = b_3 + _k.matvec(W_3, z_2)
+    s_3 = _k.matvec(W_3, z_2, plus=b_3)
     # _c1 = exp(-Abs(s_3))  (used more than once: computed once)
     _c1 = numpy.exp(-abs(s_3))
     # _c2 = _c1 + 1  (used more than once: computed once)
@@ -114,7 +114,7 @@ def mlp_backprop_multilabel(*, x, y, W_1, b_1=0.0, W_2, b_2=0.0, W_3, b_3=0.0, l
 
 def _s_1_from(*, x, W_1, b_1):
     """s_1 from x, W_1, b_1."""
-    return b_1 + _k.matvec(W_1, x)
+    return _k.matvec(W_1, x, plus=b_1)
 
 
 def _z_1_from(*, s_1):
@@ -124,7 +124,7 @@ def _z_1_from(*, s_1):
 
 def _s_2_from(*, W_2, b_2, z_1):
     """s_2 from W_2, b_2, z_1."""
-    return b_2 + _k.matvec(W_2, z_1)
+    return _k.matvec(W_2, z_1, plus=b_2)
 
 
 def _z_2_from(*, s_2):
@@ -134,7 +134,7 @@ def _z_2_from(*, s_2):
 
 def _s_3_from(*, W_3, b_3, z_2):
     """s_3 from W_3, b_3, z_2."""
-    return b_3 + _k.matvec(W_3, z_2)
+    return _k.matvec(W_3, z_2, plus=b_3)
 
 
 def _y_hat_from(*, s_3):

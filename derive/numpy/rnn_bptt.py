@@ -42,7 +42,7 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     K = V.shape[-2]
     _n = _k.check_shapes("rnn_bptt", INPUTS, {"x_1": (x_1, (D,)), "x_2": (x_2, (D,)), "h_0": (h_0, (H,)), "U": (U, (H, D)), "W": (W, (H, H)), "V": (V, (K, H)), "y_1": (y_1, (K,)), "y_2": (y_2, (K,))}, per_example=8*H + 6*K + 5, summed={"h_0": H, "U": D*H, "W": H**2, "V": H*K})
     # s_1 = U x_1 + W h_0
-    s_1 = _k.matvec(U, x_1) + _k.matvec(W, h_0)
+    s_1 = _k.matvec(U, x_1, plus=_k.matvec(W, h_0))
     # h_1 = tanh(s_1), and _1_minus_h_1_sq = 1 - h_1**2 (as 4e/(1 + e)² with e = exp(−2|s_1|), from the same exponential)
     h_1, _1_minus_h_1_sq = _k.tanh_pair(s_1, keep="rnn_bptt._1_minus_h_1_sq")
     # o_1 = V h_1
@@ -52,7 +52,7 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     # L_1 = logsumexp(o_1) - sum_k(o_1 ⊙ y_1)  (stable form: _lse_1 - sum_k(o_1 ⊙ y_1))
     L_1 = _lse_1 - _k.dot(o_1, y_1)
     # s_2 = U x_2 + W h_1
-    s_2 = _k.matvec(U, x_2) + _k.matvec(W, h_1)
+    s_2 = _k.matvec(U, x_2, plus=_k.matvec(W, h_1))
     # h_2 = tanh(s_2), and _1_minus_h_2_sq = 1 - h_2**2 (as 4e/(1 + e)² with e = exp(−2|s_2|), from the same exponential)
     h_2, _1_minus_h_2_sq = _k.tanh_pair(s_2, keep="rnn_bptt._1_minus_h_2_sq")
     # o_2 = V h_2
@@ -72,7 +72,7 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
     # dL/do_1 = y_hat_1 - y_1
     dL_do_1 = y_hat_1 - y_1
     # dL/dh_1 = V^T dL/do_1 + W^T dL/ds_2
-    dL_dh_1 = _k.matvec_t(V, dL_do_1) + _k.matvec_t(W, dL_ds_2)
+    dL_dh_1 = _k.matvec_t(V, dL_do_1, plus=_k.matvec_t(W, dL_ds_2))
     # dL/ds_1 = dL/dh_1 ⊙ (1 - h_1**2)  (stable form: _1_minus_h_1_sq ⊙ dL/dh_1)
     dL_ds_1 = _1_minus_h_1_sq*dL_dh_1
     # dL/dV = dL/do_1 h_1^T + dL/do_2 h_2^T  (summed over the batch when V is shared)
@@ -88,7 +88,7 @@ def rnn_bptt(*, x_1, x_2, h_0, U, W, V, y_1, y_2):
 
 def _s_1_from(*, x_1, h_0, U, W):
     """s_1 from x_1, h_0, U, W."""
-    return _k.matvec(U, x_1) + _k.matvec(W, h_0)
+    return _k.matvec(U, x_1, plus=_k.matvec(W, h_0))
 
 
 def _h_1_from(*, s_1):
@@ -113,7 +113,7 @@ def _L_1_from(*, y_1, o_1):
 
 def _s_2_from(*, x_2, U, W, h_1):
     """s_2 from x_2, U, W, h_1."""
-    return _k.matvec(U, x_2) + _k.matvec(W, h_1)
+    return _k.matvec(U, x_2, plus=_k.matvec(W, h_1))
 
 
 def _h_2_from(*, s_2):
@@ -163,7 +163,7 @@ def _dL_do_1_from(*, y_1, y_hat_1):
 
 def _dL_dh_1_from(*, W, V, dL_ds_2, dL_do_1):
     """dL/dh_1 from W, V, dL/ds_2, dL/do_1."""
-    return _k.matvec_t(V, dL_do_1) + _k.matvec_t(W, dL_ds_2)
+    return _k.matvec_t(V, dL_do_1, plus=_k.matvec_t(W, dL_ds_2))
 
 
 def _dL_ds_1_from(*, h_1, dL_dh_1):

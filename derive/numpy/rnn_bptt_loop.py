@@ -43,7 +43,7 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     for t in range(T):
         x_t = x[:, t]
         # s = U x + W h_prev
-        s = _k.matvec(U, x_t) + _k.matvec(W, h_prev)
+        s = _k.matvec(U, x_t, plus=_k.matvec(W, h_prev))
         # h = tanh(s), and _1_minus_h_sq = 1 - h**2 (as 4e/(1 + e)² with e = exp(−2|s|), from the same exponential)
         h, _1_minus_h_sq = _k.tanh_pair(s, complement_out=_1_minus_h_sq_steps.slot())
         h_steps.append(h)
