@@ -247,7 +247,7 @@ def _steps_storage(loop, name: str, stacked) -> str:
     item = loop.cell.quantities.get(name) or loop.cell.inputs[name]
     if name in stacked:
         return f"_k.StackedSteps(T, rank={len(item.shape)})"
-    return f'_k.KeptSteps("{loop.name}.{name}", T, {len(item.shape)})'
+    return f'_k.KeptSteps("{loop.name}.{name}", T, rank={len(item.shape)})'
 
 
 def _params(loop) -> list[str]:

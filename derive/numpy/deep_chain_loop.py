@@ -33,8 +33,8 @@ def deep_chain_loop(*, w, x, k, y):
         return _k.by_parts(deep_chain_loop, w.shape[0], {"w": w, "x": x, "k": k, "y": y}, INPUTS, SUMMED)
     # forward, step by step: what the next step reads, keeping what is read later
     a_prev = x
-    F_steps = _k.KeptSteps("deep_chain_loop.F", T, 0)
-    _1_minus_F_steps = _k.KeptSteps("deep_chain_loop._1_minus_F", T, 0)
+    F_steps = _k.KeptSteps("deep_chain_loop.F", T, rank=0)
+    _1_minus_F_steps = _k.KeptSteps("deep_chain_loop._1_minus_F", T, rank=0)
     a_steps = _k.StackedSteps(T, rank=0)
     for t in range(T):
         w_t = w[:, t]
@@ -57,7 +57,7 @@ def deep_chain_loop(*, w, x, k, y):
     # dL/dy_hat = 2*y_hat - 2*y
     da_next = 2*y_hat - 2*y
     dL_da_steps = _k.StackedSteps(T, rank=0)
-    dL_ds_steps = _k.KeptSteps("deep_chain_loop.dL/ds", T, 0)
+    dL_ds_steps = _k.KeptSteps("deep_chain_loop.dL/ds", T, rank=0)
     for t in reversed(range(T)):
         w_t = w[:, t]
         k_t = k[:, t]

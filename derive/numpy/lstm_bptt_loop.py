@@ -46,18 +46,18 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     # forward, step by step: what the next step reads, keeping what is read later
     h_prev = h_0
     C_prev = C_0
-    z_steps = _k.KeptSteps("lstm_bptt_loop.z", T, 1)
+    z_steps = _k.KeptSteps("lstm_bptt_loop.z", T, rank=1)
     f_steps = _k.StackedSteps(T, rank=1)
-    _1_minus_f_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_f", T, 1)
-    i_steps = _k.KeptSteps("lstm_bptt_loop.i", T, 1)
-    _1_minus_i_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_i", T, 1)
-    C_tilde_steps = _k.KeptSteps("lstm_bptt_loop.C_tilde", T, 1)
-    _1_minus_C_tilde_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_C_tilde_sq", T, 1)
-    o_steps = _k.KeptSteps("lstm_bptt_loop.o", T, 1)
-    _1_minus_o_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_o", T, 1)
+    _1_minus_f_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_f", T, rank=1)
+    i_steps = _k.KeptSteps("lstm_bptt_loop.i", T, rank=1)
+    _1_minus_i_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_i", T, rank=1)
+    C_tilde_steps = _k.KeptSteps("lstm_bptt_loop.C_tilde", T, rank=1)
+    _1_minus_C_tilde_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_C_tilde_sq", T, rank=1)
+    o_steps = _k.KeptSteps("lstm_bptt_loop.o", T, rank=1)
+    _1_minus_o_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_o", T, rank=1)
     C_steps = _k.StackedSteps(T, rank=1)
-    _tanh_C_steps = _k.KeptSteps("lstm_bptt_loop._tanh_C", T, 1)
-    _1_minus_tanh_C_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_tanh_C_sq", T, 1)
+    _tanh_C_steps = _k.KeptSteps("lstm_bptt_loop._tanh_C", T, rank=1)
+    _1_minus_tanh_C_sq_steps = _k.KeptSteps("lstm_bptt_loop._1_minus_tanh_C_sq", T, rank=1)
     h_steps = _k.StackedSteps(T, rank=1)
     _stacked_W_f_W_i_W_c_W_o = _k.stacked_rows(W_f, W_i, W_c, W_o)
     for t in range(T):
@@ -122,11 +122,11 @@ def lstm_bptt_loop(*, x, h_0, C_0, W_f, W_i, W_c, W_o, b_f=0.0, b_i=0.0, b_c=0.0
     dC_next = numpy.zeros_like(C_prev)
     dL_dh_steps = _k.StackedSteps(T, rank=1)
     dL_dC_steps = _k.StackedSteps(T, rank=1)
-    dL_ds_o_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_o", T, 1)
-    dL_ds_f_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_f", T, 1)
-    dL_ds_i_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_i", T, 1)
-    dL_ds_c_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_c", T, 1)
-    dL_dz_steps = _k.KeptSteps("lstm_bptt_loop.dL/dz", T, 1)
+    dL_ds_o_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_o", T, rank=1)
+    dL_ds_f_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_f", T, rank=1)
+    dL_ds_i_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_i", T, rank=1)
+    dL_ds_c_steps = _k.KeptSteps("lstm_bptt_loop.dL/ds_c", T, rank=1)
+    dL_dz_steps = _k.KeptSteps("lstm_bptt_loop.dL/dz", T, rank=1)
     for t in reversed(range(T)):
         f = f_steps[t]
         _1_minus_f = _1_minus_f_steps[t]

@@ -39,7 +39,7 @@ def rnn_bptt_loop(*, x, h_0, U, W, V, y):
     # forward, step by step: what the next step reads, keeping what is read later
     h_prev = h_0
     h_steps = _k.StackedSteps(T, rank=1)
-    _1_minus_h_sq_steps = _k.KeptSteps("rnn_bptt_loop._1_minus_h_sq", T, 1)
+    _1_minus_h_sq_steps = _k.KeptSteps("rnn_bptt_loop._1_minus_h_sq", T, rank=1)
     for t in range(T):
         x_t = x[:, t]
         # s = U x + W h_prev
