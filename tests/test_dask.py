@@ -152,3 +152,29 @@ def test_dask_arrays_stay_lazy():
     found = linear_mse(x=_chunked(rng.normal(size=(1000, 3))), w=rng.normal(size=3), b=0.1,
                        y=_chunked(rng.normal(size=1000)))
     assert hasattr(found["dL/dw"], "dask") and found["dL/dw"].shape == (3,)  # summed over the chunks, lazily
+
+
+@pytest.mark.parametrize("rule, sizes", [
+    ("rnn_bptt_loop", {"T": 4, "D": 3, "H": 5, "K": 2}),
+    ("lstm_bptt_loop", {"T": 3, "D": 3, "H": 4, "K": 2}),
+    ("deep_chain_loop", {"T": 5}),
+])
+def test_a_loop_on_dask_arrays_stays_lazy_and_gives_numpys_numbers(rule, sizes):
+    """A loop over time on sequences chunked along the batch, weights shared: every result a Dask
+    array (nothing computed before asked), the same numbers as NumPy's."""
+    pytest.importorskip("dask.array")
+    import importlib
+
+    module = importlib.import_module(f"derive.numpy.{rule}")
+    rng = np.random.default_rng(3)
+    inputs = {}
+    for name, shape in module.INPUTS.items():
+        dims = tuple(sizes[d] if d in sizes else sizes["D"] + sizes["H"] for d in shape)  # "D + H": z's size
+        per_example = name in module.SEQUENCES or name in ("h_0", "C_0", "x", "y")
+        inputs[name] = rng.normal(0.0, 0.4, ((600,) + dims) if per_example else dims)
+    function = getattr(module, rule)
+    expected = function(**inputs)
+    found = function(**{n: _chunked(v) if np.ndim(v) and v.shape[0] == 600 else v for n, v in inputs.items()})
+    assert all(hasattr(v, "dask") for v in found.values()), {k: type(v).__name__ for k, v in found.items()}
+    for name, value in expected.items():
+        np.testing.assert_allclose(np.asarray(found[name]), value, rtol=1e-12, atol=1e-12, err_msg=name)

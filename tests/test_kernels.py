@@ -317,23 +317,25 @@ def test_a_loop_in_parts_of_the_batch_gives_the_results_of_one_piece(rule, sizes
         np.testing.assert_allclose(parts[name], whole[name], rtol=1e-12, atol=1e-12, err_msg=name)
 
 
-@pytest.mark.parametrize("rule, sizes, shared", [
-    ("rnn_bptt_loop", {"T": 5, "D": 4, "H": 3, "K": 2}, {"U", "W", "V", "h_0"}),
-    ("lstm_bptt_loop", {"T": 4, "D": 3, "H": 2, "K": 2}, {"W_f", "W_i", "W_c", "W_o", "W_y", "h_0", "C_0"}),
-    ("deep_chain_loop", {"T": 6}, set()),
-], ids=["rnn", "lstm", "deep chain"])
-def test_a_loops_results_are_its_own_after_later_calls(rule, sizes, shared):
+@pytest.mark.parametrize("rule, sizes, shared, n", [
+    ("rnn_bptt_loop", {"T": 5, "D": 4, "H": 3, "K": 2}, {"U", "W", "V", "h_0"}, 7),
+    ("lstm_bptt_loop", {"T": 4, "D": 3, "H": 2, "K": 2}, {"W_f", "W_i", "W_c", "W_o", "W_y", "h_0", "C_0"}, 7),
+    ("lstm_bptt_loop", {"T": 1, "D": 3, "H": 2, "K": 2}, {"W_f", "W_i", "W_c", "W_o", "W_y"}, 1),
+    ("rnn_bptt_loop", {"T": 1, "D": 4, "H": 3, "K": 2}, set(), 1),
+    ("deep_chain_loop", {"T": 6}, set(), 7),
+], ids=["rnn", "lstm", "lstm one example one step", "rnn one example one step", "deep chain"])
+def test_a_loops_results_are_its_own_after_later_calls(rule, sizes, shared, n):
     """The forward pass keeps its steps in arrays the thread reuses from call to call
     (KeptSteps): no result may share memory with them, and a call with other inputs (other sizes
     too) leaves the first call's results as they were. Initial states shared by the batch make
     the first step's state a different shape from the later ones'."""
-    module, inputs = _loop_inputs(rule, 7, sizes, shared)
+    module, inputs = _loop_inputs(rule, n, sizes, shared)
     function = getattr(module, rule)
     first = function(**inputs)
     kept = {name: np.array(value, copy=True) for name, value in first.items()}
     _, other = _loop_inputs(rule, 9, sizes, shared, seed=1)
     function(**other)
-    _, again = _loop_inputs(rule, 7, sizes, shared, seed=2)
+    _, again = _loop_inputs(rule, n, sizes, shared, seed=2)
     second = function(**again)
     for name, value in first.items():
         np.testing.assert_array_equal(value, kept[name], err_msg=name)

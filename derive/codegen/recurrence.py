@@ -586,7 +586,8 @@ def _output_value(loop, plan, output: str) -> str:
             value = naming.python_name(source + ALL)
             form = generated_form(loop.cell, loop.cell.quantities[source])
             # a part of a kept array is a view of memory the next call overwrites: a copy of its own
-            return f"numpy.ascontiguousarray({value})" if isinstance(form, (Part, sp.Symbol)) else value
+            # (a Dask array passes as it is, lazy)
+            return f"_k.owned({value})" if isinstance(form, (Part, sp.Symbol)) else value
         return f"{_list_name(source)}.stacked()"
     source = loop.first[output]  # after the loop: the value at the first step
     assert source in plan.backward_steps, f"{loop.name}: {output} is the first step's value of {source}"
