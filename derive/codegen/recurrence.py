@@ -24,7 +24,7 @@ RNN's backward body::
     # dL/dh = dh_next + V^T dL/do
     dL_dh = numpy.add(dh_next, _k.matvec_t(V, dL_do), out=dL_dh_steps.slot(t))
 
-Only what the next step reads runs step by step (:class:`_Plan`): forward, the state and
+Only what the next step reads runs step by step (:class:`~derive.codegen.loop_plan.Plan`): forward, the state and
 what it takes; backward, the handed-back gradient and what it takes. The rest (the output
 layer, the loss, the weight gradients, dL/dx) runs once after each loop, on the (N, T, ...)
 arrays of every step: a sum over the batch and the steps is one matrix product over N·T rows
@@ -61,13 +61,19 @@ from derive.codegen.generate import (
     summed_assignment,
     summed_total,
 )
+from derive.codegen.loop_plan import (
+    Plan,
+    depends_on,
+    loop_params,
+    shared_sums,
+    used_names,
+)
 from derive.codegen.numpy_printer import numpy_code, numpy_code_into
 from derive.codegen.stable import (
     Complement,
     complements,
     generated_form,
     generation_view,
-    softmax_pairs,
 )
 from derive.symbolic.arrays import ArraySymbol, Concat, Part, shape_of
 
@@ -92,20 +98,6 @@ def loops() -> dict:
 
 
 # -- reading the cell -------------------------------------------------------------
-def _depends_on(cell, names: set) -> set:
-    """The quantities of the cell that depend, directly or not, on any of ``names``."""
-    reached = set()
-    for q in cell.quantities:
-        if set(cell.dependencies(q)) & (names | reached):
-            reached.add(q)
-    return reached
-
-
-def _used_names(expr) -> set:
-    return {s.name for s in sp.sympify(expr).free_symbols if isinstance(s, sp.Symbol)}
-
-
-# -- printing ---------------------------------------------------------------------
 def _per_step(loop) -> dict:
     """The per-step variable of each sequence input: x -> x_t."""
     return {loop.cell.symbol(n): ArraySymbol(f"{n}_t", loop.cell.inputs[n].shape) for n in loop.sequences}
@@ -115,12 +107,6 @@ def _statement(name: str, expr, definition, indent: str, *, target: str | None =
                form=None) -> list[str]:
     comment = formula_comment(name, definition, definition if form is None else form)
     return [f"{indent}# {comment}", f"{indent}{target or naming.python_name(name)} = {numpy_code(expr)}"]
-
-
-def _shared_sums(rule, params) -> dict:
-    """The quantities of ``rule`` (the cell or the head) summed over the batch when a weight of the
-    loop (one of ``params``) is shared: quantity -> that weight."""
-    return {q: with_ for q, with_ in rule.summed_quantities().items() if with_ in params}
 
 
 def _quantity_statement(rule, name, indent, sums, *, rename=None, target=None, into=None,
@@ -161,7 +147,7 @@ def _body(loop, names, indent, kept, direction, groups=()) -> list[str]:
     backward)."""
     cell, lines = loop.cell, []
     rename = _per_step(loop)
-    sums = _shared_sums(cell, _params(loop))
+    sums = shared_sums(cell, loop_params(loop))
     for name in names:
         py = naming.python_name(name)
         group = next((g for g in groups if name in g.names), None)
@@ -214,7 +200,7 @@ def _fused_transposed_sum(loop, name, groups, indent, rename, kept=(), direction
     cell = loop.cell
     q = cell.quantities[name]
     form = generated_form(cell, q)
-    pairs = transposed_sum(form, _params(loop))
+    pairs = transposed_sum(form, loop_params(loop))
     group = next((g for g in groups if pairs and set(g.weights) == set(pairs)), None)
     if group is None:
         return None
@@ -250,87 +236,6 @@ def _steps_storage(loop, name: str, stacked) -> str:
     return f'_k.KeptSteps("{loop.name}.{name}", T, rank={len(item.shape)})'
 
 
-def _params(loop) -> list[str]:
-    """The cell's inputs given once for all steps: its weights and biases."""
-    cell = loop.cell
-    return [n for n in cell.inputs if n not in loop.sequences and n not in loop.state and n not in loop.carry]
-
-
-# -- what runs step by step, and what after the loop for every step at once --------------------
-def _statement_owners(cell) -> dict:
-    """The quantity whose statement computes each quantity: a hidden complement (1 − σ) comes
-    from its parent's kernel, ŷ from the log-sum-exp's; any other quantity from its own."""
-    owner = {name: name for name in cell.quantities}
-    for parent, complement in complements(cell).items():
-        owner[complement.name] = parent
-    for lse, y_hat in softmax_pairs(cell).items():
-        owner[y_hat] = lse
-    return owner
-
-
-def _statement_reads(cell, name: str, owner: dict) -> set:
-    """The names that the statement computing ``name`` reads (its partners' reads included)."""
-    members = {m for m in cell.quantities if owner[m] == owner[name]}
-    return set().union(*(_used_names(generated_form(cell, cell.quantities[m])) for m in members)) - members
-
-
-def _needed_for(cell, targets, within: list, owner: dict) -> list:
-    """The quantities of ``within`` that computing ``targets`` takes, ``targets`` included: what
-    must run step by step because the next step reads it (the state, or the gradient handed back)."""
-    needed, todo = set(), [t for t in targets if t in within]
-    while todo:
-        name = todo.pop()
-        if name in needed:
-            continue
-        needed |= {m for m in within if owner[m] == owner[name]}
-        todo += [r for r in _statement_reads(cell, name, owner) if r in within and r not in needed]
-    return [q for q in within if q in needed]
-
-
-@dataclasses.dataclass
-class _Plan:
-    """Which quantities a loop computes step by step and which after it, for every step at once.
-
-    Only what the next step reads runs in the loop (the state, the gradient handed back, and
-    what they take); the rest (the output layer, the loss, the weight gradients) waits for the
-    loop's end and runs once on the (N, T, ...) arrays of every step: one matrix product over N·T
-    rows where the loop would make T small ones, and T times fewer NumPy calls."""
-    forward_steps: list
-    forward_after: list
-    backward_steps: list
-    backward_after: list
-    owner: dict
-
-    @classmethod
-    def of(cls, loop, forward: list, backward: list) -> _Plan:
-        cell, owner = loop.cell, _statement_owners(loop.cell)
-        forward_steps = _needed_for(cell, [q for q, _ in loop.state.values()], forward, owner)
-        backward_steps = _needed_for(cell, list(loop.carry.values()), backward, owner)
-        plan = cls(forward_steps, [q for q in forward if q not in forward_steps],
-                   backward_steps, [q for q in backward if q not in backward_steps], owner)
-        plan.check(loop)
-        return plan
-
-    def reads(self, cell, names) -> set:
-        return set().union(*(_statement_reads(cell, n, self.owner) for n in names)) if names else set()
-
-    def check(self, loop):
-        """What runs after the loop must have a value per example and step (it reads a sequence,
-        a state or a handed-back gradient), and no other quantity reads a sum over the batch."""
-        cell = loop.cell
-        per_step = set(loop.sequences) | set(loop.state) | set(loop.carry)
-        varying = set(per_step)
-        for q in cell.quantities:
-            if _statement_reads(cell, q, self.owner) & varying:
-                varying.add(q)
-        for q in self.forward_after + self.backward_after:
-            if q not in varying:
-                raise ValueError(f"{loop.name}: {q} is the same at every step; the loop computes it after the steps")
-        sums = _shared_sums(cell, _params(loop))
-        if self.reads(cell, self.forward_after + self.backward_after) & set(sums):
-            raise ValueError(f"{loop.name}: a quantity after the loop reads a sum over the batch")
-
-
 def _all_symbol(cell, name: str) -> ArraySymbol:
     item = cell.quantities.get(name) or cell.inputs[name]
     return ArraySymbol(name + ALL, item.shape)
@@ -348,7 +253,7 @@ def _flat_lines(loop, form, indent: str, done: set) -> tuple[dict, list[str]]:
     """The values that ``form`` reads as one batch of N·T examples (``_k.flat_steps``), and the
     assignments of those not yet made (``done``: the variables assigned so far)."""
     cell, rename, lines = loop.cell, {}, []
-    for name in sorted(_used_names(form)):
+    for name in sorted(used_names(form)):
         item = cell.quantities.get(name) or cell.inputs.get(name)
         if item is None:
             continue
@@ -358,7 +263,7 @@ def _flat_lines(loop, form, indent: str, done: set) -> tuple[dict, list[str]]:
         if variable in done:
             continue
         done.add(variable)
-        source = naming.python_name(name) if name in loop.sequences or name in _params(loop) else \
+        source = naming.python_name(name) if name in loop.sequences or name in loop_params(loop) else \
             naming.python_name(name + ALL)
         lines.append(f"{indent}{variable} = _k.flat_steps({source}, {len(item.shape)}, T)")
     return rename, lines
@@ -369,7 +274,7 @@ def _after_statements(loop, names: list, done: set, indent: str = "    ") -> lis
     by a weight shared by the batch summed over the examples and the steps as one batch of N·T."""
     cell, lines = loop.cell, []
     rename = _after_rename(loop)
-    sums = _shared_sums(cell, _params(loop))
+    sums = shared_sums(cell, loop_params(loop))
     for name in names:
         q = cell.quantities[name]
         target = naming.python_name(name + ALL)
@@ -396,7 +301,7 @@ def _after_loop(loop, plan, names: list, stored: list, done: set, aliased: dict)
     """After a loop: the steps kept so far as (N, T, ...) arrays, the weights as every step reads
     them, then ``names`` for every step at once, then the sums over the steps of the summed outputs.
     ``done`` holds the variables assigned so far (by the work after an earlier loop)."""
-    cell, params = loop.cell, _params(loop)
+    cell, params = loop.cell, loop_params(loop)
     if not names:
         return []
     reads = plan.reads(cell, names)
@@ -413,7 +318,7 @@ def _after_loop(loop, plan, names: list, stored: list, done: set, aliased: dict)
             lines.append(f"    {variable} = {_list_name(n)}.stacked()")
         else:
             lines.append(f"    {variable} = _k.each_step({naming.python_name(n)}, {len(cell.inputs[n].shape)})")
-    sums = _shared_sums(cell, params)
+    sums = shared_sums(cell, params)
     if any(n in sums for n in names) and "_n_steps" not in done:
         done.add("_n_steps")
         lines.append("    _n_steps = _n * T")
@@ -431,10 +336,10 @@ def loop_source(loop, module_name: str) -> str:
                                head=generation_view(loop.head) if loop.head else None)
     cell = loop.cell
     carried = set(loop.carry)
-    backward = [q for q in cell.quantities if q in _depends_on(cell, carried) and q not in loop.skip]
+    backward = [q for q in cell.quantities if q in depends_on(cell, carried) and q not in loop.skip]
     forward = [q for q in cell.quantities if q not in backward and q not in loop.skip]
-    plan = _Plan.of(loop, forward, backward)
-    params = _params(loop)
+    plan = Plan.of(loop, forward, backward)
+    params = loop_params(loop)
     stacked_outputs = set(loop.stacked.values())
     # what the forward loop keeps per step: what is read after it (by the work after the loop and
     # the backward pass), and the stacked results; the backward loop likewise for the work after it
@@ -483,7 +388,7 @@ def loop_source(loop, module_name: str) -> str:
         [generated_form(loop.head, q) for q in loop.head.quantities.values()] if loop.head else [])
     shared = {n: [] for n in params + head_inputs}
     for rule in (cell, loop.head) if loop.head else (cell,):
-        for q, with_ in _shared_sums(rule, params + head_inputs).items():
+        for q, with_ in shared_sums(rule, params + head_inputs).items():
             shared[with_].append(rule.quantities[q].shape)
     shared = {n: shapes for n, shapes in shared.items() if shapes}
     lines += argument_checks(loop.name, spec, steps + head, code, batched=loop.sequences, summed=shared or None)
@@ -541,8 +446,8 @@ def loop_source(loop, module_name: str) -> str:
     doc = (f"Forward over t = 1..T, then backward over t = T..1 with the step ``{cell.name}``: "
            f"{cell.headline or cell.title}.")
     header = HEADER.format(title=loop.title, cell=cell.name, source=source, doc=doc)
-    cell_sums = _shared_sums(cell, params)
-    head_sums = _shared_sums(loop.head, head_inputs) if loop.head else {}
+    cell_sums = shared_sums(cell, params)
+    head_sums = shared_sums(loop.head, head_inputs) if loop.head else {}
     summed_outputs = {o: cell_sums[s] for o, s in loop.summed.items() if s in cell_sums}
     summed_outputs.update({o: head_sums[q] for q, o in loop.head_outputs.items() if q in head_sums} if loop.head else {})
     table = ("INPUTS = {" + ", ".join(f'"{n}": {tuple(shape)!r}' for n, (shape, _) in spec.items()) + "}\n"
@@ -563,7 +468,7 @@ def _start_of_backward(loop) -> list[str]:
     rename = {loop.head.symbol(h): ArraySymbol(state, loop.head.inputs[h].shape)
               for h, state in loop.head_inputs.items()}
     head_params = [n for n in loop.head.inputs if n not in loop.head_inputs]
-    sums = _shared_sums(loop.head, head_params)
+    sums = shared_sums(loop.head, head_params)
     for name in loop.head.quantities:
         target = naming.python_name(loop.head_outputs.get(name, name))
         lines += _quantity_statement(loop.head, name, "    ", sums, rename=rename, target=target)
