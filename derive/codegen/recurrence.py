@@ -153,9 +153,7 @@ def _body(loop, names, indent, kept, direction, groups=()) -> list[str]:
         group = next((g for g in groups if name in g.names), None)
         fused = None if group or name in sums else _fused_transposed_sum(loop, name, groups, indent, rename,
                                                                          kept, direction)
-        place = None
-        if name in kept:  # computed into its place among the kept steps: nothing to copy
-            place = f"{_list_name(name)}.slot()" if direction == "forward" else f"{_list_name(name)}.slot(t)"
+        place = _place(name, direction) if name in kept else None  # computed there: nothing to copy
         if name in loop.stacked.values() and name in complements(cell):
             place = None  # a kernel of many passes in the strided place of a result: one copy costs less
         if group is not None:
@@ -192,7 +190,12 @@ def _complement_place(cell, name, kept, direction) -> str | None:
     complement = complements(cell).get(name)
     if complement is None or complement.name not in kept:
         return None
-    return f"{_list_name(complement.name)}.slot()" if direction == "forward" else f"{_list_name(complement.name)}.slot(t)"
+    return _place(complement.name, direction)
+
+
+def _place(name: str, direction: str) -> str:
+    """The code of the place of this step's ``name`` among its kept steps (``slot``)."""
+    return f"{_list_name(name)}.slot()" if direction == "forward" else f"{_list_name(name)}.slot(t)"
 
 
 def _fused_transposed_sum(loop, name, groups, indent, rename, kept=(), direction="forward") -> list[str] | None:
@@ -208,7 +211,7 @@ def _fused_transposed_sum(loop, name, groups, indent, rename, kept=(), direction
     vectors = ", ".join(numpy_code(pairs[w].xreplace(rename)) for w in group.weights)
     return [f"{indent}# {formula_comment(name, q.definition, form)}  (one matrix product: the weights stacked)",
             f"{indent}{naming.python_name(name)} = _k.matvecs_t({group.stacked}, ({weights}), ({vectors})"
-            + (f", out={_list_name(name)}.slot({'' if direction == 'forward' else 't'})" if name in kept else "")
+            + (f", out={_place(name, direction)}" if name in kept else "")
             + ")"]
 
 
