@@ -652,11 +652,11 @@ def by_parts(function, n: int, arrays: dict, shapes: dict, summed: dict) -> dict
 # arrays, every call makes them anew: on a glibc machine the memory freed at the end of the last
 # call has mostly gone back to the system, and the first touch of each page of the new arrays
 # costs about as much as an exponential of each number (the generated lstm_bptt_loop spent a
-# sixth of its time there, N = 64, T = 32, H = 64). ``KeptSteps`` copies each step's array into one
-# (N, T, ...) array kept by the thread from call to call; ``StackedSteps`` writes each step's result
-# into its place in the (N, T, ...) result, which is returned, so the step's own array is freed at
-# once. Either gives all the steps as one (N, T, ...) array (``stacked``), which the work done after
-# the loop, for every step at once, reads.
+# sixth of its time there, N = 64, T = 32, H = 64). ``KeptSteps`` holds every step in one
+# (T, N, ...) array kept by the thread from call to call; ``StackedSteps`` holds them in the
+# (N, T, ...) result, which is returned. The generated code computes each step's value straight
+# into its place (``slot``), or it is copied there. Either gives all the steps as one (N, T, ...)
+# array (``stacked``), which the work done after the loop, for every step at once, reads.
 
 class StackedSteps:
     """The values of one quantity at every step, stacked along axis 1: (N, T, ...). Each step's
