@@ -37,7 +37,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from derive import naming
 from derive.printing.order import join_terms, positive_first
-from derive.symbolic.arrays import ArrayOp, ArraySymbol, Outer, shape_of
+from derive.symbolic.arrays import ArrayOp, ArraySymbol, MatVec, Outer, shape_of
 
 
 class Pad(sp.Function):
@@ -165,7 +165,7 @@ class BatchedNumPyPrinter(NumPyPrinter):
         return super()._print_Piecewise(expr)
 
     def _print_Add(self, expr, order=None):
-        products = [t for t in expr.args if isinstance(t, ArrayOp) and type(t).__name__ == "MatVec"]
+        products = [t for t in expr.args if isinstance(t, MatVec)]
         if len(expr.args) == 2 and products:  # b + W x: the bias added into the product's new array
             product = products[0]
             other = expr.args[1] if expr.args[0] is product else expr.args[0]

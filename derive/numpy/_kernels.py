@@ -324,26 +324,19 @@ def matvecs(stacked, weights, z, biases):
     (:func:`stacked_rows`), each result a view of its rows of one (..., k·m) array; each weight on
     its own where ``stacked`` is None."""
     if stacked is None or type(z) is not np.ndarray:
-        return tuple(matvec(w, z) if b is None else b + matvec(w, z) for w, b in zip(weights, biases))
+        return tuple(matvec(w, z, plus=b) for w, b in zip(weights, biases))
     s = z @ stacked.T
     rows = stacked.shape[0] // len(weights)
-    parts = [s[..., k * rows:(k + 1) * rows] for k in range(len(weights))]
-    for k, b in enumerate(biases):
-        if b is not None:  # in place unless a bias with a batch axis meets a shared z
-            if np.ndim(b) < parts[k].ndim or np.shape(b) == parts[k].shape:
-                np.add(b, parts[k], out=parts[k])
-            else:
-                parts[k] = b + parts[k]
-    return tuple(parts)
+    return tuple(_plus(s[..., k * rows:(k + 1) * rows], b) for k, b in enumerate(biases))
 
 
 def matvecs_t(stacked, weights, vectors, out=None):
     """Σ_k W_kᵀ v_k: one matrix product of [v_1, v_2, ...] with the weights stacked
     (:func:`stacked_rows`), into ``out`` when given; the sum of each product where ``stacked`` is None."""
     if stacked is None or any(type(v) is not np.ndarray for v in vectors) or len({v.shape for v in vectors}) != 1:
-        total = matvec_t(weights[0], vectors[0])
-        for w, v in zip(weights[1:], vectors[1:]):
-            total = total + matvec_t(w, v)
+        total = None
+        for w, v in zip(weights, vectors):
+            total = matvec_t(w, v, plus=total)
         return total
     return np.matmul(np.concatenate(vectors, axis=-1), stacked, out=out)
 
@@ -706,8 +699,8 @@ class StackedSteps:
         if self._array is None and type(value) is np.ndarray and value.ndim and not self._in_array \
                 and (self._ndim is None or value.ndim == self._ndim):
             self._array = self._storage(value)
-        if self._array is not None and type(value) is np.ndarray and value.shape == self._place(t).shape:
-            place = self._place(t)
+        place = self._place(t) if self._array is not None and type(value) is np.ndarray else None
+        if place is not None and value.shape == place.shape:
             place[...] = value
             self._items[t] = place
             self._in_array.add(t)
