@@ -168,6 +168,15 @@ def perceptron(x, w, y, lr):
             "w_new": w - lr[:, None] * dE_dw, "delta": -err, "dw": -lr[:, None] * dE_dw}
 
 
+def rosenblatt(x, w, b, y, lr):
+    s = np.einsum("nd,nd->n", w, x) + b
+    mistake = (y * s <= 0).astype(float)  # a score of 0 counts as a mistake
+    step = lr * mistake * y
+    return {"s": s, "y_hat": np.where(s >= 0, 1.0, -1.0), "mistake": mistake, "E": np.maximum(0.0, -y * s),
+            "dE/dw": -(mistake * y)[:, None] * x, "dE/db": -mistake * y, "w_new": w + step[:, None] * x,
+            "b_new": b + step, "s_new": s + step * (np.einsum("nd,nd->n", x, x) + 1)}
+
+
 def _linreg(x, y, w, b, lr, lam, penalty):
     N = x.shape[1]
     y_hat = w[:, None] * x + b[:, None]

@@ -95,6 +95,7 @@ SIZES = {
     "residual_chain": ((64, {}), (1_000_000, {})),
     "linear_mse": ((64, {"D": 3}), (65536, {"D": 64})),
     "perceptron": ((64, {"D": 3}), (65536, {"D": 64})),
+    "rosenblatt": ((64, {"D": 2}), (65536, {"D": 64})),
     "l1_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "l2_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "gan_discriminator": ((64, {"D": 3}), (65536, {"D": 256})),
@@ -141,6 +142,8 @@ def _value(domain: str, shape: tuple, rng, fan_in: int):
     if domain == "nonzero":
         v = rng.normal(size=shape)
         return v + np.copysign(0.5, v)
+    if domain == "sign":
+        return rng.choice([-1.0, 1.0], size=shape)
     return rng.normal(0.0, 1.0 / np.sqrt(fan_in), shape) if len(shape) >= 2 else rng.normal(size=shape)
 
 

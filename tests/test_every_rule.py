@@ -32,6 +32,7 @@ OUTSIDE = {
     "unit": lambda shape: np.full(shape, 1.5),
     "positive": lambda shape: np.full(shape, -0.1),
     "nonzero": lambda shape: np.zeros(shape),
+    "sign": lambda shape: np.full(shape, 0.5),
 }
 
 #: `derive equiv` reads the printed definition of a rule's first quantity back, except where

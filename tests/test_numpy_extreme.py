@@ -227,6 +227,23 @@ def _perceptron(x, w, y, lr):
 module("perceptron")((_perceptron_inputs, _perceptron))
 
 
+def _rosenblatt_inputs(rng, c):
+    x, w = aimed(rng, c[:, :1], 3)  # every w_j x_j has the sign of the score: s = 0 exactly at the corner 0
+    return {"x": x, "w": w[:, 0], "b": np.zeros(len(c)), "y": rng.choice([-1.0, 1.0], size=len(c)),
+            "lr": lr(rng, len(c))}
+
+
+def _rosenblatt(x, w, b, y, lr):
+    s = np.sum(w * x, axis=-1) + b
+    m = (y * s <= 0).astype(s.dtype)  # a score of 0 is a mistake
+    return {"s": s, "y_hat": np.where(s >= 0, 1.0, -1.0), "mistake": m, "E": np.maximum(0.0, -y * s),
+            "dE/dw": -(m * y)[:, None] * x, "dE/db": -m * y, "w_new": w + (lr * m * y)[:, None] * x,
+            "b_new": b + lr * m * y, "s_new": s + lr * m * y * (np.sum(x * x, axis=-1) + 1)}
+
+
+module("rosenblatt")((_rosenblatt_inputs, _rosenblatt))
+
+
 def _softmax_ce_inputs(rng, c):
     return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
 

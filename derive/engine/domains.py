@@ -144,7 +144,25 @@ class NonZero:
         return np.isfinite(values) & (values != 0)
 
 
-DOMAINS = (Real, Positive, Unit, Simplex, OneHot, NonZero)
+@dataclass(frozen=True)
+class Sign:
+    """A label of the Rosenblatt perceptron: +1 or −1 (the notes' "출력값: 1 또는 -1")."""
+
+    kind = "sign"
+    elementwise = True
+    expected = "+1 or -1 (a label of the perceptron)"
+
+    def sample(self, rng, shape):
+        return rng.choice([-1.0, 1.0], size=shape)
+
+    def constraints(self, components):
+        return {}
+
+    def holds(self, values, slack=None):
+        return (values == 1) | (values == -1)
+
+
+DOMAINS = (Real, Positive, Unit, Simplex, OneHot, NonZero, Sign)
 
 
 def by_kind(kind: str):
