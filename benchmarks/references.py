@@ -168,6 +168,14 @@ def perceptron(x, w, y, lr):
             "w_new": w - lr[:, None] * dE_dw, "delta": -err, "dw": -lr[:, None] * dE_dw}
 
 
+def dropout(x, m, p, g):
+    scale = 1.0 / (1.0 - p)[:, None]
+    y_plain = m * x
+    return {"y": y_plain * scale, "y_test": x, "L": np.einsum("nd,nd->n", g, y_plain) * scale[:, 0],
+            "dL/dx": g * m * scale, "y_plain": y_plain, "y_plain_test": x * (1.0 - p)[:, None],
+            "L_plain": np.einsum("nd,nd->n", g, y_plain), "dL_plain/dx": g * m}
+
+
 def rosenblatt(x, w, b, y, lr):
     s = np.einsum("nd,nd->n", w, x) + b
     mistake = (y * s <= 0).astype(float)  # a score of 0 counts as a mistake

@@ -96,6 +96,7 @@ SIZES = {
     "linear_mse": ((64, {"D": 3}), (65536, {"D": 64})),
     "perceptron": ((64, {"D": 3}), (65536, {"D": 64})),
     "rosenblatt": ((64, {"D": 2}), (65536, {"D": 64})),
+    "dropout": ((64, {"D": 4}), (65536, {"D": 256})),
     "l1_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "l2_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "gan_discriminator": ((64, {"D": 3}), (65536, {"D": 256})),
@@ -144,6 +145,10 @@ def _value(domain: str, shape: tuple, rng, fan_in: int):
         return v + np.copysign(0.5, v)
     if domain == "sign":
         return rng.choice([-1.0, 1.0], size=shape)
+    if domain == "binary":
+        return rng.integers(0, 2, size=shape).astype(float)
+    if domain == "rate":
+        return rng.uniform(0.1, 0.6, shape) if shape else float(rng.uniform(0.1, 0.6))
     return rng.normal(0.0, 1.0 / np.sqrt(fan_in), shape) if len(shape) >= 2 else rng.normal(size=shape)
 
 

@@ -33,6 +33,8 @@ OUTSIDE = {
     "positive": lambda shape: np.full(shape, -0.1),
     "nonzero": lambda shape: np.zeros(shape),
     "sign": lambda shape: np.full(shape, 0.5),
+    "binary": lambda shape: np.full(shape, 0.5),
+    "rate": lambda shape: np.ones(shape),
 }
 
 #: `derive equiv` reads the printed definition of a rule's first quantity back, except where

@@ -244,6 +244,20 @@ def _rosenblatt(x, w, b, y, lr):
 module("rosenblatt")((_rosenblatt_inputs, _rosenblatt))
 
 
+def _dropout_inputs(rng, c):
+    return {"x": c[:, :3], "m": rng.integers(0, 2, size=(len(c), 3)).astype(float),
+            "p": rng.uniform(0.0, 0.99, size=len(c)), "g": rng.normal(size=(len(c), 3))}
+
+
+def _dropout(x, m, p, g):
+    keep = 1 - p[:, None]
+    return {"y": m * x / keep, "y_test": x, "L": np.sum(g * m * x / keep, axis=-1), "dL/dx": g * m / keep,
+            "y_plain": m * x, "y_plain_test": keep * x, "L_plain": np.sum(g * m * x, axis=-1), "dL_plain/dx": g * m}
+
+
+module("dropout")((_dropout_inputs, _dropout))
+
+
 def _softmax_ce_inputs(rng, c):
     return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
 

@@ -425,6 +425,9 @@ def _file_factors(context: _Context) -> list:
         if np.ndim(value) == 0 and float(value) not in (0.0, 1.0, -1.0):
             v = float(value)
             found += [(v, f"{name} (= {number_text(v, 4)})"), (1 / v, f"1/{name} (= {number_text(1 / v, 4)})")]
+            if 0 < v < 1:  # a rate or a probability: its complement too (dropout's 1 − p, momentum's 1 − β)
+                found += [(1 - v, f"1 − {name} (= {number_text(1 - v, 4)})"),
+                          (1 / (1 - v), f"1/(1 − {name}) (= {number_text(1 / (1 - v), 4)})")]
     sizes = {}
     for name, dims in worked.rule.inputs.items():
         for axis, dim in enumerate(dims):

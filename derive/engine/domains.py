@@ -162,7 +162,44 @@ class Sign:
         return (values == 1) | (values == -1)
 
 
-DOMAINS = (Real, Positive, Unit, Simplex, OneHot, NonZero, Sign)
+@dataclass(frozen=True)
+class Binary:
+    """A mask of 0s and 1s (dropout's: 1 keeps a unit, 0 drops it)."""
+
+    kind = "binary"
+    elementwise = True
+    expected = "0 or 1 (a mask: 1 keeps a unit, 0 drops it)"
+
+    def sample(self, rng, shape):
+        return rng.integers(0, 2, size=shape).astype(float)
+
+    def constraints(self, components):
+        return {}
+
+    def holds(self, values, slack=None):
+        return (values == 0) | (values == 1)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate from 0 up to, but not including, 1 (dropout's p: 1 would drop every unit and
+    divide by 0); samples stay inside (0.05, 0.8)."""
+
+    kind = "rate"
+    elementwise = True
+    expected = "a number from 0 up to, but not including, 1 (a rate, such as dropout's p)"
+
+    def sample(self, rng, shape):
+        return rng.uniform(0.05, 0.8, size=shape)
+
+    def constraints(self, components):
+        return {}
+
+    def holds(self, values, slack=None):
+        return np.isfinite(values) & (values >= 0) & (values < 1)
+
+
+DOMAINS = (Real, Positive, Unit, Simplex, OneHot, NonZero, Sign, Binary, Rate)
 
 
 def by_kind(kind: str):
