@@ -168,6 +168,16 @@ def perceptron(x, w, y, lr):
             "w_new": w - lr[:, None] * dE_dw, "delta": -err, "dw": -lr[:, None] * dE_dw}
 
 
+def adam(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    beta1, beta2 = np.asarray(beta1)[..., None], np.asarray(beta2)[..., None]
+    m_new = beta1 * m + (1.0 - beta1) * g
+    v_new = beta2 * v + (1.0 - beta2) * g * g
+    m_hat = m_new / (1.0 - beta1 ** t[:, None])
+    v_hat = v_new / (1.0 - beta2 ** t[:, None])
+    step = lr[:, None] * m_hat / (np.sqrt(v_hat) + np.asarray(eps)[..., None])
+    return {"m_new": m_new, "v_new": v_new, "m_hat": m_hat, "v_hat": v_hat, "step": step, "w_new": w - step}
+
+
 def dropout(x, m, p, g):
     scale = 1.0 / (1.0 - p)[:, None]
     y_plain = m * x

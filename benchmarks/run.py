@@ -97,6 +97,7 @@ SIZES = {
     "perceptron": ((64, {"D": 3}), (65536, {"D": 64})),
     "rosenblatt": ((64, {"D": 2}), (65536, {"D": 64})),
     "dropout": ((64, {"D": 4}), (65536, {"D": 256})),
+    "adam": ((64, {"D": 4}), (65536, {"D": 256})),
     "l1_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "l2_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "gan_discriminator": ((64, {"D": 3}), (65536, {"D": 256})),
@@ -149,6 +150,10 @@ def _value(domain: str, shape: tuple, rng, fan_in: int):
         return rng.integers(0, 2, size=shape).astype(float)
     if domain == "rate":
         return rng.uniform(0.1, 0.6, shape) if shape else float(rng.uniform(0.1, 0.6))
+    if domain == "nonnegative":
+        return rng.uniform(0.0, 1.0, shape)
+    if domain == "count":
+        return rng.integers(1, 10, size=shape).astype(float) if shape else 3.0
     return rng.normal(0.0, 1.0 / np.sqrt(fan_in), shape) if len(shape) >= 2 else rng.normal(size=shape)
 
 

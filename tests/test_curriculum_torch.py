@@ -24,3 +24,23 @@ def test_dropout_equals_torch_dropout_with_its_own_mask(p):
     np.testing.assert_allclose(out["dL/dx"], x.grad.numpy(), rtol=1e-10, atol=1e-12)
     torch_eval = torch.nn.functional.dropout(torch.tensor(x_np), p=p, training=False)
     np.testing.assert_array_equal(out["y_test"], torch_eval.numpy())
+
+
+def test_adam_follows_torch_adam_over_several_steps():
+    """Ten steps on L(w) = Σ c_k w_k², the generated step fed its own moments back."""
+    from derive.numpy import adam
+
+    c = np.array([1.0, 10.0, 0.1])
+    w_t = torch.tensor([1.0, -0.5, 2.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([w_t], lr=0.05, betas=(0.8, 0.99), eps=1e-6)
+    w, m, v = w_t.detach().numpy().copy(), np.zeros(3), np.zeros(3)
+    for t in range(1, 11):
+        opt.zero_grad()
+        (torch.tensor(c) * w_t ** 2).sum().backward()
+        opt.step()
+        out = adam(w=w, g=2 * c * w, m=m, v=v, t=float(t), lr=0.05, beta1=0.8, beta2=0.99, eps=1e-6)
+        w, m, v = out["w_new"], out["m_new"], out["v_new"]
+        np.testing.assert_allclose(w, w_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        state = opt.state[w_t]
+        np.testing.assert_allclose(m, state["exp_avg"].numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(v, state["exp_avg_sq"].numpy(), rtol=1e-10, atol=1e-12)

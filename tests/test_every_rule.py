@@ -35,6 +35,8 @@ OUTSIDE = {
     "sign": lambda shape: np.full(shape, 0.5),
     "binary": lambda shape: np.full(shape, 0.5),
     "rate": lambda shape: np.ones(shape),
+    "nonnegative": lambda shape: np.full(shape, -0.5),
+    "count": lambda shape: np.full(shape, 1.5),
 }
 
 #: `derive equiv` reads the printed definition of a rule's first quantity back, except where
@@ -204,7 +206,7 @@ def test_an_unknown_rule_lists_the_known_ones(tmp_path, capsys):
     path.write_text("rule: no_such_rule\ninputs: {x: 1}\nanswers: {L: 1}\n")
     code, _, err = run_cli(capsys, "check", path)
     assert code == 2
-    assert_one_line(err, f"{path}: field 'rule': unknown rule 'no_such_rule'; known rules: attention, ")
+    assert_one_line(err, f"{path}: field 'rule': unknown rule 'no_such_rule'; known rules: {', '.join(sorted(RULES))[:40]}")
 
 
 # -- inputs outside a rule's domain --------------------------------------------------------

@@ -258,6 +258,24 @@ def _dropout(x, m, p, g):
 module("dropout")((_dropout_inputs, _dropout))
 
 
+def _adam_inputs(rng, c):
+    n = len(c)
+    return {"w": rng.normal(size=(n, 3)), "g": c[:, :3], "m": rng.normal(size=(n, 3)), "v": rng.uniform(0, 1, (n, 3)),
+            "t": rng.integers(1, 10, size=n).astype(float), "lr": lr(rng, n), "beta1": rng.uniform(0, 0.99, n),
+            "beta2": rng.uniform(0, 0.9999, n), "eps": rng.uniform(1e-8, 1e-3, n)}
+
+
+def _adam(w, g, m, v, t, lr, beta1, beta2, eps):
+    b1, b2 = beta1[:, None], beta2[:, None]
+    m_new, v_new = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    m_hat, v_hat = m_new / (1 - b1 ** t[:, None]), v_new / (1 - b2 ** t[:, None])
+    step = lr[:, None] * m_hat / (np.sqrt(v_hat) + eps[:, None])
+    return {"m_new": m_new, "v_new": v_new, "m_hat": m_hat, "v_hat": v_hat, "step": step, "w_new": w - step}
+
+
+module("adam")((_adam_inputs, _adam))
+
+
 def _softmax_ce_inputs(rng, c):
     return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
 

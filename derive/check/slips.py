@@ -438,6 +438,8 @@ def _file_factors(context: _Context) -> list:
             found += [(float(size), f"{dim} (= {size})"), (1 / size, f"1/{dim} (= 1/{size})")]
     unique, seen = [], set()
     for value, text in found:
+        if abs(value - 1) < 0.01:  # 1 − ε, 1/(1 − β₂): no factor a slip can be told apart by
+            continue
         if round(value, 12) not in seen:
             seen.add(round(value, 12))
             unique.append((value, text))

@@ -199,7 +199,43 @@ class Rate:
         return np.isfinite(values) & (values >= 0) & (values < 1)
 
 
-DOMAINS = (Real, Positive, Unit, Simplex, OneHot, NonZero, Sign, Binary, Rate)
+@dataclass(frozen=True)
+class NonNegative:
+    """A number from 0 on (a running average of squares, 0 before the first step)."""
+
+    kind = "nonnegative"
+    elementwise = True
+    expected = "a number from 0 on"
+
+    def sample(self, rng, shape):
+        return rng.uniform(0.0, 1.0, size=shape)
+
+    def constraints(self, components):
+        return {}
+
+    def holds(self, values, slack=None):
+        return np.isfinite(values) & (values >= 0)
+
+
+@dataclass(frozen=True)
+class Count:
+    """A whole number from 1 on (an optimizer's step t)."""
+
+    kind = "count"
+    elementwise = True
+    expected = "a whole number from 1 on (a step count)"
+
+    def sample(self, rng, shape):
+        return rng.integers(1, 10, size=shape).astype(float)
+
+    def constraints(self, components):
+        return {}
+
+    def holds(self, values, slack=None):
+        return np.isfinite(values) & (values >= 1) & (values == np.round(values))
+
+
+DOMAINS = (Real, Positive, Unit, Simplex, OneHot, NonZero, Sign, Binary, Rate, NonNegative, Count)
 
 
 def by_kind(kind: str):

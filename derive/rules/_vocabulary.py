@@ -6,7 +6,7 @@ from sympy import (  # noqa: F401
 )
 
 from derive.engine.conventions import Convention, conventional  # noqa: F401
-from derive.engine.domains import Binary, NonZero, OneHot, Positive, Rate, Real, Sign, Simplex, Unit  # noqa: F401
+from derive.engine.domains import Binary, Count, NonNegative, NonZero, OneHot, Positive, Rate, Real, Sign, Simplex, Unit  # noqa: F401
 from derive.engine.rule import Rule, Step  # noqa: F401
 from derive.registry import register  # noqa: F401
 from derive.symbolic.arrays import (  # noqa: F401
