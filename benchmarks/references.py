@@ -178,6 +178,15 @@ def adam(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     return {"m_new": m_new, "v_new": v_new, "m_hat": m_hat, "v_hat": v_hat, "step": step, "w_new": w - step}
 
 
+def momentum(g_1, g_2, g_3, g_4, g_5, g_6, beta=0.9):
+    beta = np.asarray(beta)[..., None]
+    out, m, v = {}, 0.0, 0.0
+    for k, g in enumerate((g_1, g_2, g_3, g_4, g_5, g_6), 1):
+        m, v = beta * m + (1.0 - beta) * g, beta * v + g
+        out[f"m_{k}"], out[f"v_{k}"] = m, v
+    return {**out, "m_hat_6": m / (1.0 - beta ** 6)}
+
+
 def dropout(x, m, p, g):
     scale = 1.0 / (1.0 - p)[:, None]
     y_plain = m * x

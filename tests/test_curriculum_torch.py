@@ -44,3 +44,26 @@ def test_adam_follows_torch_adam_over_several_steps():
         state = opt.state[w_t]
         np.testing.assert_allclose(m, state["exp_avg"].numpy(), rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(v, state["exp_avg_sq"].numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_momentum_velocities_are_torch_sgd_momentum_buffers():
+    """torch.optim.SGD(momentum=β) keeps v_k = β v_{k−1} + g_k: its six buffers, from the gradients it
+    met, are the rule's v_1 … v_6, and its weights w_0 − η Σ_k v_k."""
+    from derive.numpy import momentum
+
+    c = np.array([1.0, 4.0])
+    w_t = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w_t], lr=0.05, momentum=0.9)
+    grads, buffers, weights = [], [], []
+    for _ in range(6):
+        opt.zero_grad()
+        (torch.tensor(c) * w_t ** 2).sum().backward()
+        grads.append(w_t.grad.numpy().copy())
+        opt.step()
+        buffers.append(opt.state[w_t]["momentum_buffer"].numpy().copy())
+        weights.append(w_t.detach().numpy().copy())
+    out = momentum(**{f"g_{k}": grads[k - 1] for k in range(1, 7)}, beta=0.9)
+    for k in range(1, 7):
+        np.testing.assert_allclose(out[f"v_{k}"], buffers[k - 1], rtol=1e-12, atol=1e-12)
+        w_k = np.array([1.0, -2.0]) - 0.05 * sum(out[f"v_{j}"] for j in range(1, k + 1))
+        np.testing.assert_allclose(w_k, weights[k - 1], rtol=1e-12, atol=1e-12)

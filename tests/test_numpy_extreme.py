@@ -276,6 +276,21 @@ def _adam(w, g, m, v, t, lr, beta1, beta2, eps):
 module("adam")((_adam_inputs, _adam))
 
 
+def _momentum_inputs(rng, c):
+    return {**{f"g_{k}": c[:, k - 1:k] for k in range(1, 7)}, "beta": rng.uniform(0, 0.99, len(c))}
+
+
+def _momentum(beta, **g):
+    b, out, m, v = beta[:, None], {}, 0.0, 0.0
+    for k in range(1, 7):
+        m, v = b * m + (1 - b) * g[f"g_{k}"], b * v + g[f"g_{k}"]
+        out[f"m_{k}"], out[f"v_{k}"] = m, v
+    return {**out, "m_hat_6": m / (1 - b ** 6)}
+
+
+module("momentum")((_momentum_inputs, _momentum))
+
+
 def _softmax_ce_inputs(rng, c):
     return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
 
