@@ -187,6 +187,37 @@ def momentum(g_1, g_2, g_3, g_4, g_5, g_6, beta=0.9):
     return {**out, "m_hat_6": m / (1.0 - beta ** 6)}
 
 
+def _per_example(*numbers):
+    return [np.asarray(n)[..., None] for n in numbers]
+
+
+def nesterov(w, g, v, lr, mu=0.9):
+    lr, mu = _per_example(lr, mu)
+    v_new = mu * v + g
+    return {"v_new": v_new, "w_new": w - lr * v_new, "w_nesterov": w - lr * (g + mu * v_new)}
+
+
+def adagrad(w, g, G, lr, eps=1e-10):
+    lr, eps = _per_example(lr, eps)
+    G_new = G + g * g
+    rate = lr / (np.sqrt(G_new) + eps)
+    return {"G_new": G_new, "rate": rate, "w_new": w - rate * g}
+
+
+def rmsprop(w, g, s, lr, rho=0.99, eps=1e-8):
+    lr, rho, eps = _per_example(lr, rho, eps)
+    s_new = rho * s + (1.0 - rho) * g * g
+    rate = lr / (np.sqrt(s_new) + eps)
+    return {"s_new": s_new, "rate": rate, "w_new": w - rate * g}
+
+
+def adadelta(w, g, s, d, lr=1.0, rho=0.9, eps=1e-6):
+    lr, rho, eps = _per_example(lr, rho, eps)
+    s_new = rho * s + (1.0 - rho) * g * g
+    delta = g * np.sqrt(d + eps) / np.sqrt(s_new + eps)
+    return {"s_new": s_new, "delta": delta, "d_new": rho * d + (1.0 - rho) * delta * delta, "w_new": w - lr * delta}
+
+
 def dropout(x, m, p, g):
     scale = 1.0 / (1.0 - p)[:, None]
     y_plain = m * x

@@ -67,3 +67,57 @@ def test_momentum_velocities_are_torch_sgd_momentum_buffers():
         np.testing.assert_allclose(out[f"v_{k}"], buffers[k - 1], rtol=1e-12, atol=1e-12)
         w_k = np.array([1.0, -2.0]) - 0.05 * sum(out[f"v_{j}"] for j in range(1, k + 1))
         np.testing.assert_allclose(w_k, weights[k - 1], rtol=1e-12, atol=1e-12)
+
+
+def _follow(optimizer, step, state, steps=8):
+    """``steps`` steps of a torch optimizer on L(w) = Σ c_k w_k², and the generated ``step`` fed its own
+    state back (``state``: the rule's state inputs, 0 at the start, and how each is updated)."""
+    c = np.array([1.0, 10.0, 0.1])
+    w_t = torch.tensor([1.0, -0.5, 2.0], dtype=torch.float64, requires_grad=True)
+    opt = optimizer([w_t])
+    w, values = w_t.detach().numpy().copy(), {name: np.zeros(3) for name in state}
+    for _ in range(steps):
+        opt.zero_grad()
+        (torch.tensor(c) * w_t ** 2).sum().backward()
+        opt.step()
+        out = step(w=w, g=2 * c * w, **values)
+        w, values = out["w_new"], {name: out[result] for name, result in state.items()}
+        np.testing.assert_allclose(w, w_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    return out
+
+
+def test_nesterov_follows_torch_sgd_with_nesterov():
+    from derive.numpy import nesterov
+
+    def step(w, g, v):
+        out = nesterov(w=w, g=g, v=v, lr=0.01, mu=0.9)
+        return {**out, "w_new": out["w_nesterov"]}
+
+    _follow(lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True), step, {"v": "v_new"})
+
+
+def test_classical_momentum_follows_torch_sgd_with_momentum():
+    from derive.numpy import nesterov
+
+    _follow(lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
+            lambda w, g, v: nesterov(w=w, g=g, v=v, lr=0.01, mu=0.9), {"v": "v_new"})
+
+
+def test_adagrad_follows_torch_adagrad():
+    from derive.numpy import adagrad
+
+    _follow(lambda p: torch.optim.Adagrad(p, lr=0.1), lambda w, g, G: adagrad(w=w, g=g, G=G, lr=0.1), {"G": "G_new"})
+
+
+def test_rmsprop_follows_torch_rmsprop():
+    from derive.numpy import rmsprop
+
+    _follow(lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8),
+            lambda w, g, s: rmsprop(w=w, g=g, s=s, lr=0.01, rho=0.9), {"s": "s_new"})
+
+
+def test_adadelta_follows_torch_adadelta():
+    from derive.numpy import adadelta
+
+    _follow(lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.9, eps=1e-6),
+            lambda w, g, s, d: adadelta(w=w, g=g, s=s, d=d), {"s": "s_new", "d": "d_new"})

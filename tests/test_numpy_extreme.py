@@ -291,6 +291,63 @@ def _momentum(beta, **g):
 module("momentum")((_momentum_inputs, _momentum))
 
 
+def _state(rng, c):
+    """Parameters, gradients at the scales, one nonnegative state, and a learning rate."""
+    n = len(c)
+    return rng.normal(size=(n, 3)), c[:, :3], rng.uniform(0, 1, (n, 3)), lr(rng, n)
+
+
+def _nesterov_inputs(rng, c):
+    w, g, _, eta = _state(rng, c)
+    return {"w": w, "g": g, "v": rng.normal(size=w.shape), "lr": eta, "mu": rng.uniform(0, 0.99, len(c))}
+
+
+def _nesterov(w, g, v, lr, mu):
+    v_new = mu[:, None] * v + g
+    return {"v_new": v_new, "w_new": w - lr[:, None] * v_new, "w_nesterov": w - lr[:, None] * (g + mu[:, None] * v_new)}
+
+
+def _adagrad_inputs(rng, c):
+    w, g, G, eta = _state(rng, c)
+    return {"w": w, "g": g, "G": G, "lr": eta, "eps": rng.uniform(1e-10, 1e-3, len(c))}
+
+
+def _adagrad(w, g, G, lr, eps):
+    G_new = G + g * g
+    rate = lr[:, None] / (np.sqrt(G_new) + eps[:, None])
+    return {"G_new": G_new, "rate": rate, "w_new": w - rate * g}
+
+
+def _rmsprop_inputs(rng, c):
+    w, g, s, eta = _state(rng, c)
+    return {"w": w, "g": g, "s": s, "lr": eta, "rho": rng.uniform(0, 0.999, len(c)), "eps": rng.uniform(1e-8, 1e-3, len(c))}
+
+
+def _rmsprop(w, g, s, lr, rho, eps):
+    s_new = rho[:, None] * s + (1 - rho[:, None]) * g * g
+    rate = lr[:, None] / (np.sqrt(s_new) + eps[:, None])
+    return {"s_new": s_new, "rate": rate, "w_new": w - rate * g}
+
+
+def _adadelta_inputs(rng, c):
+    w, g, s, eta = _state(rng, c)
+    return {"w": w, "g": g, "s": s, "d": rng.uniform(0, 1, w.shape), "lr": eta, "rho": rng.uniform(0, 0.999, len(c)),
+            "eps": rng.uniform(1e-6, 1e-3, len(c))}
+
+
+def _adadelta(w, g, s, d, lr, rho, eps):
+    r, e = rho[:, None], eps[:, None]
+    s_new = r * s + (1 - r) * g * g
+    delta = g * np.sqrt(d + e) / np.sqrt(s_new + e)
+    return {"s_new": s_new, "delta": delta, "d_new": r * d + (1 - r) * delta * delta, "w_new": w - lr[:, None] * delta}
+
+
+module("nesterov")((_nesterov_inputs, _nesterov))
+module("adagrad")((_adagrad_inputs, _adagrad))
+module("rmsprop")((_rmsprop_inputs, _rmsprop))
+module("adadelta")((_adadelta_inputs, _adadelta))
+
+
 def _softmax_ce_inputs(rng, c):
     return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
 
