@@ -187,6 +187,36 @@ def momentum(g_1, g_2, g_3, g_4, g_5, g_6, beta=0.9):
     return {**out, "m_hat_6": m / (1.0 - beta ** 6)}
 
 
+def _normalize(x, gamma, beta, g, eps):
+    """The classic batch/layer-norm forward and three-term backward over the last axis."""
+    n = x.shape[-1]
+    mu = x.mean(axis=-1, keepdims=True)
+    xc = x - mu
+    var = (xc * xc).mean(axis=-1, keepdims=True)
+    sd = np.sqrt(var + eps)
+    x_hat = xc / sd
+    y = gamma * x_hat + beta
+    dxh = g * gamma
+    dx = (dxh - dxh.sum(-1, keepdims=True) / n - x_hat * (dxh * x_hat).sum(-1, keepdims=True) / n) / sd
+    return {"mu": mu[..., 0], "var": var[..., 0], "sd": sd[..., 0], "x_hat": x_hat, "y": y,
+            "L": np.einsum("nd,nd->n", g, y), "dL/dx_hat": dxh, "dL/dx": dx}
+
+
+def layer_norm(x, gamma, beta, g, eps=1e-5):
+    out = _normalize(x, gamma, beta, g, eps)
+    return {**out, "dL/dgamma": np.einsum("nd,nd->d", g, out["x_hat"]), "dL/dbeta": g.sum(axis=0)}
+
+
+def batch_norm(x, gamma, beta, g, eps=1e-5, running_mean=0.0, running_var=1.0, momentum=0.1):
+    m = x.shape[-1]
+    gamma, beta, eps, mean, var = _per_example(gamma, beta, eps, running_mean, running_var)
+    out = _normalize(x, gamma, beta, g, eps)
+    return {**out, "dL/dgamma": np.einsum("nd,nd->n", g, out["x_hat"]), "dL/dbeta": g.sum(axis=-1),
+            "running_mean_new": (1 - momentum) * running_mean + momentum * out["mu"],
+            "running_var_new": (1 - momentum) * running_var + momentum * out["var"] * m / (m - 1),
+            "y_test": gamma * (x - mean) / np.sqrt(var + eps) + beta}
+
+
 def _per_example(*numbers):
     return [np.asarray(n)[..., None] for n in numbers]
 

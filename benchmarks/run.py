@@ -71,7 +71,8 @@ SHARED = {"mlp_backprop": MLP_SHARED, "mlp_backprop_regression": MLP_SHARED, "ml
           "mlp_backprop_multilabel": MLP_SHARED, "lstm_step": LSTM_SHARED, "lstm_bptt": LSTM_SHARED,
           "lstm_bptt_loop": LSTM_SHARED, "rnn_bptt": {"U", "W", "V"}, "rnn_bptt_loop": {"U", "W", "V"},
           "autoencoder": {"W_enc", "W_dec", "lr"}, "vae_loss": {"W_mu", "W_logvar", "W_dec"},
-          "gan_discriminator": {"w", "b", "lr"}, "gan_generator": {"W_g", "w", "b", "lr"}}
+          "gan_discriminator": {"w", "b", "lr"}, "gan_generator": {"W_g", "w", "b", "lr"},
+          "layer_norm": {"gamma", "beta", "eps"}}
 #: Domains of the loops' inputs (their modules record none; the others are real).
 LOOP_DOMAINS = {"rnn_bptt_loop": {"y": "one_hot"}, "lstm_bptt_loop": {"y": "one_hot"}}
 
@@ -103,6 +104,8 @@ SIZES = {
     "adagrad": ((64, {"D": 4}), (65536, {"D": 256})),
     "rmsprop": ((64, {"D": 4}), (65536, {"D": 256})),
     "adadelta": ((64, {"D": 4}), (65536, {"D": 256})),
+    "layer_norm": ((64, {"D": 4}), (8192, {"D": 512})),
+    "batch_norm": ((64, {"M": 4}), (512, {"M": 1024})),
     "l1_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "l2_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "gan_discriminator": ((64, {"D": 3}), (65536, {"D": 256})),

@@ -121,3 +121,44 @@ def test_adadelta_follows_torch_adadelta():
 
     _follow(lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.9, eps=1e-6),
             lambda w, g, s, d: adadelta(w=w, g=g, s=s, d=d), {"s": "s_new", "d": "d_new"})
+
+
+def test_layer_norm_equals_torch_layer_norm():
+    from derive.numpy import layer_norm
+
+    rng = np.random.default_rng(11)
+    x, gamma, beta, g = rng.normal(size=(6, 7)), rng.normal(size=7), rng.normal(size=7), rng.normal(size=(6, 7))
+    x_t = torch.tensor(x, requires_grad=True)
+    gamma_t, beta_t = torch.tensor(gamma, requires_grad=True), torch.tensor(beta, requires_grad=True)
+    y_t = torch.nn.functional.layer_norm(x_t, (7,), gamma_t, beta_t, eps=1e-5)
+    y_t.backward(torch.tensor(g))
+    out = layer_norm(x=x, gamma=gamma, beta=beta, g=g, eps=1e-5)
+    np.testing.assert_allclose(out["y"], y_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out["dL/dx"], x_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out["dL/dgamma"], gamma_t.grad.numpy(), rtol=1e-10, atol=1e-12)  # summed: shared
+    np.testing.assert_allclose(out["dL/dbeta"], beta_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_batch_norm_equals_torch_batch_norm_in_training_and_at_test_time():
+    from derive.numpy import batch_norm
+
+    rng = np.random.default_rng(12)
+    m, f = 8, 3
+    x, g = rng.normal(size=(m, f)), rng.normal(size=(m, f))
+    gamma, beta = rng.normal(size=f), rng.normal(size=f)
+    mean, var = rng.normal(size=f), rng.uniform(0.5, 2.0, size=f)
+    x_t = torch.tensor(x, requires_grad=True)
+    gamma_t, beta_t = torch.tensor(gamma, requires_grad=True), torch.tensor(beta, requires_grad=True)
+    mean_t, var_t = torch.tensor(mean), torch.tensor(var)
+    y_t = torch.nn.functional.batch_norm(x_t, mean_t, var_t, gamma_t, beta_t, training=True, momentum=0.1, eps=1e-5)
+    y_t.backward(torch.tensor(g))
+    out = batch_norm(x=x.T, gamma=gamma, beta=beta, g=g.T, eps=1e-5, running_mean=mean, running_var=var, momentum=0.1)
+    np.testing.assert_allclose(out["y"].T, y_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out["dL/dx"].T, x_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out["dL/dgamma"], gamma_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out["dL/dbeta"], beta_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out["running_mean_new"], mean_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out["running_var_new"], var_t.numpy(), rtol=1e-12)
+    test = torch.nn.functional.batch_norm(torch.tensor(x), torch.tensor(mean), torch.tensor(var),
+                                          torch.tensor(gamma), torch.tensor(beta), training=False, eps=1e-5)
+    np.testing.assert_allclose(out["y_test"].T, test.numpy(), rtol=1e-10, atol=1e-12)

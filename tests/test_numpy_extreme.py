@@ -348,6 +348,50 @@ module("rmsprop")((_rmsprop_inputs, _rmsprop))
 module("adadelta")((_adadelta_inputs, _adadelta))
 
 
+def _normalized(x, gamma, beta, g, eps):
+    """Normalization over the last axis and its gradients (the classic three-term backward)."""
+    n = x.shape[-1]
+    mu = x.mean(axis=-1)
+    var = ((x - mu[:, None]) ** 2).mean(axis=-1)
+    sd = np.sqrt(var + eps)
+    x_hat = (x - mu[:, None]) / sd[:, None]
+    dxh = g * gamma
+    dx = (dxh - dxh.sum(-1, keepdims=True) / n - x_hat * (dxh * x_hat).sum(-1, keepdims=True) / n) / sd[:, None]
+    y = gamma * x_hat + beta
+    return {"mu": mu, "var": var, "sd": sd, "x_hat": x_hat, "y": y, "L": np.sum(g * y, axis=-1), "dL/dx_hat": dxh,
+            "dL/dx": dx}
+
+
+def _layer_norm_inputs(rng, c):
+    n = len(c)
+    return {"x": c[:, :4] * rng.uniform(0.5, 1.5, (n, 4)), "gamma": rng.normal(size=(n, 4)),
+            "beta": rng.normal(size=(n, 4)), "g": rng.normal(size=(n, 4)), "eps": rng.uniform(1e-5, 1e-2, n)}
+
+
+def _layer_norm(x, gamma, beta, g, eps):
+    out = _normalized(x, gamma, beta, g, eps[:, None][:, 0])
+    return {**out, "dL/dgamma": g * out["x_hat"], "dL/dbeta": g}
+
+
+def _batch_norm_inputs(rng, c):
+    n = len(c)
+    return {"x": c[:, :4] * rng.uniform(0.5, 1.5, (n, 4)), "gamma": rng.normal(size=n), "beta": rng.normal(size=n),
+            "g": rng.normal(size=(n, 4)), "eps": rng.uniform(1e-5, 1e-2, n), "running_mean": rng.normal(size=n),
+            "running_var": rng.uniform(0, 2, n), "momentum": rng.uniform(0, 0.99, n)}
+
+
+def _batch_norm(x, gamma, beta, g, eps, running_mean, running_var, momentum):
+    out = _normalized(x, gamma[:, None], beta[:, None], g, eps)
+    return {**out, "dL/dgamma": np.sum(g * out["x_hat"], axis=-1), "dL/dbeta": np.sum(g, axis=-1),
+            "running_mean_new": (1 - momentum) * running_mean + momentum * out["mu"],
+            "running_var_new": (1 - momentum) * running_var + momentum * out["var"] * 4 / 3,
+            "y_test": gamma[:, None] * (x - running_mean[:, None]) / np.sqrt(running_var + eps)[:, None] + beta[:, None]}
+
+
+module("layer_norm")((_layer_norm_inputs, _layer_norm))
+module("batch_norm")((_batch_norm_inputs, _batch_norm))
+
+
 def _softmax_ce_inputs(rng, c):
     return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
 

@@ -21,7 +21,7 @@ from derive.codegen.generate import module_source, summed_quantities
 from derive.numpy import _kernels
 from derive.registry import rules
 
-SIZES = {"D": 3, "H": 2, "K": 4, "T": 3, "H_1": 4, "H_2": 3, "Z": 2, "N": 5}
+SIZES = {"D": 3, "H": 2, "K": 4, "T": 3, "H_1": 4, "H_2": 3, "Z": 2, "N": 5, "M": 4}
 BATCH = 6
 
 
