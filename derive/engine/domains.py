@@ -17,8 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 
+class _Free:
+    """A domain whose components are free of one another: no constraint for the proofs."""
+
+    def constraints(self, components) -> dict:
+        return {}
+
+
 @dataclass(frozen=True)
-class Real:
+class Real(_Free):
     """Any real number; samples are normal with the given scale."""
 
     scale: float = 1.0
@@ -29,15 +36,12 @@ class Real:
     def sample(self, rng: np.random.Generator, shape) -> np.ndarray:
         return rng.normal(0.0, self.scale, size=shape)
 
-    def constraints(self, components: np.ndarray) -> dict:
-        return {}
-
     def holds(self, values: np.ndarray, slack: np.ndarray | None = None) -> np.ndarray:
         return np.isfinite(values)
 
 
 @dataclass(frozen=True)
-class Positive:
+class Positive(_Free):
     """A positive number (a learning rate, a penalty weight)."""
 
     low: float = 0.05
@@ -49,15 +53,13 @@ class Positive:
     def sample(self, rng, shape):
         return rng.uniform(self.low, self.high, size=shape)
 
-    def constraints(self, components):
-        return {}
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values > 0)
 
 
 @dataclass(frozen=True)
-class Unit:
+class Unit(_Free):
     """A number in [0, 1], such as a probability or a 0/1 target relaxed to [0, 1];
     samples stay inside (0, 1), away from log 0."""
 
@@ -68,8 +70,6 @@ class Unit:
     def sample(self, rng, shape):
         return rng.uniform(0.05, 0.95, size=shape)
 
-    def constraints(self, components):
-        return {}
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values >= 0) & (values <= 1)
@@ -124,7 +124,7 @@ class OneHot(Simplex):
 
 
 @dataclass(frozen=True)
-class NonZero:
+class NonZero(_Free):
     """A real number away from 0, for inputs of |w| or sign(w) (kinks at 0)."""
 
     low: float = 0.1
@@ -137,15 +137,13 @@ class NonZero:
         magnitude = rng.uniform(self.low, self.high, size=shape)
         return magnitude * rng.choice([-1.0, 1.0], size=shape)
 
-    def constraints(self, components):
-        return {}
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values != 0)
 
 
 @dataclass(frozen=True)
-class Sign:
+class Sign(_Free):
     """A label of the Rosenblatt perceptron: +1 or −1 (the notes' "출력값: 1 또는 -1")."""
 
     kind = "sign"
@@ -155,15 +153,13 @@ class Sign:
     def sample(self, rng, shape):
         return rng.choice([-1.0, 1.0], size=shape)
 
-    def constraints(self, components):
-        return {}
 
     def holds(self, values, slack=None):
         return (values == 1) | (values == -1)
 
 
 @dataclass(frozen=True)
-class Binary:
+class Binary(_Free):
     """A mask of 0s and 1s (dropout's: 1 keeps a unit, 0 drops it)."""
 
     kind = "binary"
@@ -173,15 +169,13 @@ class Binary:
     def sample(self, rng, shape):
         return rng.integers(0, 2, size=shape).astype(float)
 
-    def constraints(self, components):
-        return {}
 
     def holds(self, values, slack=None):
         return (values == 0) | (values == 1)
 
 
 @dataclass(frozen=True)
-class Rate:
+class Rate(_Free):
     """A rate from 0 up to, but not including, 1 (dropout's p: 1 would drop every unit and
     divide by 0); samples stay inside (0.05, 0.8)."""
 
@@ -192,15 +186,13 @@ class Rate:
     def sample(self, rng, shape):
         return rng.uniform(0.05, 0.8, size=shape)
 
-    def constraints(self, components):
-        return {}
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values >= 0) & (values < 1)
 
 
 @dataclass(frozen=True)
-class NonNegative:
+class NonNegative(_Free):
     """A number from 0 on (a running average of squares, 0 before the first step)."""
 
     kind = "nonnegative"
@@ -210,15 +202,13 @@ class NonNegative:
     def sample(self, rng, shape):
         return rng.uniform(0.0, 1.0, size=shape)
 
-    def constraints(self, components):
-        return {}
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values >= 0)
 
 
 @dataclass(frozen=True)
-class Count:
+class Count(_Free):
     """A whole number from 1 on (an optimizer's step t)."""
 
     kind = "count"
@@ -228,8 +218,6 @@ class Count:
     def sample(self, rng, shape):
         return rng.integers(1, 10, size=shape).astype(float)
 
-    def constraints(self, components):
-        return {}
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values >= 1) & (values == np.round(values))
