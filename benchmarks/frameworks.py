@@ -167,9 +167,19 @@ def _torch_lstm_loop(torch, t):
     return run
 
 
+def _torch_layer_norm(torch, t):
+    def run():
+        x, gamma, beta = (t[n].detach().requires_grad_() for n in ("x", "gamma", "beta"))
+        y = torch.nn.functional.layer_norm(x, x.shape[-1:], gamma, beta, eps=t["eps"])
+        y.backward(t["g"])
+        return {"y": y.detach(), "dL/dx": x.grad, "dL/dgamma": gamma.grad, "dL/dbeta": beta.grad}
+    return run
+
+
 _TORCH = {"softmax_ce": _torch_softmax_ce, "sigmoid_bce": _torch_sigmoid_bce, "vae_kl": _torch_vae_kl,
           "mlp_backprop": _torch_mlp("softmax"), "mlp_backprop_regression": _torch_mlp("linear"),
-          "lstm_step": _torch_lstm_step, "rnn_bptt_loop": _torch_rnn_loop, "lstm_bptt_loop": _torch_lstm_loop}
+          "lstm_step": _torch_lstm_step, "rnn_bptt_loop": _torch_rnn_loop, "lstm_bptt_loop": _torch_lstm_loop,
+          "layer_norm": _torch_layer_norm}
 
 
 # -- JAX -----------------------------------------------------------------------------------------------
@@ -328,6 +338,23 @@ def _jax_lstm_loop(jax):
     return step
 
 
+def _jax_layer_norm(jax):
+    jnp = jax.numpy
+
+    def loss(x, gamma, beta, g, eps):
+        mu = x.mean(axis=-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+        y = gamma * (x - mu) / jnp.sqrt(var + eps) + beta
+        return (g * y).sum(), y
+
+    def step(a):
+        (_, y), (g_x, g_gamma, g_beta) = jax.value_and_grad(loss, argnums=(0, 1, 2), has_aux=True)(
+            a["x"], a["gamma"], a["beta"], a["g"], a["eps"])
+        return {"y": y, "dL/dx": g_x, "dL/dgamma": g_gamma, "dL/dbeta": g_beta}
+    return step
+
+
 _JAX = {"softmax_ce": _jax_softmax_ce, "sigmoid_bce": _jax_sigmoid_bce, "vae_kl": _jax_vae_kl,
         "mlp_backprop": _jax_mlp("softmax"), "mlp_backprop_regression": _jax_mlp("linear"),
-        "lstm_step": _jax_lstm_step, "rnn_bptt_loop": _jax_rnn_loop, "lstm_bptt_loop": _jax_lstm_loop}
+        "lstm_step": _jax_lstm_step, "rnn_bptt_loop": _jax_rnn_loop, "lstm_bptt_loop": _jax_lstm_loop,
+        "layer_norm": _jax_layer_norm}

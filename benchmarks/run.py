@@ -62,6 +62,8 @@ from derive.numpy import _kernels
 
 ELEMENT_WISE = ("softmax_ce", "sigmoid_bce", "vae_kl")
 HEADLINE = ELEMENT_WISE + ("mlp_backprop_regression", "mlp_backprop", "lstm_step", "rnn_bptt_loop", "lstm_bptt_loop")
+#: The rules timed against PyTorch and JAX too: the headline ones and the curriculum's layer norm.
+AGAINST_FRAMEWORKS = HEADLINE + ("layer_norm",)
 LOOPS = ("rnn_bptt_loop", "lstm_bptt_loop", "deep_chain_loop")
 
 #: The inputs passed once, shared by the batch (their gradients are sums over the batch).
@@ -308,7 +310,7 @@ def run_case(case: Case, repeat: int, found: dict, bandwidth: float) -> dict:
         moved = nbytes(inputs) + nbytes(ours)
         row["bytes"] = moved
         row["bandwidth_fraction"] = {name: moved / seconds / bandwidth for name, seconds in times.items()}
-    if case.rule in HEADLINE:  # at the lecture's size too: there the calls' own overhead counts
+    if case.rule in AGAINST_FRAMEWORKS:  # at the lecture's size too: there the calls' own overhead counts
         row.update(_against_frameworks(case, inputs, generated, ours, repeat, found, bandwidth, row))
     return row
 

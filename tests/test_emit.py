@@ -255,3 +255,39 @@ def test_every_rule_emits_a_module_that_compiles():
         source = standalone_module_source(rule, f"the rule ``{name}``")
         compile(source, name, "exec")
         assert not IMPORTS_DERIVE.search(source), name
+
+
+def _emitted(tmp_path, capsys, rule, only):
+    """The module ``derive emit RULE --only ONLY`` writes, imported."""
+    import importlib.util
+
+    path = tmp_path / f"{rule}_only.py"
+    assert main(["emit", rule, "--only", only, "--out", str(path)]) == 0, capsys.readouterr()
+    spec = importlib.util.spec_from_file_location(f"{rule}_only", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, rule)
+
+
+@pytest.mark.parametrize("rule, only, shared", [
+    ("layer_norm", "y,dL/dx,dL/dgamma,dL/dbeta", ("gamma", "beta", "eps")),  # without the loss L
+    ("mlp_backprop", "L,dL/dW_1,dL/db_1", ("W_1", "b_1", "W_2", "b_2", "W_3", "b_3", "lr")),
+])
+def test_only_keeps_the_sums_of_shared_inputs_gradients(tmp_path, capsys, rule, only, shared):
+    """--only computes what it names as the whole function does: a gradient by an input shared by the
+    batch stays summed over it, whether or not the quantity it is the gradient of is kept."""
+    import importlib
+
+    module = importlib.import_module(f"derive.numpy.{rule}")
+    rng = np.random.default_rng(4)
+    sizes = {"D": 4, "H_1": 3, "H_2": 3, "K": 2}
+    inputs = {}
+    for name, shape in module.INPUTS.items():
+        dims = tuple(int(eval(str(d), {}, sizes)) for d in shape)  # the module's own shapes, not user text
+        inputs[name] = rng.uniform(0.1, 0.9, dims if name in shared else (5,) + dims)
+    if module.DOMAINS.get("y") == "one_hot":
+        inputs["y"] = np.eye(2)[rng.integers(0, 2, size=5)]
+    whole = getattr(module, rule)(**inputs)
+    part = _emitted(tmp_path, capsys, rule, only)(**inputs)
+    for name in only.split(","):
+        np.testing.assert_allclose(part[name], whole[name], rtol=1e-12, err_msg=name)

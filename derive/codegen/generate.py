@@ -851,5 +851,8 @@ def restricted(rule, wanted) -> object:
         code = generated_form(rule, rule.quantities[name])
         stack += [s.name for s in code.free_symbols if s.name in rule.quantities] + \
             [d for d in rule.dependencies(name) if d in rule.quantities]
-    quantities = {name: q for name, q in rule.quantities.items() if name in needed}
+    # a gradient dL/dγ stays a sum over the batch for a shared γ even where L itself is not kept
+    summed = rule.summed_quantities()
+    quantities = {name: dataclasses.replace(q, summed_with=summed[name]) if name in summed else q
+                  for name, q in rule.quantities.items() if name in needed}
     return dataclasses.replace(rule, quantities=quantities, derivations=[])
