@@ -86,6 +86,17 @@ def test_the_slip_is_said_in_words(file, name, words):
     assert words in report.findings[name].slip.message
 
 
+def test_a_rates_complement_is_a_factor_but_not_a_weights(tmp_path):
+    """1 − p is a factor of dropout's slips; 1 − w of a weight w = 0.8 is not a factor of anything, and
+    must not take the place of the size N = 5 that the slip (dE/dw divided by N once more) is about."""
+    path = tmp_path / "n5.yaml"
+    path.write_text("rule: l2_linreg\ninputs: {x: [1.0, 2.0, 3.0, 4.0, 5.0], y: [2.0, 4.0, 5.0, 4.0, 5.0], w: 0.8, "
+                    "b: 0.0, lr: 0.1, lam: 0.1}\nanswers: {dE/dw: -1.76}\n")
+    assert check_file(path).findings["dE/dw"].slip.message.startswith("1/N (= 1/5) times")
+    report = check_file(MISTAKES / "dropout_backward_without_scale.yaml")
+    assert report.findings["dL/dx"].slip.message.startswith("1 − p (= 0.75) times")
+
+
 def test_components_off_and_the_accepted_range():
     report = check_file(MISTAKES / "softmax_ce_early_slip.yaml")
     finding = report.findings["y_hat"]

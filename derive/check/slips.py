@@ -418,16 +418,21 @@ def _factors(context: _Context) -> list:
 _SIZE = re.compile(r"[A-Za-z_]\w*")
 
 
+#: The domains whose inputs are rates, whose complements 1 − v are factors of their rules (dropout's
+#: 1 − p, momentum's 1 − β); not a weight or a target that happens to lie in (0, 1).
+_RATE_KINDS = ("rate",)
+
+
 def _file_factors(context: _Context) -> list:
     found = [(2.0, "2"), (0.5, "½"), (4.0, "4"), (0.25, "¼")]
+    complements = []
     worked = context.worked
     for name, value in worked.inputs.items():
         if np.ndim(value) == 0 and float(value) not in (0.0, 1.0, -1.0):
             v = float(value)
             found += [(v, f"{name} (= {number_text(v, 4)})"), (1 / v, f"1/{name} (= {number_text(1 / v, 4)})")]
-            if 0 < v < 1:  # a rate or a probability: its complement too (dropout's 1 − p, momentum's 1 − β)
-                found += [(1 - v, f"1 − {name} (= {number_text(1 - v, 4)})"),
-                          (1 / (1 - v), f"1/(1 − {name}) (= {number_text(1 / (1 - v), 4)})")]
+            if getattr(getattr(worked.rule, "domains", {}).get(name), "kind", None) in _RATE_KINDS and 0 < v < 1:
+                complements.append((name, v))
     sizes = {}
     for name, dims in worked.rule.inputs.items():
         for axis, dim in enumerate(dims):
@@ -436,6 +441,9 @@ def _file_factors(context: _Context) -> list:
     for dim, size in sizes.items():
         if size > 1:
             found += [(float(size), f"{dim} (= {size})"), (1 / size, f"1/{dim} (= 1/{size})")]
+    for name, v in complements:  # after the sizes: a size says more where both fit
+        found += [(1 - v, f"1 − {name} (= {number_text(1 - v, 4)})"),
+                  (1 / (1 - v), f"1/(1 − {name}) (= {number_text(1 / (1 - v), 4)})")]
     unique, seen = [], set()
     for value, text in found:
         if abs(value - 1) < 0.01:  # 1 − ε, 1/(1 − β₂): no factor a slip can be told apart by

@@ -53,7 +53,6 @@ class Positive(_Free):
     def sample(self, rng, shape):
         return rng.uniform(self.low, self.high, size=shape)
 
-
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values > 0)
 
@@ -69,7 +68,6 @@ class Unit(_Free):
 
     def sample(self, rng, shape):
         return rng.uniform(0.05, 0.95, size=shape)
-
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values >= 0) & (values <= 1)
@@ -137,7 +135,6 @@ class NonZero(_Free):
         magnitude = rng.uniform(self.low, self.high, size=shape)
         return magnitude * rng.choice([-1.0, 1.0], size=shape)
 
-
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values != 0)
 
@@ -152,7 +149,6 @@ class Sign(_Free):
 
     def sample(self, rng, shape):
         return rng.choice([-1.0, 1.0], size=shape)
-
 
     def holds(self, values, slack=None):
         return (values == 1) | (values == -1)
@@ -169,7 +165,6 @@ class Binary(_Free):
     def sample(self, rng, shape):
         return rng.integers(0, 2, size=shape).astype(float)
 
-
     def holds(self, values, slack=None):
         return (values == 0) | (values == 1)
 
@@ -181,11 +176,10 @@ class Rate(_Free):
 
     kind = "rate"
     elementwise = True
-    expected = "a number from 0 up to, but not including, 1 (a rate, such as dropout's p)"
+    expected = "a number from 0 up to, but not including, 1 (a rate)"
 
     def sample(self, rng, shape):
         return rng.uniform(0.05, 0.8, size=shape)
-
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values >= 0) & (values < 1)
@@ -202,7 +196,6 @@ class NonNegative(_Free):
     def sample(self, rng, shape):
         return rng.uniform(0.0, 1.0, size=shape)
 
-
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values >= 0)
 
@@ -217,7 +210,6 @@ class Count(_Free):
 
     def sample(self, rng, shape):
         return rng.integers(1, 10, size=shape).astype(float)
-
 
     def holds(self, values, slack=None):
         return np.isfinite(values) & (values >= 1) & (values == np.round(values))

@@ -5,7 +5,8 @@ normalization), in training and at test time. The derivation of ∂L/∂x is
 Headline: ∂L/∂x_j = (∂L/∂x̂_j − mean(∂L/∂x̂) − x̂_j mean(∂L/∂x̂ ⊙ x̂))/σ: without the two mean terms
 (the batch's mean and variance depend on x_j too) the gradient is wrong. In training the running
 statistics move towards the batch's (the variance's unbiased, as in PyTorch); at test time they
-replace the batch's. For a (M, F) batch of F units, each unit is one example here: pass xᵀ.
+replace the batch's. For a (M, F) batch of F units, each unit is one case of the rule (its leading
+axis): pass xᵀ, of shape (F, M). A batch needs M >= 2 (its unbiased variance divides by M − 1).
 """
 
 from derive.rules._normalization import normalize

@@ -61,7 +61,7 @@ rule.derive(
     Step(y_test, Mul(1 - p, x / (1 - p), evaluate=False),
          why=f"the expectation of y over the mask: {KEPT}", why_ko=f"마스크에 대한 y의 기댓값: {KEPT_KO}"),
     Step(x, why="1 − p cancels the training scale 1/(1 − p): nothing to do at test time",
-         why_ko="1 − p 가 학습 때의 배율 1/(1 − p)를 지운다: 테스트 때는 할 일이 없다"),
+         why_ko="1 − p 가 학습 때의 배율 1/(1 − p)를 상쇄한다: 테스트 때는 할 일이 없다"),
     title="At test time, inverted dropout is the identity",
     title_ko="테스트 때 inverted 드롭아웃은 항등 함수",
 )

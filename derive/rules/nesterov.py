@@ -2,8 +2,8 @@
 notes: "모멘텀을 사용하면 이전의 그래디언트 방향(속도)을 고려하여 업데이트 방향을 결정").
 
 Headline: v_new = μ v + g; classical momentum steps w − η v_new, Nesterov's w − η (g + μ v_new),
-looking one velocity ahead. Written in the step's inputs, Nesterov's counts the new gradient 1 + μ
-times and the old velocity μ² times, where the classical counts them 1 and μ times.
+looking one velocity ahead. Written in the step's inputs, Nesterov's weighs the new gradient by
+1 + μ and the old velocity by μ², where the classical weighs them by 1 and μ.
 """
 
 from derive.rules._vocabulary import *
@@ -38,10 +38,10 @@ rule.derive(
     "w_nesterov",
     Step(w_nesterov, w - lr * (g + mu * (mu * v + g)), why="v_new = μ v + g", why_ko="v_new = μ v + g"),
     Step(w - lr * (1 + mu) * g - lr * mu ** 2 * v,
-         why="the new gradient counts 1 + μ times and the old velocity μ² times (classical momentum: 1 and μ)",
-         why_ko="새 기울기는 1 + μ 번, 이전 속도는 μ² 번 반영된다 (고전적 모멘텀은 1 번과 μ 번)"),
+         why="the new gradient weighs 1 + μ and the old velocity μ² (classical momentum: 1 and μ)",
+         why_ko="새 기울기는 1 + μ 의 가중치로, 이전 속도는 μ² 의 가중치로 반영된다 (고전적 모멘텀은 1 과 μ)"),
     title="Nesterov's step looks one velocity ahead",
-    title_ko="네스테로프 스텝은 속도 한 번만큼 앞을 본다",
+    title_ko="네스테로프 스텝은 속도만큼 한 걸음 앞을 내다본다",
 )
 
 register(rule)

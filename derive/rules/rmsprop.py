@@ -42,7 +42,7 @@ rule.derive(
          why_ko="AdaGrad 처럼 좌표마다의 학습률 η/(√s_new + ε)"),
     Step(w - lr * g / (sqrt(rho * s + (1 - rho) * g * g) + eps),
          why="AdaGrad's sum G + g² becomes the running average ρ s + (1 − ρ) g²: old gradients fade",
-         why_ko="AdaGrad 의 합 G + g² 가 지수이동평균 ρ s + (1 − ρ) g² 로: 오래된 기울기는 잊힌다"),
+         why_ko="AdaGrad 의 합 G + g² 가 지수이동평균 ρ s + (1 − ρ) g² 로 바뀌어 오래된 기울기는 점점 잊힌다"),
     title="AdaGrad with a running average",
     title_ko="지수이동평균을 쓴 AdaGrad",
 )

@@ -29,11 +29,12 @@ b = rule.input("b", (), default=0.0, note="bias", note_ko="편향")
 y = rule.input("y", (), Sign(), note="label, +1 or −1", note_ko="실제 라벨, 1 또는 -1")
 lr = rule.input("lr", (), Positive(0.05, 1.0), note="learning rate η", note_ko="학습률 η")
 
-s = rule.quantity("s", Total(w * x) + b, note="score s = wᵀx + b", note_ko="전달 함수의 값 s = wᵀx + b")
+s = rule.quantity("s", Total(w * x) + b, note="score s = wᵀx + b", note_ko="가중합 s = wᵀx + b")
 rule.quantity("y_hat", 2 * Heaviside(s, 1) - 1, note="prediction: +1 where s >= 0, else −1",
               note_ko="예측: s >= 0 이면 1, 아니면 -1 (계단 함수)")
-mistake = rule.quantity("mistake", Heaviside(-y * s, 1), note="1 after a mistake (y s <= 0), else 0",
-                        note_ko="예측 오류이면 1 (y s <= 0), 아니면 0")
+mistake = rule.quantity("mistake", Heaviside(-y * s, 1),
+                        note="1 where y s <= 0, an update (at s = 0 even where y_hat = y), else 0",
+                        note_ko="y s <= 0 이면 1 (업데이트, s = 0 이면 ŷ = y 여도), 아니면 0")
 E = rule.quantity("E", Max(0, -y * s), note="the perceptron criterion max(0, −y s)",
                   note_ko="퍼셉트론 기준 max(0, −y s)")
 dE_dw = rule.quantity("dE/dw", -mistake * y * x, note="gradient by the weights", note_ko="가중치에 대한 기울기")
@@ -43,7 +44,7 @@ b_new = rule.quantity("b_new", b - lr * dE_db, note="bias after the update", not
 # Defined by the example's own update (the derivation proves it the score with w_new and b_new), so
 # that it stays one example's when w is shared by a batch and updated once by the batch's sum.
 s_new = rule.quantity("s_new", s + lr * mistake * y * (Total(x * x) + 1), note="score of the same x after its update",
-                      note_ko="업데이트 뒤 같은 x의 전달 함수 값")
+                      note_ko="업데이트 뒤 같은 x의 가중합")
 
 rule.derive(
     "dE/dw",
@@ -73,9 +74,9 @@ rule.derive(
          why_ko="같은 x를 w_new = w + η m y x, b_new = b + η m y 로 계산 (m: 예측 오류 여부)"),
     Step(s + lr * mistake * y * (Total(x * x) + 1),
          why="wᵀx + b = s, and xᵀx = ‖x‖²: the score moves by η y (‖x‖² + 1), towards the label",
-         why_ko="wᵀx + b = s, xᵀx = ‖x‖²: 전달 함수 값이 라벨 쪽으로 η y (‖x‖² + 1) 만큼 움직인다"),
+         why_ko="wᵀx + b = s, xᵀx = ‖x‖²: 가중합이 라벨 쪽으로 η y (‖x‖² + 1) 만큼 움직인다"),
     title="One update moves the score towards the label",
-    title_ko="한 번의 업데이트가 전달 함수 값을 라벨 쪽으로 옮긴다",
+    title_ko="한 번의 업데이트가 가중합을 라벨 쪽으로 옮긴다",
 )
 
 register(rule)
