@@ -58,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import frameworks
 import references
 
+from derive.engine import domains
 from derive.numpy import _kernels
 
 ELEMENT_WISE = ("softmax_ce", "sigmoid_bce", "vae_kl")
@@ -154,16 +155,8 @@ def _value(domain: str, shape: tuple, rng, fan_in: int):
     if domain == "nonzero":
         v = rng.normal(size=shape)
         return v + np.copysign(0.5, v)
-    if domain == "sign":
-        return rng.choice([-1.0, 1.0], size=shape)
-    if domain == "binary":
-        return rng.integers(0, 2, size=shape).astype(float)
-    if domain == "rate":
-        return rng.uniform(0.1, 0.6, shape) if shape else float(rng.uniform(0.1, 0.6))
-    if domain == "nonnegative":
-        return rng.uniform(0.0, 1.0, shape)
-    if domain == "count":
-        return rng.integers(1, 10, size=shape).astype(float) if shape else 3.0
+    if domain in ("sign", "binary", "rate", "nonnegative", "count"):  # the rules' own samplers
+        return domains.by_kind(domain).sample(rng, shape)
     return rng.normal(0.0, 1.0 / np.sqrt(fan_in), shape) if len(shape) >= 2 else rng.normal(size=shape)
 
 

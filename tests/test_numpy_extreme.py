@@ -369,7 +369,7 @@ def _layer_norm_inputs(rng, c):
 
 
 def _layer_norm(x, gamma, beta, g, eps):
-    out = _normalized(x, gamma, beta, g, eps[:, None][:, 0])
+    out = _normalized(x, gamma, beta, g, eps)
     return {**out, "dL/dgamma": g * out["x_hat"], "dL/dbeta": g}
 
 
