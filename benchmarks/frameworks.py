@@ -176,10 +176,33 @@ def _torch_layer_norm(torch, t):
     return run
 
 
+def _torch_conv2d(torch, t):
+    def run():
+        x, w, b = (t[n].detach().requires_grad_() for n in ("x", "w", "b"))
+        y = torch.nn.functional.conv2d(x, w, b)
+        y.backward(t["g"])
+        return {"y": y.detach(), "dL/dx": x.grad, "dL/dw": w.grad, "dL/db": b.grad}
+    return run
+
+
+def _torch_pool(kind):
+    def make(torch, t):
+        pool = torch.nn.functional.max_pool2d if kind == "max" else torch.nn.functional.avg_pool2d
+
+        def run():
+            x = t["x"].detach().requires_grad_()
+            y = pool(x, 2, 2)
+            y.backward(t["g"])
+            return {"y": y.detach(), "dL/dx": x.grad}
+        return run
+    return make
+
+
 _TORCH = {"softmax_ce": _torch_softmax_ce, "sigmoid_bce": _torch_sigmoid_bce, "vae_kl": _torch_vae_kl,
           "mlp_backprop": _torch_mlp("softmax"), "mlp_backprop_regression": _torch_mlp("linear"),
           "lstm_step": _torch_lstm_step, "rnn_bptt_loop": _torch_rnn_loop, "lstm_bptt_loop": _torch_lstm_loop,
-          "layer_norm": _torch_layer_norm}
+          "layer_norm": _torch_layer_norm, "conv2d": _torch_conv2d, "max_pool2d": _torch_pool("max"),
+          "avg_pool2d": _torch_pool("avg")}
 
 
 # -- JAX -----------------------------------------------------------------------------------------------

@@ -631,3 +631,53 @@ def deep_chain_loop(w, x, k, y):
         da = ds * w[:, t] + da * k[:, t]
     return {"y_hat": y_hat, "L": (y_hat - y) ** 2, "a": np.stack(a_steps, axis=1), "dL/da": np.stack(das, axis=1),
             "dL/dw": np.stack(dws, axis=1), "dL/dx": da}
+
+
+# -- convolution and pooling (stride 1 and no padding for convolution; 2×2 windows, stride 2 for pooling)
+def conv2d(x, w, b, g):
+    """im2col by K² slices, one matrix product forward and two backward, col2im by K² additions."""
+    n, c, h, wd = x.shape
+    f, _, k, _ = w.shape
+    rows, cols = h - k + 1, wd - k + 1
+    patches = np.empty((n, rows, cols, c, k, k))
+    for a in range(k):
+        for b_ in range(k):
+            patches[..., a, b_] = x[:, :, a:a + rows, b_:b_ + cols].transpose(0, 2, 3, 1)
+    patches = patches.reshape(n * rows * cols, c * k * k)
+    kernels = w.reshape(f, -1)
+    y = (patches @ kernels.T).reshape(n, rows, cols, f).transpose(0, 3, 1, 2) + b[None, :, None, None]
+    g_rows = g.transpose(0, 2, 3, 1).reshape(n * rows * cols, f)
+    d_patches = (g_rows @ kernels).reshape(n, rows, cols, c, k, k)
+    dx = np.zeros_like(x)
+    for a in range(k):
+        for b_ in range(k):
+            dx[:, :, a:a + rows, b_:b_ + cols] += d_patches[..., a, b_].transpose(0, 3, 1, 2)
+    return {"x_pad": x, "y": y, "L": np.einsum("nfpq,nfpq->n", g, y), "dL/db": g.sum(axis=(0, 2, 3)),
+            "dL/dw": (g_rows.T @ patches).reshape(w.shape),
+            "g_full": np.pad(g, [(0, 0), (0, 0), (k - 1, k - 1), (k - 1, k - 1)]), "dL/dx": dx}
+
+
+def _pooled_blocks(x):
+    """x cut into its 2×2 blocks: (N, C, H/2, 2, W/2, 2)."""
+    n, c, h, w = x.shape
+    return x[:, :, :h // 2 * 2, :w // 2 * 2].reshape(n, c, h // 2, 2, w // 2, 2)
+
+
+def max_pool2d(x, g):
+    blocks = _pooled_blocks(x)
+    y = blocks.max(axis=(3, 5))
+    winner = blocks == y[:, :, :, None, :, None]  # random inputs: one maximum per window
+    dx = np.zeros_like(x)
+    n, c, rows, _, cols, _ = blocks.shape
+    dx[:, :, :rows * 2, :cols * 2] = (winner * g[:, :, :, None, :, None]).reshape(n, c, rows * 2, cols * 2)
+    return {"y": y, "L": np.einsum("ncpq,ncpq->n", g, y), "dL/dx": dx}
+
+
+def avg_pool2d(x, g):
+    blocks = _pooled_blocks(x)
+    n, c, rows, _, cols, _ = blocks.shape
+    dx = np.zeros_like(x)
+    dx[:, :, :rows * 2, :cols * 2] = np.broadcast_to(g[:, :, :, None, :, None] / 4, blocks.shape).reshape(
+        n, c, rows * 2, cols * 2)
+    y = blocks.mean(axis=(3, 5))
+    return {"y": y, "L": np.einsum("ncpq,ncpq->n", g, y), "dL/dx": dx}

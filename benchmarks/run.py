@@ -58,13 +58,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import frameworks
 import references
 
+from derive.check.worked import size_of
 from derive.engine import domains
 from derive.numpy import _kernels
 
 ELEMENT_WISE = ("softmax_ce", "sigmoid_bce", "vae_kl")
 HEADLINE = ELEMENT_WISE + ("mlp_backprop_regression", "mlp_backprop", "lstm_step", "rnn_bptt_loop", "lstm_bptt_loop")
 #: The rules timed against PyTorch and JAX too: the headline ones and the curriculum's layer norm.
-AGAINST_FRAMEWORKS = HEADLINE + ("layer_norm",)
+AGAINST_FRAMEWORKS = HEADLINE + ("layer_norm", "conv2d", "max_pool2d", "avg_pool2d")
 LOOPS = ("rnn_bptt_loop", "lstm_bptt_loop", "deep_chain_loop")
 
 #: The inputs passed once, shared by the batch (their gradients are sums over the batch).
@@ -75,7 +76,7 @@ SHARED = {"mlp_backprop": MLP_SHARED, "mlp_backprop_regression": MLP_SHARED, "ml
           "lstm_bptt_loop": LSTM_SHARED, "rnn_bptt": {"U", "W", "V"}, "rnn_bptt_loop": {"U", "W", "V"},
           "autoencoder": {"W_enc", "W_dec", "lr"}, "vae_loss": {"W_mu", "W_logvar", "W_dec"},
           "gan_discriminator": {"w", "b", "lr"}, "gan_generator": {"W_g", "w", "b", "lr"},
-          "layer_norm": {"gamma", "beta", "eps"}}
+          "layer_norm": {"gamma", "beta", "eps"}, "conv2d": {"w", "b"}}
 #: Domains of the loops' inputs (their modules record none; the others are real).
 LOOP_DOMAINS = {"rnn_bptt_loop": {"y": "one_hot"}, "lstm_bptt_loop": {"y": "one_hot"}}
 
@@ -109,6 +110,9 @@ SIZES = {
     "adadelta": ((64, {"D": 4}), (65536, {"D": 256})),
     "layer_norm": ((64, {"D": 4}), (8192, {"D": 512})),
     "batch_norm": ((64, {"M": 4}), (512, {"M": 1024})),
+    "conv2d": ((8, {"C": 1, "F": 2, "H": 5, "W": 5, "K": 3}), (32, {"C": 3, "F": 16, "H": 32, "W": 32, "K": 3})),
+    "max_pool2d": ((8, {"C": 1, "H": 4, "W": 4}), (32, {"C": 16, "H": 32, "W": 32})),
+    "avg_pool2d": ((8, {"C": 1, "H": 4, "W": 4}), (32, {"C": 16, "H": 32, "W": 32})),
     "l1_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "l2_linreg": ((64, {"N": 5}), (65536, {"N": 32})),
     "gan_discriminator": ((64, {"D": 3}), (65536, {"D": 256})),
@@ -167,7 +171,7 @@ def make_inputs(rule: str, batch: int, sizes: dict, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     inputs = {}
     for name, shape in module.INPUTS.items():
-        dims = tuple(int(eval(str(d), {}, dict(sizes))) for d in shape)
+        dims = tuple(size_of(str(d), sizes) for d in shape)
         full = dims if name in SHARED.get(rule, ()) else (batch,) + dims
         own = dims[-1:] or (1,)
         inputs[name] = _value(domains.get(name, "real"), full, rng, own[0])

@@ -162,3 +162,65 @@ def test_batch_norm_equals_torch_batch_norm_in_training_and_at_test_time():
     test = torch.nn.functional.batch_norm(torch.tensor(x), torch.tensor(mean), torch.tensor(var),
                                           torch.tensor(gamma), torch.tensor(beta), training=False, eps=1e-5)
     np.testing.assert_allclose(out["y_test"].T, test.numpy(), rtol=1e-10, atol=1e-12)
+
+
+CONV_SETTINGS = [{}, {"stride": "2"}, {"padding": "1"}, {"stride": "2", "padding": "1"}]
+
+
+def _generated(name, declared):
+    """The generated function of the rule ``name`` in the declared convention (the committed one
+    for the rule's own)."""
+    import derive.numpy
+    from derive.codegen.generate import module_source
+    from derive.engine.conventions import in_convention
+    from derive.registry import get_rule
+
+    rule = in_convention(get_rule(name), declared)
+    if rule is get_rule(name):
+        return getattr(derive.numpy, name)
+    namespace = {}
+    exec(compile(module_source(rule), f"<{name} {declared}>", "exec"), namespace)  # our own generated code
+    return namespace[name]
+
+
+@pytest.mark.parametrize("declared", CONV_SETTINGS, ids=lambda d: str(d) or "own")
+def test_conv2d_equals_torch_conv2d(declared):
+    """Batch 4, 3 → 5 channels, 7×6 images, 3×3 kernels shared by the batch; torch's gradients by
+    the input, the kernels and the bias, with g as the gradient from above."""
+    S, P = int(declared.get("stride", 1)), int(declared.get("padding", 0))
+    rng = np.random.default_rng(5)
+    x_np, w_np, b_np = rng.normal(size=(4, 3, 7, 6)), rng.normal(size=(5, 3, 3, 3)), rng.normal(size=5)
+    x, w, b = (torch.tensor(v, requires_grad=True) for v in (x_np, w_np, b_np))
+    y = torch.nn.functional.conv2d(x, w, b, stride=S, padding=P)
+    g_np = rng.normal(size=tuple(y.shape))
+    y.backward(torch.tensor(g_np))
+    out = _generated("conv2d", declared)(x=x_np, w=w_np, b=b_np, g=g_np)
+    np.testing.assert_allclose(out["y"], y.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for name, tensor in (("dL/dx", x), ("dL/dw", w), ("dL/db", b)):
+        np.testing.assert_allclose(out[name], tensor.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("declared", [{}, {"stride": "1"}, {"window": "3", "stride": "2"}, {"window": "3", "stride": "1"}],
+                         ids=lambda d: str(d) or "own")
+def test_pooling_equals_torch_pooling(kind, declared):
+    K, S = int(declared.get("window", 2)), int(declared.get("stride", 2))
+    rng = np.random.default_rng(6)
+    x_np = rng.normal(size=(4, 3, 7, 8))
+    x = torch.tensor(x_np, requires_grad=True)
+    pool = torch.nn.functional.max_pool2d if kind == "max" else torch.nn.functional.avg_pool2d
+    y = pool(x, K, S)
+    g_np = rng.normal(size=tuple(y.shape))
+    y.backward(torch.tensor(g_np))
+    out = _generated(f"{kind}_pool2d", declared)(x=x_np, g=g_np)
+    np.testing.assert_allclose(out["y"], y.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out["dL/dx"], x.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_max_pooling_sends_a_tie_to_the_first_cell_as_torch_does():
+    x_np = np.array([[[[1.0, 1.0], [0.0, 1.0]]]])
+    x = torch.tensor(x_np, requires_grad=True)
+    torch.nn.functional.max_pool2d(x, 2, 2).backward(torch.ones(1, 1, 1, 1, dtype=torch.float64))
+    out = _generated("max_pool2d", {})(x=x_np, g=np.ones((1, 1, 1, 1)))
+    np.testing.assert_array_equal(out["dL/dx"], x.grad.numpy())
+    np.testing.assert_array_equal(out["dL/dx"], [[[[1.0, 0.0], [0.0, 0.0]]]])

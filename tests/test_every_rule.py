@@ -162,7 +162,18 @@ def test_a_derivation_file_for_every_rule_is_checked(name, tmp_path, capsys):
     assert code in (0, 1)
 
 
-@pytest.mark.parametrize("name", list(RULES))
+#: Rules of images and kernels (3 or 4 axes): no LaTeX notation to read their formulas from.
+WINDOW_RULES = ("conv2d", "max_pool2d", "avg_pool2d")
+
+
+@pytest.mark.parametrize("name", WINDOW_RULES)
+def test_equiv_refuses_the_rules_of_images_with_a_clear_answer(name, capsys):
+    code, out, err = run_cli(capsys, "equiv", name, "y", "x", "--json")
+    assert code == 2 and out == ""
+    assert "3 or 4 axes" in err and "derive check" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", [n for n in RULES if n not in WINDOW_RULES])
 def test_equiv_compares_with_every_rule(name, capsys):
     rule = RULES[name]
     quantity = rule.quantity_names[0]

@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 
 import derive.numpy
+from derive.check.worked import size_of
 from derive.numpy import _kernels
 
 LOOPS = ["deep_chain_loop", "lstm_bptt_loop", "rnn_bptt_loop"]
@@ -38,6 +39,8 @@ FUNCTIONS = sorted(derive.numpy.__all__) + LOOPS
 #: The contract's entry points get every dtype payload on every input; the others on their first.
 CONTRACT = {"softmax_ce", "sigmoid_bce", "lstm_step", "vae_kl"}
 SIZES = {"D": 2, "H": 3, "K": 4, "T": 2, "H_1": 3, "H_2": 2, "Z": 2, "N": 5, "M": 4}
+#: The sizes of images and kernels (a 3×3 kernel on a 4×5 image; K above is a number of classes).
+IMAGE_SIZES = {**SIZES, "C": 2, "F": 3, "H": 4, "W": 5, "K": 3}
 BATCH = 3
 
 
@@ -48,7 +51,8 @@ class Spec:
         self.module = importlib.import_module(f"derive.numpy.{name}")
         self.name = name
         self.function = getattr(self.module, name)
-        self.shapes = {n: tuple(_size(d) for d in shape) for n, shape in self.module.INPUTS.items()}
+        sizes = IMAGE_SIZES if any(len(shape) > 2 for shape in self.module.INPUTS.values()) else SIZES
+        self.shapes = {n: tuple(_size(d, sizes) for d in shape) for n, shape in self.module.INPUTS.items()}
         self.sequences = set(getattr(self.module, "SEQUENCES", ()))
         domains = getattr(self.module, "DOMAINS", {})
         self.domains = {n: domains.get(n, "real") for n in self.shapes}
@@ -65,13 +69,9 @@ class Spec:
         return self.function(**{self.python[n]: v for n, v in values.items()})
 
 
-def _size(text: str) -> int:
-    """'D + H' -> 5 at the test sizes."""
-    total = 0
-    for term in text.split("+"):
-        term = term.strip()
-        total += int(term) if term.isdigit() else SIZES[term]
-    return total
+def _size(text: str, sizes=SIZES) -> int:
+    """'D + H' -> 5 at the test sizes ('floor(H/2)' too, as a worked file reads it)."""
+    return size_of(text, sizes)
 
 
 def _size_sources(inputs: dict) -> set:

@@ -392,6 +392,66 @@ module("layer_norm")((_layer_norm_inputs, _layer_norm))
 module("batch_norm")((_batch_norm_inputs, _batch_norm))
 
 
+def _image(c, side):
+    """Images (n, 1, side, side) whose pixels are the scales, repeated to fill them."""
+    repeats = -(-side * side // c.shape[1])
+    return np.tile(c, (1, repeats))[:, :side * side].reshape(len(c), 1, side, side)
+
+
+def _conv2d_inputs(rng, c):
+    n = len(c)
+    return {"x": _image(c, 3), "w": rng.normal(size=(n, 2, 1, 2, 2)), "b": rng.normal(size=(n, 2)),
+            "g": rng.normal(size=(n, 2, 2, 2))}
+
+
+def _conv2d(x, w, b, g):
+    """Stride 1, no padding: the kernel's K² offsets one at a time (no BLAS: long double works)."""
+    k, rows, cols = w.shape[-1], x.shape[-2] - w.shape[-1] + 1, x.shape[-1] - w.shape[-1] + 1
+    y = np.zeros(g.shape, dtype=x.dtype) + b[:, :, None, None]
+    dw, dx = np.zeros_like(w), np.zeros_like(x)
+    for a, e in itertools.product(range(k), range(k)):
+        patch = x[:, :, a:a + rows, e:e + cols]
+        y += np.einsum("ncpq,nfc->nfpq", patch, w[..., a, e])
+        dw[..., a, e] = np.einsum("nfpq,ncpq->nfc", g, patch)
+        dx[:, :, a:a + rows, e:e + cols] += np.einsum("nfpq,nfc->ncpq", g, w[..., a, e])
+    g_full = np.pad(g, [(0, 0), (0, 0), (k - 1, k - 1), (k - 1, k - 1)])
+    return {"x_pad": x, "y": y, "L": np.sum(g * y, axis=(1, 2, 3)), "dL/db": g.sum(axis=(2, 3)), "dL/dw": dw,
+            "g_full": g_full, "dL/dx": dx}
+
+
+def _pool_inputs(rng, c):
+    return {"x": _image(c, 4), "g": rng.normal(size=(len(c), 1, 2, 2))}
+
+
+def _blocks(x):
+    """The 2×2 blocks of (n, 1, 4, 4) images, each flattened row by row: (n, 1, 2, 2, 4)."""
+    return x.reshape(len(x), 1, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(len(x), 1, 2, 2, 4)
+
+
+def _unblocked(values):
+    """(n, 1, 2, 2, 4) back to (n, 1, 4, 4)."""
+    return values.reshape(len(values), 1, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(len(values), 1, 4, 4)
+
+
+def _max_pool2d(x, g):
+    blocks = _blocks(x)
+    y = blocks.max(axis=-1)
+    first = blocks.argmax(axis=-1)  # ties: the first largest, as PyTorch picks
+    winner = (first[..., None] == np.arange(4)).astype(x.dtype)
+    return {"y": y, "L": np.sum(g * y, axis=(1, 2, 3)), "dL/dx": _unblocked(winner * g[..., None])}
+
+
+def _avg_pool2d(x, g):
+    y = _blocks(x).sum(axis=-1) / 4
+    share = np.broadcast_to(g[..., None] / 4, g.shape + (4,))
+    return {"y": y, "L": np.sum(g * y, axis=(1, 2, 3)), "dL/dx": _unblocked(share)}
+
+
+module("conv2d")((_conv2d_inputs, _conv2d))
+module("max_pool2d")((_pool_inputs, _max_pool2d))
+module("avg_pool2d")((_pool_inputs, _avg_pool2d))
+
+
 def _softmax_ce_inputs(rng, c):
     return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
 

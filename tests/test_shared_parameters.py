@@ -17,16 +17,19 @@ import numpy as np
 import pytest
 
 import derive.numpy
+from derive.check.worked import size_of
 from derive.codegen.generate import module_source, summed_quantities
 from derive.numpy import _kernels
 from derive.registry import rules
 
 SIZES = {"D": 3, "H": 2, "K": 4, "T": 3, "H_1": 4, "H_2": 3, "Z": 2, "N": 5, "M": 4}
+#: The sizes of images and kernels (a 3×3 kernel on a 5×6 image; K above is a number of classes).
+IMAGE_SIZES = {**SIZES, "C": 2, "F": 3, "H": 5, "W": 6, "K": 3}
 BATCH = 6
 
 
-def _size(text: str) -> int:
-    return sum(int(t) if t.strip().isdigit() else SIZES[t.strip()] for t in text.split("+"))
+def _size(text: str, sizes=SIZES) -> int:
+    return size_of(text, sizes)
 
 
 def _sample(rng, domain: str, shape) -> np.ndarray:
@@ -48,7 +51,8 @@ def _module(name):
 
 def _values(name: str, batch: int = BATCH, seed: int = 0) -> dict:
     module, rng = _module(name), np.random.default_rng(seed)
-    return {n: _sample(rng, module.DOMAINS[n], (batch,) + tuple(_size(d) for d in shape))
+    sizes = IMAGE_SIZES if any(len(shape) > 2 for shape in module.INPUTS.values()) else SIZES
+    return {n: _sample(rng, module.DOMAINS[n], (batch,) + tuple(_size(d, sizes) for d in shape))
             for n, shape in module.INPUTS.items()}
 
 

@@ -62,6 +62,9 @@ OWN: dict[str, dict[str, str]] = {
     "bernoulli_entropy": {"log_base": "e"},
     "cross_entropy_kl": {"log_base": "e"},
     "jsd": {"log_base": "e"},
+    "conv2d": {"stride": "1", "padding": "0"},
+    "max_pool2d": {"window": "2", "stride": "2"},
+    "avg_pool2d": {"window": "2", "stride": "2"},
 }
 
 #: The quantities of the notes' tradition: δ = r − y = −∂L/∂s, Δw = +η δ x = −η ∂L/∂w.

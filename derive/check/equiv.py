@@ -492,6 +492,11 @@ def check_equivalence(rule, quantity: str, text: str, *, seconds: float = EQUIV_
     if quantity not in public:
         raise InputError(f"{rule.name} has no quantity {quantity!r} (its quantities: {', '.join(public)})",
                          field="QUANTITY")
+    images = [name for name, item in rule.inputs.items() if len(item.shape) > 2]
+    if images:  # LaTeX has no notation for these operations that a formula could be read from
+        raise InputError(f"formulas are read for numbers, vectors and matrices; {rule.name}'s "
+                         f"{', '.join(images)} have 3 or 4 axes (images, kernels): check its numbers with a "
+                         "worked file (`derive check`) instead", field="RULE")
     deadline = Deadline(seconds)
     try:
         with time_budget(seconds):

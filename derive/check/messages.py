@@ -37,6 +37,14 @@ ENGLISH = {
     "transposed": "transposed: this is the transpose of {name}",
     "transposed_use": "{matrix} where {matrix}ᵀ belongs (a transposed matrix)",
     "transposed_use_t": "{matrix}ᵀ where {matrix} belongs (a transposed matrix)",
+    "pool_every_cell": "each window's gradient sent to every cell of the window; max pooling sends it only "
+                       "to the window's largest cell (the arg-max), the others get 0",
+    "pool_spread": "each window's gradient spread evenly over its cells, as average pooling does; max "
+                   "pooling sends it whole to the window's largest cell (the arg-max)",
+    "pool_no_share": "each window's whole gradient given to every cell of the window; average pooling "
+                     "gives each cell its share, g/{cells}",
+    "kernel_not_flipped": "the kernel slid over the gradient unflipped; the input's gradient needs the "
+                          "kernel turned by 180° (a full correlation with rot180(w))",
     "activation": "the derivative of the wrong activation: {used} ({alternative}′) where "
                   "{output} = {activation}({pre}) needs {right} ({activation}′)",
     "missing_slope": "the activation's slope is missing: {output} = {activation}({pre}) needs the factor "
@@ -168,6 +176,13 @@ KOREAN = {
     "transposed": f"{g.TRANSPOSE}됨: {{name}}의 {g.TRANSPOSE}이다",
     "transposed_use": f"{{matrix}}ᵀ가 와야 할 자리에 {{matrix}} ({g.TRANSPOSE}된 {g.MATRIX})",
     "transposed_use_t": f"{{matrix}}가 와야 할 자리에 {{matrix}}ᵀ ({g.TRANSPOSE}된 {g.MATRIX})",
+    "pool_every_cell": "창마다의 기울기를 창의 모든 칸에 보냈다; 맥스 풀링은 창에서 가장 큰 칸(arg-max)에만 "
+                       "보내고 나머지 칸은 0 이다",
+    "pool_spread": "창마다의 기울기를 평균 풀링처럼 칸마다 고르게 나눴다; 맥스 풀링은 창에서 가장 큰 "
+                   "칸(arg-max)에 통째로 보낸다",
+    "pool_no_share": "창마다의 기울기를 창의 모든 칸에 통째로 주었다; 평균 풀링은 칸마다 제 몫 g/{cells} 만 준다",
+    "kernel_not_flipped": "커널을 뒤집지 않고 기울기 위로 밀었다; 입력에 대한 기울기는 180° 돌린 커널과의 "
+                          "완전 상관이다 (rot180(w))",
     "activation": f"다른 {g.ACTIVATION}의 {g.DERIVATIVE}: {{output}} = {{activation}}({{pre}})에는 "
                   "{right} ({activation}′)가 필요한데 {used} ({alternative}′)를 썼다",
     "missing_slope": f"{g.ACTIVATION}의 기울기가 빠졌다: {{output}} = {{activation}}({{pre}})에는 연쇄 법칙의 국소 "

@@ -44,7 +44,7 @@ from derive.check.messages import Text, message
 
 #: The kinds of slip, as ``slip.kind`` in the JSON report and in an ``expect: slips:`` block.
 KINDS = ("truncated", "too_few_digits", "convention", "sign", "log_base", "factor", "transposed", "swapped",
-         "activation", "missing_slope", "missing_term", "term_sign", "term_factor", "wrong_value")
+         "activation", "missing_slope", "missing_term", "term_sign", "term_factor", "wrong_value", "window")
 
 #: At most this many positions are listed in "components ... are off".
 MAX_LISTED = 6
@@ -516,6 +516,52 @@ def transposed(context: _Context) -> Slip | None:
     return None
 
 
+_WINDOW_CALL = re.compile(r"_k\.(max_pool_back|avg_pool_back)\(([^()]*)\)"
+                          r"|_k\.(correlate)\((\w+), _k\.flipped\((\w+)\), 1\)")
+
+
+def window(context: _Context) -> Slip | None:
+    """The slips of the window operations: a pooling gradient sent to every cell of its window (or,
+    for max pooling, spread evenly as average pooling does), a convolution's input gradient with
+    the kernel unflipped. The window and stride are read from the generated call."""
+    from derive.numpy import _kernels as k
+
+    found = _WINDOW_CALL.search(_source(context.function) or "") if context.function is not None else None
+    if found is None:
+        return None
+    if found.group(3):  # the full correlation with the flipped kernel: its two arrays
+        kernel, arguments = "correlate_flipped", [found.group(4), found.group(5)]
+    else:
+        kernel, arguments = found.group(1), [a.strip() for a in found.group(2).split(",")]
+    for values in context.argument_sets():
+        named = {naming.python_name(n): np.asarray(v, dtype=float) for n, v in values.items()}
+        for key, candidate in _window_candidates(k, kernel, arguments, named, context.given.shape):
+            if context.fits(candidate):
+                return Slip("window", Text(key, cells=_candidate_cells(kernel, arguments)))
+    return None
+
+
+def _candidate_cells(kernel: str, arguments: list) -> str:
+    """K² of a pooling call's window, as a number for the message."""
+    return str(int(arguments[1]) ** 2) if kernel == "avg_pool_back" else ""
+
+
+def _window_candidates(k, kernel: str, arguments: list, named: dict, shape: tuple):
+    """(message key, the answer that slip gives) for the window call ``kernel(arguments)``."""
+    rows, cols = shape[-2:]
+    if kernel == "max_pool_back":
+        size, stride = int(arguments[2]), int(arguments[3])
+        spread = k.avg_pool_back(named[arguments[1]], size, stride, rows, cols)
+        yield "pool_every_cell", spread * size * size
+        yield "pool_spread", spread
+    elif kernel == "avg_pool_back":
+        size, stride = int(arguments[1]), int(arguments[2])
+        yield "pool_no_share", k.avg_pool_back(named[arguments[0]], size, stride, rows, cols) * size * size
+    else:  # the spread gradient against the kernels, their channels swapped but unflipped
+        unflipped = np.swapaxes(named[arguments[1]], -4, -3)
+        yield "kernel_not_flipped", k.correlate(named[arguments[0]], unflipped, 1)
+
+
 def _sigmoid(s):
     return 1 / (1 + np.exp(-s))
 
@@ -761,7 +807,7 @@ def _time_step(name: str):
 
 #: The detectors in the order they are tried: the first that fits names the slip.
 DETECTORS = (truncated, too_few_digits, convention, sign, log_base, factor, transposed, swapped, activation,
-             missing_term, wrong_value)
+             window, missing_term, wrong_value)
 
 
 # -- reading a generated function's formula ----------------------------------------

@@ -41,11 +41,14 @@ Every comparison also allows 1e-9 relative (float64 round-off).
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import math
+import operator
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -530,7 +533,7 @@ def _inputs(rule: NumericRule, raw: dict, where: str) -> dict:
     sizes = _bind_sizes(rule, arrays, where)
     for name, dims in rule.inputs.items():
         if name not in arrays:  # an optional input: its default, in its full shape
-            shape = tuple(_size_of(d, sizes) for d in dims)
+            shape = tuple(size_of(d, sizes) for d in dims)
             if any(n is None for n in shape):
                 raise InputError(f"cannot tell the size of the default {name} from the inputs given",
                                  path=where, field="inputs")
@@ -546,13 +549,18 @@ def _shape_words(shape) -> str:
     return f"{shape[0]} rows of {shape[1]} numbers" if len(shape) == 2 else f"an array of shape {shape}"
 
 
+#: The most axes an input or answer has: a convolution's kernels (out channels, in channels, K, K).
+MAX_RANK = 4
+
+
 def _nested(value, where, field_name, depth=0):
     """Nested lists of Scalars -> (flat list of (Scalar, field), shape)."""
     if isinstance(value, list):
         if not value:
             raise InputError("expected numbers, got an empty list", path=where, field=field_name)
-        if depth >= 2:
-            raise InputError("expected a number, a list or a list of lists", path=where, field=field_name)
+        if depth >= MAX_RANK:
+            raise InputError("expected a number or lists nested at most four deep (a kernel's four axes)",
+                             path=where, field=field_name)
         parts = [_nested(v, where, f"{field_name}[{i}]", depth + 1) for i, v in enumerate(value)]
         shapes = {p[1] for p in parts}
         if len(shapes) > 1:
@@ -590,20 +598,36 @@ def _written(texts) -> str:
     return str(texts)
 
 
-def _size_of(expression: str, sizes: dict) -> int | None:
-    """Evaluate a size such as 'K', 'H + D' or '2*H' at the bound sizes (None if one is unknown)."""
-    total = 0
-    for sign, term in re.findall(r"([+-]?)\s*([^+-]+)", expression.replace(" ", "")):
-        product = 1
-        for factor in term.split("*"):
-            if factor.isdigit():
-                product *= int(factor)
-            elif factor in sizes:
-                product *= sizes[factor]
-            else:
-                return None
-        total += -product if sign == "-" else product
-    return total
+def size_of(expression: str, sizes: dict) -> int | None:
+    """Evaluate a size such as 'K', 'H + D', '2*H' or 'floor(H/2 - K/2) + 2' (a window count) at the
+    bound sizes (None if one is unknown). The text is a rule's own shape, read as arithmetic on
+    sizes (never evaluated as Python)."""
+    try:
+        value = _size_value(ast.parse(expression, mode="eval").body, sizes)
+    except (SyntaxError, ValueError):
+        return None
+    return None if value is None or value.denominator != 1 else int(value)
+
+
+_SIZE_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def _size_value(node, sizes: dict) -> Fraction | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return Fraction(node.value)
+    if isinstance(node, ast.Name):
+        return Fraction(sizes[node.id]) if node.id in sizes else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _size_value(node.operand, sizes)
+        return None if inner is None else -inner
+    if isinstance(node, ast.BinOp) and type(node.op) in _SIZE_OPERATORS:
+        left, right = _size_value(node.left, sizes), _size_value(node.right, sizes)
+        return None if left is None or right is None else _SIZE_OPERATORS[type(node.op)](Fraction(left), right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "floor" \
+            and len(node.args) == 1 and not node.keywords:
+        inner = _size_value(node.args[0], sizes)
+        return None if inner is None else Fraction(math.floor(inner))
+    raise ValueError(f"not a size: {ast.dump(node)}")
 
 
 def _bind_sizes(rule: NumericRule, arrays: dict, where: str) -> dict:
@@ -619,13 +643,13 @@ def _bind_sizes(rule: NumericRule, arrays: dict, where: str) -> dict:
                 sizes[dim], source[dim] = array.shape[axis], name
     for name, array in arrays.items():
         for axis, dim in enumerate(rule.inputs[name]):
-            want = _size_of(dim, sizes)
+            want = size_of(dim, sizes)
             if want is None:
                 raise InputError(f"cannot tell the size {dim} from the inputs given", path=where,
                                  field=f"inputs.{name}")
             if want != array.shape[axis]:
                 known = ", ".join(f"{d} = {sizes[d]} (from inputs.{source[d]})" for d in sizes if d in dim)
-                raise InputError(f"expected {_shape_words(tuple(_size_of(d, sizes) for d in rule.inputs[name]))} "
+                raise InputError(f"expected {_shape_words(tuple(size_of(d, sizes) for d in rule.inputs[name]))} "
                                  f"({' x '.join(rule.inputs[name])}, with {known}), got "
                                  f"{_shape_words(array.shape)}", path=where, field=f"inputs.{name}")
     return sizes

@@ -74,6 +74,7 @@ from derive.symbolic.arrays import (
     Part,
     Trace,
     Transpose,
+    WINDOWED,
     shape_of,
 )
 from derive.symbolic.functions import sigmoid
@@ -497,7 +498,7 @@ _SHARED_DOC = ("",
 
 #: Array operations that mix an example's components other than element by element or by a sum:
 #: a rule without them is *element-wise* and runs on large batches in blocks (``_k.by_blocks``).
-_NOT_ELEMENT_WISE = (MatVec, Transpose, Outer, MatProduct, Trace, Concat, Part)
+_NOT_ELEMENT_WISE = (MatVec, Transpose, Outer, MatProduct, Trace, Concat, Part, *WINDOWED)
 
 
 def element_wise(rule) -> bool:

@@ -37,7 +37,14 @@ from sympy.printing.numpy import NumPyPrinter
 
 from derive import naming
 from derive.printing.order import join_terms, positive_first
-from derive.symbolic.arrays import ArrayOp, ArraySymbol, MatVec, Outer, shape_of
+from derive.symbolic.arrays import (
+    ArrayOp,
+    ArraySymbol,
+    KernelCorrelate,
+    MatVec,
+    Outer,
+    shape_of,
+)
 
 
 class Pad(sp.Function):
@@ -66,6 +73,13 @@ class WeightedTotal(sp.Function):
     """Σ over the batch of c v, c a number per example, v an array of ``rank`` axes (``_k.weighted_total``)."""
 
     nargs = 3
+
+
+class KernelTotal(sp.Function):
+    """Σ over the batch of a kernel's gradient (a :class:`KernelCorrelate`), printed as
+    ``_k.kernel_correlate_total``: one matrix product, never the per-example gradients."""
+
+    nargs = 1
 
 
 class BatchedNumPyPrinter(NumPyPrinter):
@@ -125,6 +139,50 @@ class BatchedNumPyPrinter(NumPyPrinter):
     def _print_Part(self, expr):
         v, start, stop = expr.args
         return f"{self._print(v)}[..., {self._print(start)}:{self._print(stop)}]"
+
+    # -- windows (convolution, pooling): the kernel of the same name, its settings as ints --------
+    def _window_call(self, kernel: str, expr) -> str:
+        return f"_k.{kernel}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_ZeroPad(self, expr):
+        return self._window_call("zero_pad", expr)
+
+    def _print_Correlate(self, expr):
+        return self._window_call("correlate", expr)
+
+    def _print_Flipped(self, expr):
+        return self._window_call("flipped", expr)
+
+    def _print_Spread(self, expr):
+        return self._window_call("spread", expr)
+
+    def _print_CorrelateBack(self, expr):
+        return self._window_call("correlate_back", expr)
+
+    def _print_KernelCorrelate(self, expr):
+        return self._window_call("kernel_correlate", expr)
+
+    def _print_KernelTotal(self, expr):
+        return f"_k.kernel_correlate_total({', '.join(self._print(a) for a in expr.args[0].args)}, {self.batch_size})"
+
+    def _print_MaxPool(self, expr):
+        return self._window_call("max_pool", expr)
+
+    def _print_AvgPool(self, expr):
+        return self._window_call("avg_pool", expr)
+
+    def _print_MaxPoolBack(self, expr):
+        return self._window_call("max_pool_back", expr)
+
+    def _print_AvgPoolBack(self, expr):
+        return self._window_call("avg_pool_back", expr)
+
+    def _print_floor(self, expr):
+        """⌊a/b⌋ of sizes (a window count) as Python's integer division a // b."""
+        numerator, denominator = sp.fraction(sp.together(expr.args[0]))
+        if denominator == 1:
+            return self._print(numerator)
+        return f"(({self._print(numerator)})//{self._print(denominator)})"
 
     def _print_Softmax(self, expr):
         return f"_k.softmax({self._print(expr.args[0])})"
@@ -330,6 +388,8 @@ def total_code(expr: sp.Basic, totals=frozenset(), batch_size: str = BATCH_SIZE)
                 raise ValueError(f"{sp.sstr(term)}: a sum over the batch ({used}) may only be added, times a "
                                  "number; this term would mix it with per-example values")
             kept.append(pad_ranks(term))  # already a sum over the batch
+        elif isinstance(term, KernelCorrelate):
+            outers.append(KernelTotal(pad_ranks(term)))
         elif _outer_product(term) is not None:
             outers.append(_outer_total(term))
         elif _weighted(term, rank) is not None:

@@ -12,6 +12,9 @@ contract's (``../shared/CONTRACT.md``, "Conventions"):
 ``reduce``                ``sum`` or ``mean`` over the samples (over the outputs, for one example)
 ``l2``                    ``full``: λ‖w‖²; ``half``: (λ/2)‖w‖²
 ``log_base``              ``e`` (nats) or ``2`` (bits), for losses and entropies
+``stride``                ``1`` or ``2``: how far a convolution's or pooling's window moves
+``padding``               ``0`` or ``1``: rings of zeros around a convolution's input
+``window``                ``2`` or ``3``: a pooling window's side
 ========================  ==========================================================
 
 How it works
@@ -53,6 +56,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "reduce": ("sum", "mean"),
     "l2": ("full", "half"),
     "log_base": ("e", "2"),
+    "stride": ("1", "2"),
+    "padding": ("0", "1"),
+    "window": ("2", "3"),
 }
 
 #: What each choice means, in the words a diagnosis uses (English, Korean).
@@ -65,6 +71,12 @@ MEANING = {
     ("l2", "half"): ("the L2 penalty halved, (λ/2)‖w‖²", "½을 곱한 L2 페널티 (λ/2)‖w‖²"),
     ("log_base", "e"): ("natural logarithms (nats)", "자연로그 (내트)"),
     ("log_base", "2"): ("base-2 logarithms (bits)", "밑이 2인 로그 (비트)"),
+    ("stride", "1"): ("the window moved by one cell (stride 1)", "한 칸씩 움직이는 창 (스트라이드 1)"),
+    ("stride", "2"): ("the window moved by two cells (stride 2)", "두 칸씩 움직이는 창 (스트라이드 2)"),
+    ("padding", "0"): ("no zeros around the input (padding 0)", "입력 둘레에 0 없음 (패딩 0)"),
+    ("padding", "1"): ("one ring of zeros around the input (padding 1)", "입력 둘레에 0 한 겹 (패딩 1)"),
+    ("window", "2"): ("2×2 pooling windows", "2×2 풀링 창"),
+    ("window", "3"): ("3×3 pooling windows", "3×3 풀링 창"),
 }
 
 
@@ -76,6 +88,9 @@ class Convention:
     reduce: str = "sum"
     l2: str = "full"
     log_base: str = "e"
+    stride: str = "1"
+    padding: str = "0"
+    window: str = "2"
 
     def __post_init__(self):
         for key, values in KEYS.items():

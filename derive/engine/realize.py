@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derive.symbolic.arrays import ArrayOp, ArraySymbol, Part, _object_array
+from derive.symbolic.arrays import ArrayOp, ArraySymbol, Part, Windowed, _object_array
 
 
 def component_symbol(name: str, index: tuple) -> sp.Symbol:
@@ -86,6 +86,9 @@ class Realizer:
         if isinstance(expr, Part):
             start, stop = self.integer(expr.args[1]), self.integer(expr.args[2])
             return Part.on_components(self(expr.args[0]), start, stop)
+        if isinstance(expr, Windowed):  # arrays, then integers (a stride, a padding, a size)
+            arrays, settings = expr.args[: expr.arrays], expr.args[expr.arrays:]
+            return expr.on_components(*(self(a) for a in arrays), *(self.integer(s) for s in settings))
         if isinstance(expr, ArrayOp):
             return expr.on_components(*(self(a) for a in expr.args))
         if not expr.args:

@@ -405,6 +405,131 @@ def total(value, rank, n):
     return value * n
 
 
+# -- windows: convolution and pooling over the last two axes ---------------------------------
+# Images are (..., channels, rows, columns) with any leading batch axes, kernels (F, C, K, K)
+# shared by the batch or (N, F, C, K, K) per example.
+
+def zero_pad(x, p: int):
+    """x with p zeros on every side of its last two axes (x itself when p is 0)."""
+    x = _numeric(x)
+    return x if p == 0 else np.pad(x, [(0, 0)] * (np.ndim(x) - 2) + [(p, p), (p, p)])
+
+
+def _windows(x, k: int, s: int, rows=None, cols=None):
+    """The k×k windows of x's last two axes with stride s, as a view (..., rows, cols, k, k)."""
+    view = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(-2, -1))[..., ::s, ::s, :, :]
+    return view if rows is None else view[..., :rows, :cols, :, :]
+
+
+def correlate(x, w, s: int):
+    """y_{f,p,q} = Σ_{c,a,b} w_{f,c,a,b} x_{c, s p + a, s q + b} (a deep-learning "convolution"):
+    one matrix product over (c, a, b) when the kernels are shared by the batch."""
+    x, w = _numeric(x), _numeric(w)
+    windows = _windows(x, w.shape[-1], s)  # (..., C, P, Q, k, k)
+    if w.ndim == 4:
+        return np.moveaxis(np.tensordot(windows, w, axes=([-5, -2, -1], [1, 2, 3])), -1, -3)
+    return np.einsum("...cpqab,...fcab->...fpq", windows, w, optimize=True)
+
+
+def flipped(w):
+    """The kernels turned by 180° with their in and out channels swapped (a view)."""
+    return np.swapaxes(_numeric(w), -4, -3)[..., ::-1, ::-1]
+
+
+def spread(g, s: int, low: int, rows: int, cols: int):
+    """g on a grid of zeros of (rows, cols): g_{p,q} at (low + s p, low + s q)."""
+    g = _numeric(g)
+    out = np.zeros(g.shape[:-2] + (rows, cols))
+    out[..., low:low + s * g.shape[-2]:s, low:low + s * g.shape[-1]:s] = g
+    return out
+
+
+def correlate_back(g, w, s: int, p: int, rows: int, cols: int):
+    """Σ_{f,a,b} g_{f,p,q} w_{f,c,a,b} added into x_{c, s p + a − p, s q + b − p} for every output cell:
+    the input gradient of :func:`correlate` (padding p, input rows × cols) by scattering, one
+    matrix product then k² strided additions (no correlation with a zero-filled grid)."""
+    g, w = _numeric(g), _numeric(w)
+    k = w.shape[-1]
+    P, Q = g.shape[-2:]
+    if w.ndim == 4:
+        products = np.tensordot(g, w, axes=([-3], [0]))  # (..., P, Q, C, k, k)
+    else:
+        products = np.einsum("...fpq,...fcab->...pqcab", g, w, optimize=True)
+    products = np.moveaxis(products, (-5, -4), (-2, -1))  # (..., C, k, k, P, Q)
+    out = np.zeros(products.shape[:-4] + (rows + 2 * p, cols + 2 * p))
+    for a, b in itertools.product(range(k), range(k)):
+        out[..., a:a + s * (P - 1) + 1:s, b:b + s * (Q - 1) + 1:s] += products[..., a, b, :, :]
+    return out[..., p:p + rows, p:p + cols] if p else out
+
+
+def kernel_correlate(x, g, s: int, k: int):
+    """Σ_{p,q} g_{f,p,q} x_{c, s p + a, s q + b} for every (f, c, a, b): a kernel's gradient, per example."""
+    x, g = _numeric(x), _numeric(g)
+    windows = _windows(x, k, s, *g.shape[-2:])  # (..., C, P, Q, k, k)
+    return np.einsum("...fpq,...cpqab->...fcab", g, windows, optimize=True)
+
+
+def kernel_correlate_total(x, g, s: int, k: int, n):
+    """Σ over the batch of :func:`kernel_correlate`: one matrix product over (N, p, q) when both are
+    batched, never the per-example (N, F, C, k, k) gradients."""
+    x, g = _numeric(x), _numeric(g)
+    if x.ndim == 4 and g.ndim == 4:
+        windows = _windows(x, k, s, *g.shape[-2:])  # (N, C, P, Q, k, k)
+        return np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3]))
+    return total(kernel_correlate(x, g, s, k), 4, n)
+
+
+def max_pool(x, k: int, s: int):
+    """The largest value of every k×k window with stride s."""
+    return _windows(_numeric(x), k, s).max(axis=(-2, -1))
+
+
+def avg_pool(x, k: int, s: int):
+    """The mean of every k×k window with stride s."""
+    return _windows(_numeric(x), k, s).mean(axis=(-2, -1))
+
+
+def max_pool_back(x, g, k: int, s: int):
+    """Each g_{p,q} sent to the arg-max of its window (the first largest, as PyTorch picks),
+    summed where windows overlap."""
+    x, g = _numeric(x), _numeric(g)
+    P, Q = g.shape[-2:]
+    batch = np.broadcast_shapes(x.shape[:-2], g.shape[:-2])
+    if k == s and type(x) is np.ndarray:  # windows side by side: the image cut into blocks, one pass
+        return _tiled_max_back(x, g, k, batch)
+    windows = _windows(x, k, s, P, Q)
+    first = windows.reshape(windows.shape[:-2] + (k * k,)).argmax(axis=-1)
+    out = np.zeros(batch + x.shape[-2:])
+    for a, b in itertools.product(range(k), range(k)):
+        out[..., a:a + s * (P - 1) + 1:s, b:b + s * (Q - 1) + 1:s] += np.where(first == a * k + b, g, 0.0)
+    return out
+
+
+def _tiled_max_back(x, g, k: int, batch: tuple):
+    """:func:`max_pool_back` where the windows tile the image (stride = window): each k×k block's
+    cells in a row, the first largest picked, g placed there; the rows and columns that no window
+    covers get 0."""
+    P, Q = g.shape[-2:]
+    blocks = x[..., :P * k, :Q * k].reshape(x.shape[:-2] + (P, k, Q, k))
+    cells = np.moveaxis(blocks, -3, -2).reshape(x.shape[:-2] + (P, Q, k * k))
+    placed = np.where(cells.argmax(axis=-1)[..., None] == np.arange(k * k), g[..., None], 0.0)
+    out = np.zeros(batch + x.shape[-2:])
+    out[..., :P * k, :Q * k] = np.moveaxis(placed.reshape(batch + (P, Q, k, k)), -2, -3).reshape(
+        batch + (P * k, Q * k))
+    return out
+
+
+def avg_pool_back(g, k: int, s: int, rows: int, cols: int):
+    """Each g_{p,q} spread evenly, g/k², over its window, summed where windows overlap."""
+    g = _numeric(g)
+    P, Q = g.shape[-2:]
+    share = g / (k * k)
+    out = np.zeros(g.shape[:-2] + (rows, cols))
+    for a, b in itertools.product(range(k), range(k)):
+        out[..., a:a + s * (P - 1) + 1:s, b:b + s * (Q - 1) + 1:s] += share
+    return out
+
+
 def safe_log(x):
     """log x with log 0 = -inf silently (a probability that underflowed)."""
     with np.errstate(divide="ignore"):

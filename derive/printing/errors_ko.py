@@ -513,6 +513,7 @@ PHRASES: dict[str, str] = {
                                                                      f"{g.TARGET})",
     "a number or a list of numbers": "수 또는 수의 목록",
     "a number, a list or a list of lists": "수, 목록, 또는 목록의 목록",
+    "a number or lists nested at most four deep (a kernel's four axes)": "수, 또는 네 겹까지 겹친 목록 (커널의 네 축)",
     "a list of {count} numbers": "수 {count}개의 목록",
     "a list of {count} numbers for {name}": "{name}의 수 {count}개짜리 목록",
     "a list of {count} numbers ({detail})": "수 {count}개의 목록 ({detail})",

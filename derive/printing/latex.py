@@ -17,7 +17,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 from derive import naming
 from derive.printing.order import join_terms
-from derive.symbolic.arrays import ArraySymbol, is_array
+from derive.symbolic.arrays import ArraySymbol, Total, is_array
 
 
 class DeriveLatexPrinter(LatexPrinter):
@@ -95,11 +95,18 @@ class DeriveLatexPrinter(LatexPrinter):
         return f"{self._operand(a)} {self._operand(b)}^{{\\top}}"
 
     def _print_Total(self, expr):
-        body = expr.args[0]
+        body, depth = expr.args[0], 1
+        while isinstance(body, Total):  # Σ over the last axes of an image: one sum over k_1, k_2, ...
+            body, depth = body.args[0], depth + 1
         arrays = {s for s in body.free_symbols if isinstance(s, ArraySymbol) and s.shape}
-        index = sp.Symbol("k")
-        indexed = body.xreplace({s: s[index] for s in arrays})
-        return rf"\sum_{{k}} {self._operand(indexed, PRECEDENCE['Mul'])}"
+        names = ["k"] if depth == 1 else [f"k_{n}" for n in range(1, depth + 1)]
+        summed = [sp.Symbol(n) for n in names]
+
+        def component(s):  # the leading axes not summed over stay free: g_{\cdot,k_1,k_2}
+            return s[tuple([sp.Symbol(r"{\cdot}")] * (len(s.shape) - depth) + summed[-len(s.shape):])]
+
+        indexed = body.xreplace({s: component(s) for s in arrays})
+        return rf"\sum_{{{','.join(names)}}} {self._operand(indexed, PRECEDENCE['Mul'])}"
 
     def _print_Concat(self, expr):
         a, b = expr.args
@@ -108,6 +115,44 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Part(self, expr):
         v, start, stop = expr.args
         return rf"\left[{self._print(v)}\right]_{{{self._print(start + 1)}:{self._print(stop)}}}"
+
+    # -- windows: an operator name, its settings as a subscript ------------------------------
+    def _window(self, name: str, expr, settings=()) -> str:
+        arrays = ", ".join(self._print(a) for a in expr.args[: expr.arrays])
+        below = ",".join(self._print(s) for s in settings)
+        name, _, above = name.partition("^")  # "corr^{\\top}": the operator, then its superscript
+        return (rf"\operatorname{{{name}}}" + (f"^{above}" if above else "") + (f"_{{{below}}}" if below else "")
+                + rf"\left({arrays}\right)")
+
+    def _print_ZeroPad(self, expr):
+        return self._window("pad", expr, expr.args[1:])
+
+    def _print_Correlate(self, expr):
+        return self._window("corr", expr, expr.args[2:])
+
+    def _print_Flipped(self, expr):
+        return self._window("rot180", expr)
+
+    def _print_Spread(self, expr):
+        return self._window("spread", expr, expr.args[1:2])
+
+    def _print_CorrelateBack(self, expr):
+        return self._window("corr^{\\top}", expr, expr.args[2:4])
+
+    def _print_KernelCorrelate(self, expr):
+        return self._window("corr", expr, expr.args[2:3])
+
+    def _print_MaxPool(self, expr):
+        return self._window("maxpool", expr, expr.args[1:])
+
+    def _print_AvgPool(self, expr):
+        return self._window("avgpool", expr, expr.args[1:])
+
+    def _print_MaxPoolBack(self, expr):
+        return self._window("maxpool^{\\top}", expr, expr.args[2:])
+
+    def _print_AvgPoolBack(self, expr):
+        return self._window("avgpool^{\\top}", expr, expr.args[1:3])
 
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"

@@ -54,7 +54,7 @@ MATH = {
     "⊆": r"\subseteq", "∀": r"\forall", "∃": r"\exists", "←": r"\leftarrow", "→": r"\rightarrow",
     "↔": r"\leftrightarrow", "⇒": r"\Rightarrow", "⇐": r"\Leftarrow", "⇔": r"\Leftrightarrow",
     "↦": r"\mapsto", "≔": ":=", "⟨": r"\langle", "⟩": r"\rangle", "⌊": r"\lfloor", "⌋": r"\rfloor",
-    "⌈": r"\lceil", "⌉": r"\rceil",
+    "⌈": r"\lceil", "⌉": r"\rceil", "°": r"^{\circ}",
 }
 
 #: Superscript characters -> what they raise (σ⁻² -> \sigma^{-2}, zᵀ -> z^{\top}).

@@ -60,6 +60,41 @@ class DeriveTextPrinter(StrPrinter):
         v, start, stop = expr.args
         return f"{self.parenthesize(v, 100)}[{self._print(start + 1)}..{self._print(stop)}]"
 
+    def _window(self, name: str, expr, settings=()) -> str:
+        arrays = ", ".join(self._print(a) for a in expr.args[: expr.arrays])
+        below = ",".join(self._print(s) for s in settings)
+        return f"{name}" + (f"_{below}" if below else "") + f"({arrays})"
+
+    def _print_ZeroPad(self, expr):
+        return self._window("pad", expr, expr.args[1:])
+
+    def _print_Correlate(self, expr):
+        return self._window("corr", expr, expr.args[2:])
+
+    def _print_Flipped(self, expr):
+        return self._window("rot180", expr)
+
+    def _print_Spread(self, expr):
+        return self._window("spread", expr, expr.args[1:2])
+
+    def _print_CorrelateBack(self, expr):
+        return self._window("corr_back", expr, expr.args[2:4])
+
+    def _print_KernelCorrelate(self, expr):
+        return self._window("corr", expr, expr.args[2:3])
+
+    def _print_MaxPool(self, expr):
+        return self._window("maxpool", expr, expr.args[1:])
+
+    def _print_AvgPool(self, expr):
+        return self._window("avgpool", expr, expr.args[1:])
+
+    def _print_MaxPoolBack(self, expr):
+        return self._window("maxpool_back", expr, expr.args[2:])
+
+    def _print_AvgPoolBack(self, expr):
+        return self._window("avgpool_back", expr, expr.args[1:3])
+
     def _print_MaxOf(self, expr):
         return f"max_k({self._print(expr.args[0])})"
 

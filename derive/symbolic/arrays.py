@@ -302,3 +302,231 @@ def _broadcast(shapes) -> Shape:
 
 def is_array(expr: sp.Basic) -> bool:
     return len(shape_of(expr)) > 0
+
+
+# -- windows: convolution and pooling over the last two axes ------------------------------
+#
+# Images are (channels, rows, columns), a kernel (out channels, in channels, K, K). Indices
+# inside these operations are 0-based, as in NumPy; a rule's steps index components 1-based.
+
+def out_size(size, window, stride=1):
+    """⌊(size − window)/stride⌋ + 1: how many windows fit along an axis (padding already added)."""
+    return sp.floor((sp.sympify(size) - window) / stride) + 1
+
+
+class Windowed(ArrayOp):
+    """An operation whose first ``arrays`` arguments are arrays and the rest integers (a stride,
+    a padding, a size): the realizer passes those as Python ints."""
+
+    arrays = 1
+
+    @classmethod
+    def shape_args(cls, args):
+        return tuple(shape_of(a) for a in args[: cls.arrays]) + tuple(args[cls.arrays:])
+
+
+class ZeroPad(Windowed):
+    """x with P zeros added on every side of its last two axes."""
+
+    nargs = 2
+
+    @classmethod
+    def result_shape(cls, x, P):
+        return x[:-2] + (x[-2] + 2 * P, x[-1] + 2 * P)
+
+    @classmethod
+    def on_components(cls, x, P):
+        out = np.full(x.shape[:-2] + (x.shape[-2] + 2 * P, x.shape[-1] + 2 * P), sp.S.Zero, dtype=object)
+        out[..., P:P + x.shape[-2], P:P + x.shape[-1]] = x
+        return out
+
+
+class Correlate(Windowed):
+    """y_{f,p,q} = Σ_{c,a,b} w_{f,c,a,b} x_{c, S p + a, S q + b}: the kernels w (F, C, K, K) slid over
+    the image x (C, H, W) with stride S (what deep-learning libraries call a convolution)."""
+
+    arrays = 2
+    nargs = 3
+
+    @classmethod
+    def result_shape(cls, x, w, S):
+        return (w[0], out_size(x[-2], w[-2], S), out_size(x[-1], w[-1], S))
+
+    @classmethod
+    def on_components(cls, x, w, S):
+        F, _, K, L = w.shape
+        rows, cols = (x.shape[-2] - K) // S + 1, (x.shape[-1] - L) // S + 1
+        out = np.empty((F, rows, cols), dtype=object)
+        for f, p, q in np.ndindex(F, rows, cols):
+            window = x[:, S * p:S * p + K, S * q:S * q + L]
+            out[f, p, q] = sp.Add(*(window * w[f]).ravel())
+        return out
+
+
+class Flipped(Windowed):
+    """The kernels turned by 180° with their channels swapped: Flipped(w)_{c,f,a,b} = w_{f,c,K−1−a,K−1−b}."""
+
+    nargs = 1
+
+    @classmethod
+    def result_shape(cls, w):
+        return (w[1], w[0], w[2], w[3])
+
+    @classmethod
+    def on_components(cls, w):
+        return np.swapaxes(w, 0, 1)[:, :, ::-1, ::-1]
+
+
+class Spread(Windowed):
+    """g (F, P, Q) spread out on a (F, rows, cols) grid of zeros: g_{f,p,q} placed at
+    (low + S p, low + S q), with S − 1 zeros between neighbours and ``low`` zeros before them."""
+
+    nargs = 5
+
+    @classmethod
+    def result_shape(cls, g, S, low, rows, cols):
+        return g[:-2] + (rows, cols)
+
+    @classmethod
+    def on_components(cls, g, S, low, rows, cols):
+        out = np.full(g.shape[:-2] + (rows, cols), sp.S.Zero, dtype=object)
+        out[..., low:low + S * g.shape[-2]:S, low:low + S * g.shape[-1]:S] = g
+        return out
+
+
+class KernelCorrelate(Windowed):
+    """Σ_{p,q} g_{f,p,q} x_{c, S p + a, S q + b} for every (f, c, a, b): the image x (C, H, W) correlated
+    with the output-sized g (F, P, Q), giving a (F, C, K, K) array (a kernel's gradient)."""
+
+    arrays = 2
+    nargs = 4
+
+    @classmethod
+    def result_shape(cls, x, g, S, K):
+        return (g[0], x[0], K, K)
+
+    @classmethod
+    def on_components(cls, x, g, S, K):
+        F, P, Q = g.shape
+        C = x.shape[0]
+        out = np.empty((F, C, K, K), dtype=object)
+        for f, c, a, b in np.ndindex(F, C, K, K):
+            window = x[c, a:a + S * (P - 1) + 1:S, b:b + S * (Q - 1) + 1:S]
+            out[f, c, a, b] = sp.Add(*(window * g[f]).ravel())
+        return out
+
+
+def _windows(rows, cols, K, S):
+    """The (p, q, cells) of every K×K window with stride S: ``cells`` its (i, j), row by row."""
+    for p in range((rows - K) // S + 1):
+        for q in range((cols - K) // S + 1):
+            yield p, q, [(S * p + a, S * q + b) for a in range(K) for b in range(K)]
+
+
+class MaxPool(Windowed):
+    """The largest of every K×K window with stride S, channel by channel: (C, H, W) → (C, P, Q)."""
+
+    nargs = 3
+
+    @classmethod
+    def result_shape(cls, x, K, S):
+        return x[:-2] + (out_size(x[-2], K, S), out_size(x[-1], K, S))
+
+    @classmethod
+    def on_components(cls, x, K, S):
+        rows, cols = (x.shape[-2] - K) // S + 1, (x.shape[-1] - K) // S + 1
+        out = np.empty(x.shape[:-2] + (rows, cols), dtype=object)
+        for c in np.ndindex(*x.shape[:-2]):
+            for p, q, cells in _windows(x.shape[-2], x.shape[-1], K, S):
+                out[c + (p, q)] = sp.Max(*(x[c + cell] for cell in cells), evaluate=False)
+        return out
+
+
+class AvgPool(Windowed):
+    """The mean of every K×K window with stride S, channel by channel: (C, H, W) → (C, P, Q)."""
+
+    nargs = 3
+
+    @classmethod
+    def result_shape(cls, x, K, S):
+        return MaxPool.result_shape(x, K, S)
+
+    @classmethod
+    def on_components(cls, x, K, S):
+        rows, cols = (x.shape[-2] - K) // S + 1, (x.shape[-1] - K) // S + 1
+        out = np.empty(x.shape[:-2] + (rows, cols), dtype=object)
+        for c in np.ndindex(*x.shape[:-2]):
+            for p, q, cells in _windows(x.shape[-2], x.shape[-1], K, S):
+                out[c + (p, q)] = sp.Add(*(x[c + cell] for cell in cells)) / K**2
+        return out
+
+
+class MaxPoolBack(Windowed):
+    """The gradient g (C, P, Q) of max pooling sent back to x (C, H, W): each g_{c,p,q} goes to the
+    arg-max of its window (the cell whose value is the window's largest), summed where windows
+    overlap. The indicator is SymPy's own derivative of Max: Heaviside(x_ij − max of the others)."""
+
+    arrays = 2
+    nargs = 4
+
+    @classmethod
+    def result_shape(cls, x, g, K, S):
+        return x
+
+    @classmethod
+    def on_components(cls, x, g, K, S):
+        out = np.full(x.shape, sp.S.Zero, dtype=object)
+        for c in np.ndindex(*x.shape[:-2]):
+            for p, q, cells in _windows(x.shape[-2], x.shape[-1], K, S):
+                for cell in cells:
+                    others = [x[c + other] for other in cells if other != cell]
+                    out[c + cell] += g[c + (p, q)] * sp.Heaviside(x[c + cell] - sp.Max(*others, evaluate=False))
+        return out
+
+
+class AvgPoolBack(Windowed):
+    """The gradient g (C, P, Q) of average pooling sent back to x's shape (C, H, W): each g_{c,p,q}
+    spread evenly, g/K², over its window, summed where windows overlap."""
+
+    nargs = 5
+
+    @classmethod
+    def result_shape(cls, g, K, S, rows, cols):
+        return g[:-2] + (rows, cols)
+
+    @classmethod
+    def on_components(cls, g, K, S, rows, cols):
+        out = np.full(g.shape[:-2] + (rows, cols), sp.S.Zero, dtype=object)
+        for c in np.ndindex(*g.shape[:-2]):
+            for p, q, cells in _windows(rows, cols, K, S):
+                for cell in cells:
+                    out[c + cell] += g[c + (p, q)] / K**2
+        return out
+
+
+#: The window operations, for the layers that treat them alike (realizing, code, printing).
+WINDOWED = (ZeroPad, Correlate, Flipped, Spread, KernelCorrelate, MaxPool, AvgPool, MaxPoolBack, AvgPoolBack)
+
+
+class CorrelateBack(Windowed):
+    """Σ g_{f,p,q} w_{f,c,a,b} over the output cells (p, q) and kernel cells (a, b) that meet
+    x_{c,i,j} (S p + a − P = i, S q + b − P = j): the input gradient of a correlation with stride S and
+    padding P, for an input of rows × cols, written as a scatter (the generated code's form)."""
+
+    arrays = 2
+    nargs = 6
+
+    @classmethod
+    def result_shape(cls, g, w, S, P, rows, cols):
+        return (w[1], rows, cols)
+
+    @classmethod
+    def on_components(cls, g, w, S, P, rows, cols):
+        F, C, K, _ = w.shape
+        out = np.full((C, rows + 2 * P, cols + 2 * P), sp.S.Zero, dtype=object)
+        for f, p, q, c, a, b in np.ndindex(F, g.shape[1], g.shape[2], C, K, K):
+            out[c, S * p + a, S * q + b] += g[f, p, q] * w[f, c, a, b]
+        return out[:, P:P + rows, P:P + cols]
+
+
+WINDOWED = WINDOWED + (CorrelateBack,)
