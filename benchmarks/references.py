@@ -681,3 +681,34 @@ def avg_pool2d(x, g):
         n, c, rows * 2, cols * 2)
     y = blocks.mean(axis=(3, 5))
     return {"y": y, "L": np.einsum("ncpq,ncpq->n", g, y), "dL/dx": dx}
+
+
+def gd_trajectories(x, y, w_0, b_0, lr):
+    """The four trajectories, step by step, as the lecture's code writes them (the batch's mean
+    squared error, its two gradients, the step)."""
+    def steps(batches):
+        w, b, out = w_0, b_0, []
+        for start, stop in batches:
+            xs, e = x[:, start:stop], w[:, None] * x[:, start:stop] + b[:, None] - y[:, start:stop]
+            w, b = w - lr * 2 * (e * xs).mean(axis=1), b - lr * 2 * e.mean(axis=1)
+            out.append((w, b))
+        return out, ((w[:, None] * x + b[:, None] - y) ** 2).mean(axis=1)
+
+    e0 = w_0[:, None] * x + b_0[:, None] - y
+    out = {"L_0": (e0 ** 2).mean(axis=1), "dL_0/dw": 2 * (e0 * x).mean(axis=1), "dL_0/db": 2 * e0.mean(axis=1)}
+    s = x.shape[1]
+    for tag, batches in (("", [(0, s)] * 3), ("sgd_", [(0, 1), (1, 2), (2, 3)]),
+                         ("mb2_", [(0, 2), (2, 4), (4, 6)]), ("mb5_", [(0, 5), (5, 10)])):
+        points, end = steps(batches)
+        for t, (w, b) in enumerate(points, 1):
+            out[f"w_{tag}{t}"], out[f"b_{tag}{t}"] = w, b
+        out[f"L_{tag}end"] = end
+    return out
+
+
+def weight_init(w, x, var_w, var_x, n_out):
+    n_in = w.shape[1]
+    var_s = n_in * var_w * var_x
+    return {"s": np.einsum("nd,nd->n", w, x), "var_s": var_s, "m2_relu": var_s / 2, "var_xavier": 2 / (n_in + n_out),
+            "limit_xavier": np.sqrt(6 / (n_in + n_out)), "var_he": np.full(len(w), 2 / n_in),
+            "std_he": np.full(len(w), np.sqrt(2 / n_in)), "m2_he": var_x}

@@ -224,3 +224,28 @@ def test_max_pooling_sends_a_tie_to_the_first_cell_as_torch_does():
     out = _generated("max_pool2d", {})(x=x_np, g=np.ones((1, 1, 1, 1)))
     np.testing.assert_array_equal(out["dL/dx"], x.grad.numpy())
     np.testing.assert_array_equal(out["dL/dx"], [[[[1.0, 0.0], [0.0, 0.0]]]])
+
+
+@pytest.mark.parametrize(("tag", "batches"), [("", [(0, 10)] * 3), ("sgd_", [(0, 1), (1, 2), (2, 3)]),
+                                              ("mb2_", [(0, 2), (2, 4), (4, 6)]), ("mb5_", [(0, 5), (5, 10)])],
+                         ids=["full", "sgd", "mini-batch 2", "mini-batch 5"])
+def test_gd_trajectories_follow_torch_sgd_on_a_linear_layer(tag, batches):
+    """torch.optim.SGD on nn.Linear(1, 1) with the mean squared error of each batch, step by step."""
+    from derive.numpy import gd_trajectories
+
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=10), rng.normal(size=10)
+    layer = torch.nn.Linear(1, 1).double()
+    with torch.no_grad():
+        layer.weight.fill_(0.3), layer.bias.fill_(-0.2)
+    opt = torch.optim.SGD(layer.parameters(), lr=0.1)
+    out = gd_trajectories(x=x, y=y, w_0=0.3, b_0=-0.2, lr=0.1)
+    for t, (start, stop) in enumerate(batches, 1):
+        opt.zero_grad()
+        xs, ys = torch.tensor(x[start:stop, None]), torch.tensor(y[start:stop, None])
+        torch.nn.functional.mse_loss(layer(xs), ys).backward()
+        opt.step()
+        np.testing.assert_allclose(out[f"w_{tag}{t}"], layer.weight.item(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(out[f"b_{tag}{t}"], layer.bias.item(), rtol=1e-10, atol=1e-12)
+    end = torch.nn.functional.mse_loss(layer(torch.tensor(x[:, None])), torch.tensor(y[:, None]))
+    np.testing.assert_allclose(out[f"L_{tag}end"], end.item(), rtol=1e-10)

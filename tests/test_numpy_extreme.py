@@ -674,6 +674,55 @@ module("l1_linreg")((_linreg_inputs, _linreg(np.abs, np.sign)))
 module("l2_linreg")((_linreg_inputs, _linreg(np.square, lambda w: 2 * w)))
 
 
+def _gd_inputs(rng, c):
+    n = len(c)
+    return {"x": np.tile(c[:, :5], 2) / 100, "y": rng.normal(size=(n, 10)), "w_0": c[:, 5] / 100,
+            "b_0": rng.normal(size=n), "lr": lr(rng, n)}
+
+
+def _gd_trajectories(x, y, w_0, b_0, lr):
+    """Each trajectory step by step: the batch's mean squared error's gradients, then the step."""
+    def steps(batches):
+        w, b, out = w_0, b_0, []
+        for start, stop in batches:
+            e = w[:, None] * x[:, start:stop] + b[:, None] - y[:, start:stop]
+            w, b = w - lr * 2 * np.mean(e * x[:, start:stop], axis=-1), b - lr * 2 * np.mean(e, axis=-1)
+            out.append((w, b))
+        return out + [np.mean((w[:, None] * x + b[:, None] - y) ** 2, axis=-1)]
+
+    e0 = w_0[:, None] * x + b_0[:, None] - y
+    out = {"L_0": np.mean(e0 ** 2, axis=-1), "dL_0/dw": 2 * np.mean(e0 * x, axis=-1),
+           "dL_0/db": 2 * np.mean(e0, axis=-1)}
+    for tag, batches in (("", [(0, 10)] * 3), ("sgd_", [(0, 1), (1, 2), (2, 3)]),
+                         ("mb2_", [(0, 2), (2, 4), (4, 6)]), ("mb5_", [(0, 5), (5, 10)])):
+        *points, end = steps(batches)
+        for t, (w, b) in enumerate(points, 1):
+            out[f"w_{tag}{t}"], out[f"b_{tag}{t}"] = w, b
+        out[f"L_{tag}end"] = end
+    return out
+
+
+module("gd_trajectories")((_gd_inputs, _gd_trajectories))
+
+
+def _weight_init_inputs(rng, c):
+    n = len(c)
+    return {"w": c[:, :4] / 100, "x": rng.normal(size=(n, 4)), "var_w": rng.uniform(0.01, 2, n),
+            "var_x": rng.uniform(0.01, 2, n), "n_out": rng.integers(1, 500, n).astype(float)}
+
+
+def _weight_init(w, x, var_w, var_x, n_out):
+    n_in = w.shape[-1]
+    var_s = n_in * var_w * var_x
+    ones = np.ones_like(var_w)
+    return {"s": np.sum(w * x, axis=-1), "var_s": var_s, "m2_relu": var_s / 2, "var_xavier": 2 / (n_in + n_out),
+            "limit_xavier": np.sqrt(6 / (n_in + n_out)), "var_he": 2 / n_in * ones,
+            "std_he": np.sqrt(2 / n_in) * ones, "m2_he": var_x}
+
+
+module("weight_init")((_weight_init_inputs, _weight_init))
+
+
 def _chain_inputs(rng, c):
     x = rng.uniform(0.2, 2.0, size=len(c)) * rng.choice([-1.0, 1.0], size=len(c))
     return {"x": x, "y": rng.uniform(size=len(c)), "w_1": c[:, 0] / x, "w_2": c[:, 1] * rng.uniform(1, 2, len(c)),

@@ -49,6 +49,7 @@ import sympy as sp
 from derive import __version__, naming
 from derive.codegen.numpy_printer import (
     BATCH_SIZE,
+    is_batched,
     numpy_code,
     numpy_code_into,
     total_code,
@@ -66,6 +67,7 @@ from derive.codegen.stable import (
 )
 from derive.printing.text import text
 from derive.symbolic.arrays import (
+    WINDOWED,
     ArraySymbol,
     Concat,
     MatProduct,
@@ -74,7 +76,6 @@ from derive.symbolic.arrays import (
     Part,
     Trace,
     Transpose,
-    WINDOWED,
     shape_of,
 )
 from derive.symbolic.functions import sigmoid
@@ -551,6 +552,11 @@ def main_function(rule) -> list[str]:
     def statement(q) -> list[str]:
         done.add(q.name)
         into = blocks and not q.hidden and _into(q)
+        if q.name not in summed and not is_batched(forms[q.name]):  # a number of the sizes alone: 2/D
+            first = next(iter(rule.inputs.values()))
+            code = f"_k.constant({numpy_code(forms[q.name])}, {naming.python_name(first.name)}, {len(first.shape)})"
+            return [f"    # {formula_comment(q.name, q.definition, generated_form(rule, q))}",
+                    f"    {naming.python_name(q.name)} = {code}"]
         if q.name in summed:
             return summed_assignment(rule, q, summed[q.name], summed, into=into, form=forms[q.name])
         return _assignment(q.name, forms[q.name], formula_comment(q.name, q.definition, generated_form(rule, q)),

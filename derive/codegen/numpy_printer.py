@@ -307,7 +307,7 @@ def pad_ranks(expr: sp.Basic) -> sp.Basic:
     padded = []
     for original, new in zip(expr.args, args):
         missing = rank - len(shape_of(original))
-        if not (missing and _is_batched(original)):
+        if not (missing and is_batched(original)):
             padded.append(new)
         elif isinstance(new, sp.Pow) and new.exp == -1:  # keep a / b readable: pad b
             padded.append(sp.Pow(Pad(new.base, missing), -1, evaluate=False))
@@ -316,7 +316,7 @@ def pad_ranks(expr: sp.Basic) -> sp.Basic:
     return expr.func(*padded, evaluate=False) if isinstance(expr, (sp.Add, sp.Mul)) else expr.func(*padded)
 
 
-def _is_batched(expr: sp.Basic) -> bool:
+def is_batched(expr: sp.Basic) -> bool:
     """Whether generated code holds ``expr`` with a batch axis: it uses an input or quantity.
     A size such as D is a plain Python int there and needs no padding."""
     return any(isinstance(s, ArraySymbol) for s in expr.free_symbols)
@@ -401,7 +401,7 @@ def total_code(expr: sp.Basic, totals=frozenset(), batch_size: str = BATCH_SIZE)
         others = sp.Add(*rest)
         total = BatchTotal(pad_ranks(others), len(shape_of(others)))
         missing = rank - len(shape_of(others))
-        kept.append(Pad(total, missing) if missing and _is_batched(others) else total)
+        kept.append(Pad(total, missing) if missing and is_batched(others) else total)
     printer = _PRINTER if batch_size == BATCH_SIZE else BatchedNumPyPrinter(batch_size)
     return printer.doprint(sp.Add(*kept, *outers, evaluate=False))
 
@@ -412,7 +412,7 @@ def _weighted(term: sp.Expr, rank: int):
     factors = sp.Mul.make_args(term)
     arrays = [f for f in factors if shape_of(f) != ()]
     scalars = [f for f in factors if shape_of(f) == ()]
-    if len(arrays) != 1 or len(shape_of(arrays[0])) != rank or not any(_is_batched(s) for s in scalars):
+    if len(arrays) != 1 or len(shape_of(arrays[0])) != rank or not any(is_batched(s) for s in scalars):
         return None
     return sp.Mul(*scalars), arrays[0]
 

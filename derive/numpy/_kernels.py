@@ -421,11 +421,32 @@ def _windows(x, k: int, s: int, rows=None, cols=None):
     return view if rows is None else view[..., :rows, :cols, :, :]
 
 
+def _patches(x, k: int, s: int, rows: int, cols: int):
+    """The k×k windows of a batch of images x (N, C, H, W) with stride s, one row each: a contiguous
+    (N·rows·cols, C·k·k) matrix, copied by k² strided slices (faster than transposing a 6-axis
+    window view)."""
+    n, c = x.shape[:2]
+    out = np.empty((n, rows, cols, c, k, k))
+    for a, b in itertools.product(range(k), range(k)):
+        out[..., a, b] = np.moveaxis(x[:, :, a:a + s * (rows - 1) + 1:s, b:b + s * (cols - 1) + 1:s], 1, -1)
+    return out.reshape(n * rows * cols, c * k * k)
+
+
+def _batched(*arrays) -> bool:
+    """Images and gradients with one batch axis, as NumPy arrays: the matrix-product paths."""
+    return all(type(a) is np.ndarray and a.ndim == 4 for a in arrays)
+
+
 def correlate(x, w, s: int):
     """y_{f,p,q} = Σ_{c,a,b} w_{f,c,a,b} x_{c, s p + a, s q + b} (a deep-learning "convolution"):
     one matrix product over (c, a, b) when the kernels are shared by the batch."""
     x, w = _numeric(x), _numeric(w)
-    windows = _windows(x, w.shape[-1], s)  # (..., C, P, Q, k, k)
+    k = w.shape[-1]
+    rows, cols = (x.shape[-2] - k) // s + 1, (x.shape[-1] - k) // s + 1
+    if _batched(x) and w.ndim == 4 and type(w) is np.ndarray:
+        product = _patches(x, k, s, rows, cols) @ w.reshape(w.shape[0], -1).T
+        return product.reshape(x.shape[0], rows, cols, w.shape[0]).transpose(0, 3, 1, 2)
+    windows = _windows(x, k, s)  # (..., C, P, Q, k, k)
     if w.ndim == 4:
         return np.moveaxis(np.tensordot(windows, w, axes=([-5, -2, -1], [1, 2, 3])), -1, -3)
     return np.einsum("...cpqab,...fcab->...fpq", windows, w, optimize=True)
@@ -473,61 +494,85 @@ def kernel_correlate_total(x, g, s: int, k: int, n):
     """Σ over the batch of :func:`kernel_correlate`: one matrix product over (N, p, q) when both are
     batched, never the per-example (N, F, C, k, k) gradients."""
     x, g = _numeric(x), _numeric(g)
-    if x.ndim == 4 and g.ndim == 4:
-        windows = _windows(x, k, s, *g.shape[-2:])  # (N, C, P, Q, k, k)
-        return np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3]))
+    if _batched(x, g):
+        f, rows, cols = g.shape[1:]
+        g_rows = g.transpose(0, 2, 3, 1).reshape(-1, f)
+        return (g_rows.T @ _patches(x, k, s, rows, cols)).reshape(f, x.shape[1], k, k)
     return total(kernel_correlate(x, g, s, k), 4, n)
+
+
+def inner(a, b, axes: int):
+    """Σ a ⊙ b over the last ``axes`` axes (an image's loss Σ g ⊙ y), in one pass."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape:
+        letters = "ijkl"[:axes]
+        return np.einsum(f"...{letters},...{letters}->...", a, b)
+    out = a * b
+    for _ in range(axes):
+        out = out.sum(axis=-1)
+    return out
+
+
+def _offsets(x, k: int, s: int, rows: int, cols: int):
+    """For each cell (a, b) of a k×k window, the (rows, cols) strided view of x that holds that cell
+    of every window: reductions over windows become k² element-wise passes (far faster than
+    reducing the small trailing axes of a window view)."""
+    for a, b in itertools.product(range(k), range(k)):
+        yield x[..., a:a + s * (rows - 1) + 1:s, b:b + s * (cols - 1) + 1:s]
+
+
+def _pooled_size(x, k: int, s: int):
+    return (x.shape[-2] - k) // s + 1, (x.shape[-1] - k) // s + 1
 
 
 def max_pool(x, k: int, s: int):
     """The largest value of every k×k window with stride s."""
-    return _windows(_numeric(x), k, s).max(axis=(-2, -1))
+    x = _numeric(x)
+    views = _offsets(x, k, s, *_pooled_size(x, k, s))
+    out = np.array(next(views), dtype=np.float64)
+    for view in views:
+        np.maximum(out, view, out=out)
+    return out
 
 
 def avg_pool(x, k: int, s: int):
     """The mean of every k×k window with stride s."""
-    return _windows(_numeric(x), k, s).mean(axis=(-2, -1))
+    x = _numeric(x)
+    views = _offsets(x, k, s, *_pooled_size(x, k, s))
+    out = np.array(next(views), dtype=np.float64)
+    for view in views:
+        out += view
+    return out / (k * k)
 
 
 def max_pool_back(x, g, k: int, s: int):
-    """Each g_{p,q} sent to the arg-max of its window (the first largest, as PyTorch picks),
-    summed where windows overlap."""
+    """Each g_{p,q} sent to the arg-max of its window (the first largest in reading order, as
+    PyTorch picks), summed where windows overlap: k² element-wise passes, one per window cell."""
     x, g = _numeric(x), _numeric(g)
-    P, Q = g.shape[-2:]
-    batch = np.broadcast_shapes(x.shape[:-2], g.shape[:-2])
-    if k == s and type(x) is np.ndarray:  # windows side by side: the image cut into blocks, one pass
-        return _tiled_max_back(x, g, k, batch)
-    windows = _windows(x, k, s, P, Q)
-    first = windows.reshape(windows.shape[:-2] + (k * k,)).argmax(axis=-1)
-    out = np.zeros(batch + x.shape[-2:])
-    for a, b in itertools.product(range(k), range(k)):
-        out[..., a:a + s * (P - 1) + 1:s, b:b + s * (Q - 1) + 1:s] += np.where(first == a * k + b, g, 0.0)
-    return out
-
-
-def _tiled_max_back(x, g, k: int, batch: tuple):
-    """:func:`max_pool_back` where the windows tile the image (stride = window): each k×k block's
-    cells in a row, the first largest picked, g placed there; the rows and columns that no window
-    covers get 0."""
-    P, Q = g.shape[-2:]
-    blocks = x[..., :P * k, :Q * k].reshape(x.shape[:-2] + (P, k, Q, k))
-    cells = np.moveaxis(blocks, -3, -2).reshape(x.shape[:-2] + (P, Q, k * k))
-    placed = np.where(cells.argmax(axis=-1)[..., None] == np.arange(k * k), g[..., None], 0.0)
-    out = np.zeros(batch + x.shape[-2:])
-    out[..., :P * k, :Q * k] = np.moveaxis(placed.reshape(batch + (P, Q, k, k)), -2, -3).reshape(
-        batch + (P * k, Q * k))
+    rows, cols = g.shape[-2:]
+    top = max_pool(x, k, s)
+    out = np.zeros(np.broadcast_shapes(x.shape[:-2], g.shape[:-2]) + x.shape[-2:])
+    taken = np.zeros(np.broadcast_shapes(top.shape, g.shape), dtype=bool)
+    for cell, place in zip(_offsets(x, k, s, rows, cols), _offsets(out, k, s, rows, cols)):
+        first = (cell == top) & ~taken
+        taken |= first
+        place += np.where(first, g, 0.0)  # a view of out: added in place
     return out
 
 
 def avg_pool_back(g, k: int, s: int, rows: int, cols: int):
     """Each g_{p,q} spread evenly, g/k², over its window, summed where windows overlap."""
     g = _numeric(g)
-    P, Q = g.shape[-2:]
     share = g / (k * k)
     out = np.zeros(g.shape[:-2] + (rows, cols))
-    for a, b in itertools.product(range(k), range(k)):
-        out[..., a:a + s * (P - 1) + 1:s, b:b + s * (Q - 1) + 1:s] += share
+    for place in _offsets(out, k, s, *g.shape[-2:]):
+        place += share
     return out
+
+
+def constant(value, like, rank: int):
+    """A result that depends on the sizes alone (He's 2/n_in), one copy per example: the batch axes
+    of the input ``like`` (``rank`` axes of its own)."""
+    return np.full(np.shape(like)[:np.ndim(like) - rank], float(value))
 
 
 def safe_log(x):

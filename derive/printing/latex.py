@@ -94,7 +94,9 @@ class DeriveLatexPrinter(LatexPrinter):
         a, b = expr.args
         return f"{self._operand(a)} {self._operand(b)}^{{\\top}}"
 
-    def _print_Total(self, expr):
+    def _print_Total(self, expr, exp=None):
+        if exp is not None:  # (Σ_k w_k x_k)^2
+            return rf"\left({self._print_Total(expr)}\right)^{{{exp}}}"
         body, depth = expr.args[0], 1
         while isinstance(body, Total):  # Σ over the last axes of an image: one sum over k_1, k_2, ...
             body, depth = body.args[0], depth + 1

@@ -95,6 +95,9 @@ class DeriveTextPrinter(StrPrinter):
     def _print_AvgPoolBack(self, expr):
         return self._window("avgpool_back", expr, expr.args[1:3])
 
+    def _print_Expected(self, expr):
+        return f"E[{self._print(expr.args[0])}]"
+
     def _print_MaxOf(self, expr):
         return f"max_k({self._print(expr.args[0])})"
 

@@ -530,3 +530,37 @@ class CorrelateBack(Windowed):
 
 
 WINDOWED = WINDOWED + (CorrelateBack,)
+
+
+# -- expectations over random initial weights and inputs ------------------------------------
+
+class Expected(ArrayOp):
+    """E[expr] where the components of the given arrays are independent, zero-mean normal random
+    variables: ``Expected(expr, w, var_w, x, var_x)``, each array followed by its components'
+    variance. Realized for a polynomial expr monomial by monomial: E factors over independent
+    variables, and E[zᵏ] is SymPy's own integral of zᵏ against the normal density."""
+
+    @classmethod
+    def result_shape(cls, expr, *pairs):
+        return ()
+
+    @classmethod
+    def on_components(cls, expr, *pairs):
+        from derive.rules._gaussian import _m, _s, moment
+
+        variance = {}
+        for components, var in zip(pairs[::2], pairs[1::2]):
+            for component in np.ravel(components):
+                variance[component] = var[()]
+        polynomial = sp.Poly(sp.expand(expr[()]), *variance)
+        total = sp.S.Zero
+        for powers, coefficient in polynomial.terms():
+            term = coefficient
+            for variable, power in zip(polynomial.gens, powers):
+                term *= moment(power).subs({_m: 0, _s: sp.sqrt(variance[variable])})
+            total += term
+        return _object_array(sp.expand(total))
+
+    def _latex(self, printer, exp=None):
+        inner = rf"\mathbb{{E}}\left[{printer._print(self.args[0])}\right]"
+        return inner if exp is None else rf"{inner}^{{{exp}}}"
