@@ -712,3 +712,27 @@ def weight_init(w, x, var_w, var_x, n_out):
     return {"s": np.einsum("nd,nd->n", w, x), "var_s": var_s, "m2_relu": var_s / 2, "var_xavier": 2 / (n_in + n_out),
             "limit_xavier": np.sqrt(6 / (n_in + n_out)), "var_he": np.full(len(w), 2 / n_in),
             "std_he": np.full(len(w), np.sqrt(2 / n_in)), "m2_he": var_x}
+
+
+def cnn_classifier(x, w, b, W_d, b_d, y):
+    """conv (the reference above) → 2×2 max pool → ReLU → dense → softmax cross-entropy, and back."""
+    n = len(x)
+    z = conv2d(x, w, b, np.zeros((n, w.shape[0], x.shape[2] - w.shape[2] + 1, x.shape[3] - w.shape[3] + 1)))["y"]
+    rows, cols = z.shape[2] // 2, z.shape[3] // 2
+    blocks = z[:, :, :rows * 2, :cols * 2].reshape(n, z.shape[1], rows, 2, cols, 2)
+    p = blocks.max(axis=(3, 5))
+    a = np.maximum(p, 0.0)
+    v = a.reshape(n, -1)
+    o = v @ W_d.T + b_d
+    y_hat, lse = _log_softmax_parts(o)
+    d_o = y_hat - y
+    d_v = d_o @ W_d
+    d_a = d_v.reshape(p.shape)
+    d_p = d_a * (p > 0)
+    winner = blocks == p[:, :, :, None, :, None]  # random inputs: one maximum per window
+    d_z = np.zeros_like(z)
+    d_z[:, :, :rows * 2, :cols * 2] = (winner * d_p[:, :, :, None, :, None]).reshape(n, z.shape[1], rows * 2, cols * 2)
+    back = conv2d(x, w, b, d_z)
+    return {"z": z, "p": p, "a": a, "v": v, "o": o, "y_hat": y_hat, "L": lse - (y * o).sum(axis=1), "dL/do": d_o,
+            "dL/dW_d": d_o.T @ v, "dL/db_d": d_o.sum(axis=0), "dL/dv": d_v, "dL/da": d_a, "dL/dp": d_p, "dL/dz": d_z,
+            "dL/dw": back["dL/dw"], "dL/db": back["dL/db"], "dL/dx": back["dL/dx"]}

@@ -76,7 +76,8 @@ SHARED = {"mlp_backprop": MLP_SHARED, "mlp_backprop_regression": MLP_SHARED, "ml
           "lstm_bptt_loop": LSTM_SHARED, "rnn_bptt": {"U", "W", "V"}, "rnn_bptt_loop": {"U", "W", "V"},
           "autoencoder": {"W_enc", "W_dec", "lr"}, "vae_loss": {"W_mu", "W_logvar", "W_dec"},
           "gan_discriminator": {"w", "b", "lr"}, "gan_generator": {"W_g", "w", "b", "lr"},
-          "layer_norm": {"gamma", "beta", "eps"}, "conv2d": {"w", "b"}}
+          "layer_norm": {"gamma", "beta", "eps"}, "conv2d": {"w", "b"},
+          "cnn_classifier": {"w", "b", "W_d", "b_d"}}
 #: Domains of the loops' inputs (their modules record none; the others are real).
 LOOP_DOMAINS = {"rnn_bptt_loop": {"y": "one_hot"}, "lstm_bptt_loop": {"y": "one_hot"}}
 
@@ -111,6 +112,8 @@ SIZES = {
     "layer_norm": ((64, {"D": 4}), (8192, {"D": 512})),
     "batch_norm": ((64, {"M": 4}), (512, {"M": 1024})),
     "weight_init": ((64, {"D": 3}), (65536, {"D": 256})),
+    "cnn_classifier": ((8, {"C": 1, "F": 2, "H": 4, "W": 4, "K": 3, "M": 2}),
+                       (256, {"C": 1, "F": 8, "H": 28, "W": 28, "K": 3, "M": 10})),
     "gd_trajectories": ((64, {"S": 10}), (65536, {"S": 100})),
     "conv2d": ((8, {"C": 1, "F": 2, "H": 5, "W": 5, "K": 3}), (32, {"C": 3, "F": 16, "H": 32, "W": 32, "K": 3})),
     "max_pool2d": ((8, {"C": 1, "H": 4, "W": 4}), (32, {"C": 16, "H": 32, "W": 32})),

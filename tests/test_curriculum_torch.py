@@ -179,7 +179,7 @@ def _generated(name, declared):
     if rule is get_rule(name):
         return getattr(derive.numpy, name)
     namespace = {}
-    exec(compile(module_source(rule), f"<{name} {declared}>", "exec"), namespace)  # our own generated code
+    exec(compile(module_source(rule), f"<{name} {declared}>", "exec"), namespace)  # noqa: S102 (derive's own generated code)
     return namespace[name]
 
 
@@ -249,3 +249,23 @@ def test_gd_trajectories_follow_torch_sgd_on_a_linear_layer(tag, batches):
         np.testing.assert_allclose(out[f"b_{tag}{t}"], layer.bias.item(), rtol=1e-10, atol=1e-12)
     end = torch.nn.functional.mse_loss(layer(torch.tensor(x[:, None])), torch.tensor(y[:, None]))
     np.testing.assert_allclose(out[f"L_{tag}end"], end.item(), rtol=1e-10)
+
+
+def test_cnn_classifier_equals_torch_conv_relu_pool_linear_cross_entropy():
+    """The whole pipeline in torch, batch 5, the weights shared: every gradient to 1e-10."""
+    from derive.numpy import cnn_classifier
+
+    rng = np.random.default_rng(9)
+    x_np = rng.normal(size=(5, 2, 7, 6))
+    w_np, b_np = rng.normal(size=(3, 2, 2, 2)), rng.normal(size=3)
+    W_np, bd_np = rng.normal(size=(4, 3 * 3 * 2)), rng.normal(size=4)
+    labels = rng.integers(0, 4, size=5)
+    x, w, b, W_d, b_d = (torch.tensor(v, requires_grad=True) for v in (x_np, w_np, b_np, W_np, bd_np))
+    z = torch.nn.functional.conv2d(x, w, b)
+    pooled = torch.relu(torch.nn.functional.max_pool2d(z, 2, 2))
+    scores = pooled.flatten(1) @ W_d.T + b_d
+    torch.nn.functional.cross_entropy(scores, torch.tensor(labels), reduction="sum").backward()
+    out = cnn_classifier(x=x_np, w=w_np, b=b_np, W_d=W_np, b_d=bd_np, y=np.eye(4)[labels])
+    np.testing.assert_allclose(out["o"], scores.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for name, tensor in (("dL/dx", x), ("dL/dw", w), ("dL/db", b), ("dL/dW_d", W_d), ("dL/db_d", b_d)):
+        np.testing.assert_allclose(out[name], tensor.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)

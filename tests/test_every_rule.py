@@ -163,12 +163,12 @@ def test_a_derivation_file_for_every_rule_is_checked(name, tmp_path, capsys):
 
 
 #: Rules of images and kernels (3 or 4 axes): no LaTeX notation to read their formulas from.
-WINDOW_RULES = ("conv2d", "max_pool2d", "avg_pool2d")
+WINDOW_RULES = ("conv2d", "max_pool2d", "avg_pool2d", "cnn_classifier")
 
 
 @pytest.mark.parametrize("name", WINDOW_RULES)
 def test_equiv_refuses_the_rules_of_images_with_a_clear_answer(name, capsys):
-    code, out, err = run_cli(capsys, "equiv", name, "y", "x", "--json")
+    code, out, err = run_cli(capsys, "equiv", name, RULES[name].quantity_names[0], "x", "--json")
     assert code == 2 and out == ""
     assert "3 or 4 axes" in err and "derive check" in err and "Traceback" not in err
 

@@ -452,6 +452,41 @@ module("max_pool2d")((_pool_inputs, _max_pool2d))
 module("avg_pool2d")((_pool_inputs, _avg_pool2d))
 
 
+def _cnn_inputs(rng, c):
+    """A 1×4×4 image and two 2×2 kernels: 3×3 maps pooled to 1×1, two numbers into the dense layer,
+    whose weights carry the scales (the logits reach ±1e4)."""
+    n = len(c)
+    x = rng.uniform(0.5, 1.5, size=(n, 1, 4, 4))
+    w = rng.uniform(0.1, 1.0, size=(n, 2, 1, 2, 2))
+    return {"x": x, "w": w, "b": rng.uniform(0, 0.5, size=(n, 2)), "W_d": c[:, :6].reshape(n, 3, 2) / 4,
+            "b_d": c[:, 3:6] / 10, "y": one_hot(rng, n, 3)}
+
+
+def _cnn_classifier(x, w, b, W_d, b_d, y):
+    z = _conv2d(x, w, b, np.zeros((len(x), 2, 3, 3), dtype=x.dtype))["y"]
+    window = z[:, :, :2, :2].reshape(len(z), 2, 4)
+    first = window.argmax(axis=-1)
+    p = window.max(axis=-1)[:, :, None, None]
+    a = np.maximum(p, 0)
+    v = a.reshape(len(a), 2)
+    o = mv(W_d, v) + b_d
+    y_hat = softmax(o)
+    d_o = y_hat - y
+    d_v = mvt(W_d, d_o)
+    d_a = d_v.reshape(len(d_v), 2, 1, 1)
+    d_p = d_a * (p > 0)
+    d_z = np.zeros_like(z)
+    for n_, f in itertools.product(range(len(z)), range(2)):
+        d_z[n_, f, first[n_, f] // 2, first[n_, f] % 2] = d_p[n_, f, 0, 0]
+    back = _conv2d(x, w, b, d_z)
+    return {"z": z, "p": p, "a": a, "v": v, "o": o, "y_hat": y_hat, "L": lse(o) - np.sum(y * o, axis=-1),
+            "dL/do": d_o, "dL/dW_d": outer(d_o, v), "dL/db_d": d_o, "dL/dv": d_v, "dL/da": d_a, "dL/dp": d_p,
+            "dL/dz": d_z, "dL/dw": back["dL/dw"], "dL/db": back["dL/db"], "dL/dx": back["dL/dx"]}
+
+
+module("cnn_classifier")((_cnn_inputs, _cnn_classifier))
+
+
 def _softmax_ce_inputs(rng, c):
     return {"o": c[:, :3], "y": one_hot(rng, len(c), 3)}
 

@@ -177,6 +177,12 @@ class BatchedNumPyPrinter(NumPyPrinter):
     def _print_AvgPoolBack(self, expr):
         return self._window_call("avg_pool_back", expr)
 
+    def _print_Flatten(self, expr):
+        return f"_k.flatten({self._print(expr.args[0])})"
+
+    def _print_Unflatten(self, expr):
+        return self._window_call("unflatten", expr)
+
     def _print_floor(self, expr):
         """⌊a/b⌋ of sizes (a window count) as Python's integer division a // b."""
         numerator, denominator = sp.fraction(sp.together(expr.args[0]))

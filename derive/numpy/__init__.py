@@ -31,7 +31,7 @@ import importlib
 import sys
 import types
 
-__all__ = ["adadelta", "adagrad", "adam", "attention", "autoencoder", "avg_pool2d", "batch_norm", "bernoulli_entropy", "ce_vs_mse", "conv2d", "cross_entropy_kl", "deep_chain", "dropout", "elbo", "gan_discriminator", "gan_generator", "gaussian_kl", "gd_trajectories", "jsd", "l1_linreg", "l2_linreg", "layer_norm", "linear_mse", "lstm_bptt", "lstm_step", "max_pool2d", "mlp_backprop", "mlp_backprop_binary", "mlp_backprop_multilabel", "mlp_backprop_regression", "momentum", "nesterov", "perceptron", "residual_chain", "rmsprop", "rnn_bptt", "rosenblatt", "sigmoid_bce", "softmax_ce", "vae_kl", "vae_loss", "vae_reparam", "weight_init"]
+__all__ = ["adadelta", "adagrad", "adam", "attention", "autoencoder", "avg_pool2d", "batch_norm", "bernoulli_entropy", "ce_vs_mse", "cnn_classifier", "conv2d", "cross_entropy_kl", "deep_chain", "dropout", "elbo", "gan_discriminator", "gan_generator", "gaussian_kl", "gd_trajectories", "jsd", "l1_linreg", "l2_linreg", "layer_norm", "linear_mse", "lstm_bptt", "lstm_step", "max_pool2d", "mlp_backprop", "mlp_backprop_binary", "mlp_backprop_multilabel", "mlp_backprop_regression", "momentum", "nesterov", "perceptron", "residual_chain", "rmsprop", "rnn_bptt", "rosenblatt", "sigmoid_bce", "softmax_ce", "vae_kl", "vae_loss", "vae_reparam", "weight_init"]
 
 
 class _Package(types.ModuleType):

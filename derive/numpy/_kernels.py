@@ -524,6 +524,18 @@ def _pooled_size(x, k: int, s: int):
     return (x.shape[-2] - k) // s + 1, (x.shape[-1] - k) // s + 1
 
 
+def flatten(image):
+    """An image's last three axes (channels, rows, columns) as one, row by row."""
+    image = _numeric(image)
+    return image.reshape(image.shape[:-3] + (image.shape[-3] * image.shape[-2] * image.shape[-1],))
+
+
+def unflatten(vector, channels: int, rows: int, cols: int):
+    """A vector's last axis back to (channels, rows, columns): the gradient of :func:`flatten`."""
+    vector = _numeric(vector)
+    return vector.reshape(vector.shape[:-1] + (channels, rows, cols))
+
+
 def max_pool(x, k: int, s: int):
     """The largest value of every k×k window with stride s."""
     x = _numeric(x)

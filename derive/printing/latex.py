@@ -156,6 +156,12 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_AvgPoolBack(self, expr):
         return self._window("avgpool^{\\top}", expr, expr.args[1:3])
 
+    def _print_Flatten(self, expr):
+        return self._window("vec", expr)
+
+    def _print_Unflatten(self, expr):
+        return self._window("unvec", expr, expr.args[1:])
+
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
 

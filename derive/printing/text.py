@@ -98,6 +98,12 @@ class DeriveTextPrinter(StrPrinter):
     def _print_Expected(self, expr):
         return f"E[{self._print(expr.args[0])}]"
 
+    def _print_Flatten(self, expr):
+        return f"vec({self._print(expr.args[0])})"
+
+    def _print_Unflatten(self, expr):
+        return self._window("unvec", expr, expr.args[1:])
+
     def _print_MaxOf(self, expr):
         return f"max_k({self._print(expr.args[0])})"
 

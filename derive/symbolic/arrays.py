@@ -564,3 +564,35 @@ class Expected(ArrayOp):
     def _latex(self, printer, exp=None):
         inner = rf"\mathbb{{E}}\left[{printer._print(self.args[0])}\right]"
         return inner if exp is None else rf"{inner}^{{{exp}}}"
+
+
+class Flatten(Windowed):
+    """An image (F, P, Q) as one vector of F·P·Q numbers, row by row (what a dense layer after a
+    convolution reads)."""
+
+    nargs = 1
+
+    @classmethod
+    def result_shape(cls, a):
+        return a[:-3] + (a[-3] * a[-2] * a[-1],)
+
+    @classmethod
+    def on_components(cls, a):
+        return a.reshape(a.shape[:-3] + (-1,))
+
+
+class Unflatten(Windowed):
+    """A vector of F·P·Q numbers back to the image shape (F, P, Q): the gradient of :class:`Flatten`."""
+
+    nargs = 4
+
+    @classmethod
+    def result_shape(cls, v, F, P, Q):
+        return v[:-1] + (F, P, Q)
+
+    @classmethod
+    def on_components(cls, v, F, P, Q):
+        return v.reshape(v.shape[:-1] + (F, P, Q))
+
+
+WINDOWED = WINDOWED + (Flatten, Unflatten)
