@@ -436,10 +436,11 @@ class Interpreter:
             return np.vectorize(form, otypes=[float])(*args)
 
     def _fold(self, node, args):
+        kind = next(k for k in (sp.Max, sp.Min, sp.And, sp.Or) if isinstance(node, k))  # a window's Max too
         if self.exact:
-            pick = {sp.Max: max, sp.Min: min, sp.And: all, sp.Or: any}[node.func]
-            return pick(args) if node.func in (sp.And, sp.Or) else pick(*args)
-        pick = {sp.Max: np.maximum, sp.Min: np.minimum, sp.And: np.logical_and, sp.Or: np.logical_or}[node.func]
+            pick = {sp.Max: max, sp.Min: min, sp.And: all, sp.Or: any}[kind]
+            return pick(args) if kind in (sp.And, sp.Or) else pick(*args)
+        pick = {sp.Max: np.maximum, sp.Min: np.minimum, sp.And: np.logical_and, sp.Or: np.logical_or}[kind]
         out = args[0]
         for a in args[1:]:
             out = pick(out, a)

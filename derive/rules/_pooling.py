@@ -22,7 +22,7 @@ def pooling(name, title, title_ko, conv, forward, backward, *, note, note_ko, wh
         name, title, headline=headline,
         source="CNN lectures: pooling layers (max and average), 4×4 → 2×2",
         proof_sizes=[{C: 1, H: 4, W: 4}, {C: 2, H: 3, W: 5}],
-        test_sizes={C: 2, H: 6, W: 7},
+        test_sizes={C: 1, H: 4, W: 5},
         title_ko=title_ko,
         source_ko="CNN 강의: 풀링 층 (맥스, 평균), 4×4 → 2×2",
     )

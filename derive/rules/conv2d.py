@@ -38,7 +38,7 @@ def build(conv):
         headline="dL/dw = corr(x_pad, dL/dy), dL/db = sum of dL/dy, dL/dx = full corr(dL/dy spread, rot180(w))",
         source="CNN lectures: convolution layer, kernels, padding and stride",
         proof_sizes=[{C: 1, F: 1, H: 3, W: 3, K: 2}, {C: 2, F: 2, H: 3, W: 4, K: 2}],
-        test_sizes={C: 2, F: 3, H: 5, W: 6, K: 3},
+        test_sizes={C: 2, F: 2, H: 4, W: 5, K: 3},
         title_ko="2차원 합성곱: 채널, 스트라이드, 패딩이 있는 순전파와 역전파",
         source_ko="CNN 강의: 합성곱 층, 커널, 패딩과 스트라이드",
     )

@@ -416,6 +416,24 @@ class KernelCorrelate(Windowed):
         return out
 
 
+class WindowMax(sp.Max):
+    """SymPy's Max of a window's cells, kept unevaluated, whose derivative is SymPy's own,
+    Heaviside(cell − max of the others), with that max unevaluated too: SymPy would compare every
+    pair of the others symbolically first (seconds per derivative when the cells are long sums)."""
+
+    def __new__(cls, *args, **options):
+        if options.pop("evaluate", sp.core.parameters.global_parameters.evaluate):
+            return sp.Max(*args, **options)  # evaluated (substituted numbers): SymPy's Max itself
+        return super().__new__(cls, *args, evaluate=False, **options)
+
+    def fdiff(self, argindex=1):
+        n = len(self.args)
+        if n <= 2 or not 0 < argindex <= n:
+            return super().fdiff(argindex)
+        others = self.args[:argindex - 1] + self.args[argindex:]
+        return sp.Heaviside(self.args[argindex - 1] - WindowMax(*others, evaluate=False))
+
+
 def _windows(rows, cols, K, S):
     """The (p, q, cells) of every K×K window with stride S: ``cells`` its (i, j), row by row."""
     for p in range((rows - K) // S + 1):
@@ -438,7 +456,7 @@ class MaxPool(Windowed):
         out = np.empty(x.shape[:-2] + (rows, cols), dtype=object)
         for c in np.ndindex(*x.shape[:-2]):
             for p, q, cells in _windows(x.shape[-2], x.shape[-1], K, S):
-                out[c + (p, q)] = sp.Max(*(x[c + cell] for cell in cells), evaluate=False)
+                out[c + (p, q)] = WindowMax(*(x[c + cell] for cell in cells), evaluate=False)
         return out
 
 
@@ -480,7 +498,8 @@ class MaxPoolBack(Windowed):
             for p, q, cells in _windows(x.shape[-2], x.shape[-1], K, S):
                 for cell in cells:
                     others = [x[c + other] for other in cells if other != cell]
-                    out[c + cell] += g[c + (p, q)] * sp.Heaviside(x[c + cell] - sp.Max(*others, evaluate=False))
+                    rest = others[0] if len(others) == 1 else WindowMax(*others, evaluate=False)
+                    out[c + cell] += g[c + (p, q)] * sp.Heaviside(x[c + cell] - rest)
         return out
 
 
