@@ -36,8 +36,6 @@ rule = Rule(
     source="CNN lectures: input → convolution → pooling → fully connected → prediction",
     proof_sizes=[{C: 1, F: 1, H: 3, W: 3, K: 2, M: 2}, {C: 1, F: 2, H: 3, W: 4, K: 2, M: 2}],
     test_sizes={C: 2, F: 2, H: 5, W: 5, K: 2, M: 3},
-    # SymPy decides every check, but slowly through the Max and the softmax: numbers decide sooner
-    symbolic_seconds=1.0,
     title_ko="합성곱 분류기: 합성곱, 맥스 풀링, ReLU, 완전 연결, 소프트맥스",
     source_ko="CNN 강의: 입력 → 합성곱 → 풀링 → 완전 연결 → 예측 출력",
 )

@@ -441,6 +441,17 @@ def _windows(rows, cols, K, S):
             yield p, q, [(S * p + a, S * q + b) for a in range(K) for b in range(K)]
 
 
+def _pooled(x, K, S, combine):
+    """Each channel's K×K windows with stride S, each window's cells (row by row) combined into one
+    component: (C, H, W) → (C, P, Q)."""
+    rows, cols = (x.shape[-2] - K) // S + 1, (x.shape[-1] - K) // S + 1
+    out = np.empty(x.shape[:-2] + (rows, cols), dtype=object)
+    for c in np.ndindex(*x.shape[:-2]):
+        for p, q, cells in _windows(x.shape[-2], x.shape[-1], K, S):
+            out[c + (p, q)] = combine([x[c + cell] for cell in cells])
+    return out
+
+
 class MaxPool(Windowed):
     """The largest of every K×K window with stride S, channel by channel: (C, H, W) → (C, P, Q)."""
 
@@ -452,12 +463,7 @@ class MaxPool(Windowed):
 
     @classmethod
     def on_components(cls, x, K, S):
-        rows, cols = (x.shape[-2] - K) // S + 1, (x.shape[-1] - K) // S + 1
-        out = np.empty(x.shape[:-2] + (rows, cols), dtype=object)
-        for c in np.ndindex(*x.shape[:-2]):
-            for p, q, cells in _windows(x.shape[-2], x.shape[-1], K, S):
-                out[c + (p, q)] = WindowMax(*(x[c + cell] for cell in cells), evaluate=False)
-        return out
+        return _pooled(x, K, S, lambda cells: WindowMax(*cells, evaluate=False))
 
 
 class AvgPool(Windowed):
@@ -471,12 +477,7 @@ class AvgPool(Windowed):
 
     @classmethod
     def on_components(cls, x, K, S):
-        rows, cols = (x.shape[-2] - K) // S + 1, (x.shape[-1] - K) // S + 1
-        out = np.empty(x.shape[:-2] + (rows, cols), dtype=object)
-        for c in np.ndindex(*x.shape[:-2]):
-            for p, q, cells in _windows(x.shape[-2], x.shape[-1], K, S):
-                out[c + (p, q)] = sp.Add(*(x[c + cell] for cell in cells)) / K**2
-        return out
+        return _pooled(x, K, S, lambda cells: sp.Add(*cells) / K**2)
 
 
 class MaxPoolBack(Windowed):
