@@ -466,6 +466,53 @@ def test_step_gives_numpy_heavisides_numbers(at_zero):
     np.testing.assert_array_equal(_k.step(big, at_zero), np.heaviside(big, at_zero))
 
 
+def test_causal_softmax_is_each_rows_softmax_over_its_first_entries():
+    """Row i of a square score matrix: the softmax of its entries 1..i, exact zeros after them; on
+    one matrix and a batch, with scores large enough to overflow an unshifted exponential."""
+    rng = np.random.default_rng(4)
+    for s in (rng.normal(size=(5, 5)), rng.normal(size=(3, 6, 6)) * 300.0, np.array([[7.0]])):
+        with np.errstate(over="raise", invalid="raise", divide="raise"):  # e^{−inf} = 0 is no error
+            a = _k.causal_softmax(s)
+        assert a.shape == s.shape
+        t = s.shape[-1]
+        assert np.all(a[..., np.triu_indices(t, 1)[0], np.triu_indices(t, 1)[1]] == 0.0)
+        for i in range(t):
+            row = s[..., i, : i + 1]
+            e = np.exp(row - row.max(axis=-1, keepdims=True))
+            np.testing.assert_allclose(a[..., i, : i + 1], e / e.sum(axis=-1, keepdims=True), rtol=1e-14, atol=1e-300)
+        np.testing.assert_allclose(a.sum(axis=-1), 1.0, rtol=1e-14)
+        assert np.all(a[..., 0, 0] == 1.0)  # the first position attends to itself alone
+
+
+def test_rows_repeats_a_vector_as_every_row_in_a_new_array():
+    v, batch = np.arange(3.0), np.arange(6.0).reshape(2, 3)
+    out = _k.rows(v, 4)
+    np.testing.assert_array_equal(out, np.tile(v, (4, 1)))
+    out[0, 0] = 99.0
+    assert v[0] == 0.0  # its own memory: a result may be written to
+    np.testing.assert_array_equal(_k.rows(batch, 2), np.stack([np.tile(r, (2, 1)) for r in batch]))
+    assert _k.rows(batch, 1).shape == (2, 1, 3) and _k.rows(np.empty((0, 3)), 5).shape == (0, 5, 3)
+
+
+@pytest.mark.parametrize("a_batched, b_batched", [(True, True), (True, False), (False, True), (False, False)],
+                         ids=["both batched", "b shared", "a shared", "neither"])
+def test_matmul_total_is_the_sum_over_the_batch_of_the_products(a_batched, b_batched):
+    """Σ_n a_n b_n with a a transposed view Xᵀ of a batch (as the generated code passes it), one of
+    them shared (the same matrix for every example) or both, n = 5; and over two batch axes."""
+    rng = np.random.default_rng(5)
+    n = 5
+    x = rng.normal(size=(n, 7, 3)) if a_batched else rng.normal(size=(7, 3))
+    b = rng.normal(size=(n, 7, 4)) if b_batched else rng.normal(size=(7, 4))
+    a = np.swapaxes(x, -1, -2)
+    expected = np.einsum("nij,njk->ik", np.broadcast_to(a, (n, 3, 7)), np.broadcast_to(b, (n, 7, 4)))
+    got = _k.matmul_total(a, b, n)
+    assert got.shape == (3, 4)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    if a_batched and b_batched:
+        a2, b2 = rng.normal(size=(2, 3, 4, 6)), rng.normal(size=(2, 3, 6, 2))
+        np.testing.assert_allclose(_k.matmul_total(a2, b2, 6), np.einsum("pqij,pqjk->ik", a2, b2), rtol=1e-12)
+
+
 def test_a_bias_is_added_into_the_products_array_with_the_same_numbers():
     """b + W x printed as _k.matvec(W, x, plus=b): the bias goes into the product's new array
     where it fits; the numbers are those of b + W x to the bit, whatever the shapes."""

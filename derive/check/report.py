@@ -207,8 +207,23 @@ def stacked(cells, width: int) -> list[str]:
 
 def _wrap(text: str, first: str, rest: str | None = None) -> list[str]:
     """``text`` in lines of at most WIDTH columns, the first indented by ``first``, the others by ``rest``."""
+    if columns(text) != len(text):  # Hangul takes two columns, which textwrap counts as one
+        return _wrap_wide(text, first, first if rest is None else rest)
     return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=first if rest is None else rest,
                          break_long_words=True, break_on_hyphens=False) or [first.rstrip()]
+
+
+def _wrap_wide(text: str, first: str, rest: str) -> list[str]:
+    """:func:`_wrap` by terminal columns, word by word."""
+    lines, current, indent = [], "", first
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if current and columns(indent + trial) > WIDTH:
+            lines.append(indent + current)
+            indent, current = rest, word
+        else:
+            current = trial
+    return lines + [indent + current]
 
 
 def columns(text: str) -> int:

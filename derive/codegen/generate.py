@@ -70,6 +70,7 @@ from derive.symbolic.arrays import (
     WINDOWED,
     ArraySymbol,
     Concat,
+    Beside,
     MatProduct,
     MatVec,
     Outer,
@@ -499,7 +500,7 @@ _SHARED_DOC = ("",
 
 #: Array operations that mix an example's components other than element by element or by a sum:
 #: a rule without them is *element-wise* and runs on large batches in blocks (``_k.by_blocks``).
-_NOT_ELEMENT_WISE = (MatVec, Transpose, Outer, MatProduct, Trace, Concat, Part, *WINDOWED)
+_NOT_ELEMENT_WISE = (MatVec, Transpose, Outer, MatProduct, Trace, Concat, Beside, Part, *WINDOWED)
 
 
 def element_wise(rule) -> bool:

@@ -41,6 +41,7 @@ from derive.symbolic.arrays import (
     ArrayOp,
     ArraySymbol,
     KernelCorrelate,
+    MatProduct,
     MatVec,
     Outer,
     shape_of,
@@ -82,6 +83,13 @@ class KernelTotal(sp.Function):
     nargs = 1
 
 
+class ProductTotal(sp.Function):
+    """Σ over the batch of the matrix products A B (printed as ``_k.matmul_total``): with A = Xᵀ, one
+    product of X's rows of every example with B's, never the per-example (N, m, p) products."""
+
+    nargs = 2
+
+
 class BatchedNumPyPrinter(NumPyPrinter):
     def __init__(self, batch_size: str = BATCH_SIZE):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
@@ -107,6 +115,21 @@ class BatchedNumPyPrinter(NumPyPrinter):
 
     def _print_Transpose(self, expr):
         return f"numpy.swapaxes({self._print(expr.args[0])}, -1, -2)"
+
+    def _print_MatProduct(self, expr):
+        return f"numpy.matmul({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_ProductTotal(self, expr):
+        return f"_k.matmul_total({self._print(expr.args[0])}, {self._print(expr.args[1])}, {self.batch_size})"
+
+    def _print_CausalSoftmax(self, expr):
+        return f"_k.causal_softmax({self._print(expr.args[0])})"
+
+    def _print_Eye(self, expr):
+        return f"numpy.eye({self._print(expr.args[0])})"
+
+    def _print_Rows(self, expr):
+        return self._window_call("rows", expr)
 
     def _print_Outer(self, expr):
         return f"_k.outer({self._print(expr.args[0])}, {self._print(expr.args[1])})"
@@ -134,6 +157,9 @@ class BatchedNumPyPrinter(NumPyPrinter):
         return f"_k.weighted_total({self._print(c)}, {self._print(v)}, {int(rank)}, {self.batch_size})"
 
     def _print_Concat(self, expr):
+        return f"_k.concat({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Beside(self, expr):
         return f"_k.concat({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Part(self, expr):
@@ -396,6 +422,8 @@ def total_code(expr: sp.Basic, totals=frozenset(), batch_size: str = BATCH_SIZE)
             kept.append(pad_ranks(term))  # already a sum over the batch
         elif isinstance(term, KernelCorrelate):
             outers.append(KernelTotal(pad_ranks(term)))
+        elif isinstance(term, MatProduct):
+            outers.append(ProductTotal(*(pad_ranks(a) for a in term.args)))
         elif _outer_product(term) is not None:
             outers.append(_outer_total(term))
         elif _weighted(term, rank) is not None:

@@ -15,6 +15,7 @@ contract's (``../shared/CONTRACT.md``, "Conventions"):
 ``stride``                ``1`` or ``2``: how far a convolution's or pooling's window moves
 ``padding``               ``0`` or ``1``: rings of zeros around a convolution's input
 ``window``                ``2`` or ``3``: a pooling window's side
+``mask``                  ``none`` or ``causal``: attention to every position, or to the earlier ones
 ========================  ==========================================================
 
 How it works
@@ -59,6 +60,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "stride": ("1", "2"),
     "padding": ("0", "1"),
     "window": ("2", "3"),
+    "mask": ("none", "causal"),
 }
 
 #: What each choice means, in the words a diagnosis uses (English, Korean).
@@ -77,6 +79,9 @@ MEANING = {
     ("padding", "1"): ("one ring of zeros around the input (padding 1)", "입력 둘레에 0 한 겹 (패딩 1)"),
     ("window", "2"): ("2×2 pooling windows", "2×2 풀링 창"),
     ("window", "3"): ("3×3 pooling windows", "3×3 풀링 창"),
+    ("mask", "none"): ("attention to every position (no mask)", "모든 위치에 주의 (마스크 없음)"),
+    ("mask", "causal"): ("a causal mask: each position attends to itself and the earlier ones",
+                         "인과 마스크: 각 위치는 자기와 앞의 위치에만 주의"),
 }
 
 
@@ -91,6 +96,7 @@ class Convention:
     stride: str = "1"
     padding: str = "0"
     window: str = "2"
+    mask: str = "none"
 
     def __post_init__(self):
         for key, values in KEYS.items():
@@ -157,6 +163,12 @@ class Convention:
     @property
     def log_text(self) -> str:
         return "log₂" if self.log_base == "2" else "log"
+
+    def attend(self, scores):
+        """The attention weights of ``scores``: the softmax of each row, or with a causal mask."""
+        from derive.symbolic.arrays import CausalSoftmax, Softmax
+
+        return CausalSoftmax(scores) if self.mask == "causal" else Softmax(scores)
 
     @property
     def unit(self) -> str:

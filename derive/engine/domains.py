@@ -92,8 +92,10 @@ class Simplex:
         return rng.dirichlet(np.ones(shape[-1]), size=shape[:-1]) if shape else np.ones(shape)
 
     def constraints(self, components):
-        flat = list(np.ravel(components))
-        return {flat[-1]: 1 - sum(flat[:-1])}
+        """Each distribution's last component is 1 minus the others (each row's, for a matrix of them)."""
+        components = np.asarray(components, dtype=object)
+        rows = components.reshape(-1, components.shape[-1]) if components.ndim else components.reshape(1, 1)
+        return {row[-1]: 1 - sum(row[:-1]) for row in rows}
 
     def holds(self, values, slack=None):
         values = np.atleast_1d(values)

@@ -149,7 +149,8 @@ def _difference_is_zero(difference: sp.Expr, constraints: dict | None) -> bool:
 
 
 def is_zero(difference: sp.Expr) -> bool:
-    """True when ``difference`` is 0 as written, or after expand, cancel or simplify.
+    """True when ``difference`` is 0 as written, or after expand, cancel, a trigonometric expand (for
+    sines and cosines) or simplify.
 
     Before ``simplify`` (the slow one: a tenth of a second for a small difference, seconds for a
     large one, and its first call imports SymPy's unit systems), the difference is evaluated at a
@@ -166,6 +167,8 @@ def is_zero(difference: sp.Expr) -> bool:
     for method in (sp.expand, _cancel):
         if method(difference) == 0:
             return True
+    if difference.has(sp.sin, sp.cos) and sp.expand(difference, trig=True) == 0:
+        return True  # angle addition: sin(a + b) = sin a cos b + cos a sin b
     if nonzero_somewhere(difference):
         return False
     return sp.simplify(difference) == 0

@@ -259,6 +259,36 @@ def logsumexp_softmax(o):
     return total[..., 0], z
 
 
+def causal_softmax(s):
+    """The softmax of each row i of square score matrices over its first i entries (a mask of −inf
+    after them): a decoder's position i attends to positions 1..i only."""
+    s = _numeric(s)
+    later = np.triu(np.ones(s.shape[-2:], dtype=bool), 1)
+    return softmax(np.where(later, -np.inf, s))
+
+
+def rows(v, n: int):
+    """n copies of each vector v as the rows of a matrix: (..., k) → (..., n, k)."""
+    v = _numeric(v)
+    return np.repeat(v[..., None, :], n, axis=-2)
+
+
+def matmul_total(a, b, n):
+    """Σ over the batch of the matrix products a b: one matrix product of all the examples' rows
+    together when both are batched (a is usually the transposed view Xᵀ of a batch X, whose rows
+    then lie in memory as they are), never the (N, m, p) products; (Σ a) b or a (Σ b) when one is
+    shared, n a b when neither is."""
+    a, b = _numeric(a), _numeric(b)
+    if a.ndim == 2 and b.ndim == 2:
+        return n * (a @ b)
+    if a.ndim == 2:
+        return a @ np.sum(b, axis=tuple(range(b.ndim - 2)))
+    if b.ndim == 2:
+        return np.sum(a, axis=tuple(range(a.ndim - 2))) @ b
+    m, p = a.shape[-2], b.shape[-1]
+    return np.swapaxes(a, -1, -2).reshape(-1, m).T @ b.reshape(-1, p)
+
+
 def logsumexp(o):
     """log Σ_k e^{o_k} over the last axis, shifted by the largest entry."""
     m = np.max(o, axis=-1)

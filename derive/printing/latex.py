@@ -88,11 +88,19 @@ class DeriveLatexPrinter(LatexPrinter):
         return f"{self._operand(a)} {self._operand(v)}"
 
     def _print_Transpose(self, expr):
-        return f"{self._operand(expr.args[0])}^{{\\top}}"
+        return self._transposed(expr.args[0])
 
     def _print_Outer(self, expr):
         a, b = expr.args
-        return f"{self._operand(a)} {self._operand(b)}^{{\\top}}"
+        return f"{self._operand(a)} {self._transposed(b)}"
+
+    def _transposed(self, expr) -> str:
+        r"""``expr^{\top}``, in parentheses where ``expr`` prints as a fraction (a gradient
+        \frac{\partial L}{\partial u}): a superscript there would hang from the fraction."""
+        printed = self._operand(expr)
+        if printed.startswith(r"\frac"):
+            printed = rf"\left({printed}\right)"
+        return f"{printed}^{{\\top}}"
 
     def _print_Total(self, expr, exp=None):
         if exp is not None:  # (Σ_k w_k x_k)^2
@@ -113,6 +121,10 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Concat(self, expr):
         a, b = expr.args
         return rf"\begin{{bmatrix}} {self._print(a)} \\ {self._print(b)} \end{{bmatrix}}"
+
+    def _print_Beside(self, expr):
+        a, b = expr.args
+        return rf"\begin{{bmatrix}} {self._print(a)} & {self._print(b)} \end{{bmatrix}}"
 
     def _print_Part(self, expr):
         v, start, stop = expr.args
@@ -164,6 +176,15 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_CausalSoftmax(self, expr):
+        return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])} + M_{{\text{{causal}}}}\right)"
+
+    def _print_Eye(self, expr):
+        return "I"
+
+    def _print_Rows(self, expr):
+        return rf"\mathbf{{1}} {self._transposed(expr.args[0])}"
 
     def _print_LogSumExp(self, expr):
         return rf"\log \sum_{{k}} e^{{{self._component(expr.args[0])}}}"

@@ -47,6 +47,18 @@ class DeriveTextPrinter(StrPrinter):
     def _print_Transpose(self, expr):
         return f"{self.parenthesize(expr.args[0], 100)}^T"
 
+    def _print_MatProduct(self, expr):
+        return f"{self.parenthesize(expr.args[0], 50)} {self.parenthesize(expr.args[1], 50)}"
+
+    def _print_CausalSoftmax(self, expr):
+        return f"softmax({self._print(expr.args[0])} + M_causal)"
+
+    def _print_Eye(self, expr):
+        return "I"
+
+    def _print_Rows(self, expr):
+        return f"1 {self.parenthesize(expr.args[0], 100)}^T"
+
     def _print_Outer(self, expr):
         return f"{self.parenthesize(expr.args[0], 50)} {self.parenthesize(expr.args[1], 100)}^T"
 
@@ -55,6 +67,9 @@ class DeriveTextPrinter(StrPrinter):
 
     def _print_Concat(self, expr):
         return f"[{self._print(expr.args[0])}; {self._print(expr.args[1])}]"
+
+    def _print_Beside(self, expr):
+        return f"[{self._print(expr.args[0])}, {self._print(expr.args[1])}]"
 
     def _print_Part(self, expr):
         v, start, stop = expr.args

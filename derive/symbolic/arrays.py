@@ -208,18 +208,33 @@ class Concat(ArrayOp):
         return np.concatenate([a, b])
 
 
+class Beside(ArrayOp):
+    """[A B]: two matrices of as many rows side by side (the heads' outputs concatenated)."""
+
+    nargs = 2
+
+    @classmethod
+    def result_shape(cls, a, b):
+        return tuple(a[:-1]) + (a[-1] + b[-1],)
+
+    @classmethod
+    def on_components(cls, a, b):
+        return np.concatenate([a, b], axis=-1)
+
+
 class Part(ArrayOp):
-    """v[start:stop] (0-based, stop exclusive): the components of one block of a vector."""
+    """v[start:stop] (0-based, stop exclusive) along the last axis: one block of a vector, or of each
+    row of a matrix (one head's columns)."""
 
     nargs = 3
 
     @classmethod
     def result_shape(cls, a, start, stop):
-        return (stop - start,)
+        return tuple(a[:-1]) + (stop - start,)
 
     @classmethod
     def on_components(cls, a, start, stop):
-        return a[int(start):int(stop)]
+        return a[..., int(start):int(stop)]
 
     @classmethod
     def shape_args(cls, args):
@@ -228,7 +243,7 @@ class Part(ArrayOp):
 
 
 class Softmax(ArrayOp):
-    """softmax(o)_i = e^{o_i} / Σ_k e^{o_k}."""
+    """softmax(o)_i = e^{o_i} / Σ_k e^{o_k}, over the last axis (each row of a matrix of scores)."""
 
     nargs = 1
 
@@ -238,36 +253,42 @@ class Softmax(ArrayOp):
 
     @classmethod
     def on_components(cls, o):
-        e = np.array([sp.exp(c) for c in o], dtype=object)
-        return e / sp.Add(*e)
+        return _by_rows(o, _softmax_row)
 
 
-class LogSumExp(ArrayOp):
-    """log Σ_k e^{o_k}."""
+def _softmax_row(o: np.ndarray) -> np.ndarray:
+    e = np.array([sp.exp(c) for c in o], dtype=object)
+    return e / sp.Add(*e)
+
+
+def _by_rows(a: np.ndarray, row_function) -> np.ndarray:
+    """``row_function`` applied to every vector along the last axis of ``a``."""
+    if a.ndim <= 1:
+        return row_function(a)
+    out = np.empty(a.shape, dtype=object)
+    for index in np.ndindex(*a.shape[:-1]):
+        out[index] = row_function(a[index])
+    return out
+
+
+class CausalSoftmax(ArrayOp):
+    """The softmax of each row i of a square matrix of scores over its first i entries only: a
+    decoder's position i attends to positions 1..i. The entries after i are 0, as a mask of −∞
+    added before the softmax makes them (e^{−∞} = 0)."""
 
     nargs = 1
 
     @classmethod
-    def result_shape(cls, o):
-        return ()
+    def result_shape(cls, s):
+        return s
 
     @classmethod
-    def on_components(cls, o):
-        return _object_array(sp.log(sp.Add(*[sp.exp(c) for c in o])))
-
-
-class MaxOf(ArrayOp):
-    """max_k o_k, used only as a shift that keeps exponentials from overflowing."""
-
-    nargs = 1
-
-    @classmethod
-    def result_shape(cls, o):
-        return ()
-
-    @classmethod
-    def on_components(cls, o):
-        return _object_array(sp.Max(*o))
+    def on_components(cls, s):
+        out = np.full(s.shape, sp.S.Zero, dtype=object)
+        for index in np.ndindex(*s.shape[:-1]):
+            seen = index[-1] + 1  # row i (0-based) sees entries 0..i
+            out[index][:seen] = _softmax_row(s[index][:seen])
+        return out
 
 
 def _object_array(value) -> np.ndarray:
@@ -616,3 +637,72 @@ class Unflatten(Windowed):
 
 
 WINDOWED = WINDOWED + (Flatten, Unflatten)
+
+
+class Eye(Windowed):
+    """I: the n × n identity matrix (Ã = A + I adds a self-loop to every node of a graph)."""
+
+    nargs = 1
+    arrays = 0
+
+    @classmethod
+    def result_shape(cls, n):
+        return (n, n)
+
+    @classmethod
+    def on_components(cls, n):
+        out = np.full((n, n), sp.S.Zero, dtype=object)
+        for i in range(n):
+            out[i, i] = sp.S.One
+        return out
+
+
+class Rows(Windowed):
+    """n copies of the vector v as the rows of an (n, len v) matrix: 1 vᵀ (what a mean over the
+    rows hands back to every row)."""
+
+    nargs = 2
+
+    @classmethod
+    def result_shape(cls, v, n):
+        return (n,) + tuple(v)
+
+    @classmethod
+    def on_components(cls, v, n):
+        out = np.empty((n,) + v.shape, dtype=object)
+        for i in range(n):
+            out[i] = v
+        return out
+
+
+class LogSumExp(ArrayOp):
+    """log Σ_k e^{o_k}, over the last axis (one number for each row of a matrix)."""
+
+    nargs = 1
+
+    @classmethod
+    def result_shape(cls, o):
+        return o[:-1]
+
+    @classmethod
+    def on_components(cls, o):
+        if o.ndim > 1:
+            return np.array([cls.on_components(row)[()] for row in o], dtype=object)
+        return _object_array(sp.log(sp.Add(*[sp.exp(c) for c in o])))
+
+
+class MaxOf(ArrayOp):
+    """max_k o_k, used only as a shift that keeps exponentials from overflowing."""
+
+    nargs = 1
+
+    @classmethod
+    def result_shape(cls, o):
+        return ()
+
+    @classmethod
+    def on_components(cls, o):
+        return _object_array(sp.Max(*o))
+
+
+WINDOWED = WINDOWED + (Eye, Rows)
