@@ -198,11 +198,36 @@ def _torch_pool(kind):
     return make
 
 
+def _torch_scaled_dot_product_attention(torch, t):
+    def run():
+        Q, K, V = (t[n].detach().requires_grad_() for n in ("Q", "K", "V"))
+        Z = torch.nn.functional.scaled_dot_product_attention(Q, K, V)
+        Z.backward(t["G"])
+        return {"Z": Z.detach(), "L": (t["G"] * Z.detach()).sum(dim=(1, 2)), "dL/dQ": Q.grad, "dL/dK": K.grad,
+                "dL/dV": V.grad}
+    return run
+
+
+def _torch_gcn(torch, t):
+    """Dense: Â built from A in the pass, as the generated function does."""
+    def run():
+        H, W = t["H"].detach().requires_grad_(), t["W"].detach().requires_grad_()
+        A_tilde = t["A"] + torch.eye(t["A"].shape[-1], dtype=t["A"].dtype)
+        s = A_tilde.sum(dim=-1).rsqrt()
+        P = (s[..., :, None] * A_tilde * s[..., None, :]) @ H @ W
+        r = torch.relu(P).sum(dim=-2)
+        L = -(t["y"] * torch.log_softmax(r, dim=-1)).sum(dim=-1)
+        L.sum().backward()
+        return {"L": L.detach(), "dL/dW": W.grad, "dL/dH": H.grad}
+    return run
+
+
 _TORCH = {"softmax_ce": _torch_softmax_ce, "sigmoid_bce": _torch_sigmoid_bce, "vae_kl": _torch_vae_kl,
           "mlp_backprop": _torch_mlp("softmax"), "mlp_backprop_regression": _torch_mlp("linear"),
           "lstm_step": _torch_lstm_step, "rnn_bptt_loop": _torch_rnn_loop, "lstm_bptt_loop": _torch_lstm_loop,
           "layer_norm": _torch_layer_norm, "conv2d": _torch_conv2d, "max_pool2d": _torch_pool("max"),
-          "avg_pool2d": _torch_pool("avg")}
+          "avg_pool2d": _torch_pool("avg"), "scaled_dot_product_attention": _torch_scaled_dot_product_attention,
+          "gcn": _torch_gcn}
 
 
 # -- JAX -----------------------------------------------------------------------------------------------

@@ -331,6 +331,20 @@ def attention(h_enc, h_dec, g):
             "dL/dh_enc": alpha[:, :, None] * g[:, None, :] + d_e[:, :, None] * h_dec[:, None, :]}
 
 
+def scaled_dot_product_attention(Q, K, V, G):
+    """softmax(Q Kᵀ/√d) V per example (heads folded into the batch) and its backward pass."""
+    scale = 1.0 / np.sqrt(Q.shape[-1])
+    S = (Q @ np.swapaxes(K, -1, -2)) * scale
+    A = np.exp(S - S.max(axis=-1, keepdims=True))
+    A /= A.sum(axis=-1, keepdims=True)
+    Z = A @ V
+    dA = G @ np.swapaxes(V, -1, -2)
+    dS = A * (dA - (dA * A).sum(axis=-1, keepdims=True))
+    return {"S": S, "A": A, "Z": Z, "L": np.einsum("nte,nte->n", G, Z), "dL/dA": dA,
+            "dL/dV": np.swapaxes(A, -1, -2) @ G, "dL/dS": dS, "dL/dQ": (dS @ K) * scale,
+            "dL/dK": (np.swapaxes(dS, -1, -2) @ Q) * scale}
+
+
 # -- networks with shared weights: the gradients are sums over the batch, as matrix products -----------
 def autoencoder(x, W_enc, W_dec, lr):
     D = x.shape[1]
@@ -736,3 +750,26 @@ def cnn_classifier(x, w, b, W_d, b_d, y):
     return {"z": z, "p": p, "a": a, "v": v, "o": o, "y_hat": y_hat, "L": lse - (y * o).sum(axis=1), "dL/do": d_o,
             "dL/dW_d": d_o.T @ v, "dL/db_d": d_o.sum(axis=0), "dL/dv": d_v, "dL/da": d_a, "dL/dp": d_p, "dL/dz": d_z,
             "dL/dw": back["dL/dw"], "dL/db": back["dL/db"], "dL/dx": back["dL/dx"]}
+
+
+# -- graphs ------------------------------------------------------------------------------------------
+def gcn(A, H, W, y):
+    """One dense GCN layer on a batch of graphs: Â = D̃^(−1/2)(A + I)D̃^(−1/2), ReLU(Â H W), the
+    nodes' sum, softmax cross-entropy, and back; W shared (its gradient summed over the graphs)."""
+    n, F = H.shape[-2:]
+    A_tilde = A + np.eye(n)
+    d = A_tilde.sum(axis=-1)
+    s = 1.0 / np.sqrt(d)
+    A_hat = s[..., :, None] * A_tilde * s[..., None, :]
+    M = A_hat @ H
+    P = M @ W
+    H_out = np.maximum(P, 0.0)
+    r = H_out.sum(axis=-2)
+    y_hat, lse = _log_softmax_parts(r)
+    d_r = y_hat - y
+    d_H_out = np.repeat(d_r[..., None, :], n, axis=-2)
+    d_P = d_H_out * (P > 0)
+    return {"A_tilde": A_tilde, "d": d, "A_hat": A_hat, "M": M, "P": P, "H_out": H_out, "r": r, "y_hat": y_hat,
+            "L": lse - (y * r).sum(axis=-1), "dL/dr": d_r, "dL/dH_out": d_H_out, "dL/dP": d_P,
+            "dL/dW": M.reshape(-1, F).T @ d_P.reshape(-1, W.shape[-1]),
+            "dL/dH": np.swapaxes(A_hat, -1, -2) @ (d_P @ W.T)}

@@ -65,7 +65,8 @@ from derive.numpy import _kernels
 ELEMENT_WISE = ("softmax_ce", "sigmoid_bce", "vae_kl")
 HEADLINE = ELEMENT_WISE + ("mlp_backprop_regression", "mlp_backprop", "lstm_step", "rnn_bptt_loop", "lstm_bptt_loop")
 #: The rules timed against PyTorch and JAX too: the headline ones and the curriculum's layer norm.
-AGAINST_FRAMEWORKS = HEADLINE + ("layer_norm", "conv2d", "max_pool2d", "avg_pool2d")
+AGAINST_FRAMEWORKS = HEADLINE + ("layer_norm", "conv2d", "max_pool2d", "avg_pool2d", "scaled_dot_product_attention",
+                                  "gcn")
 LOOPS = ("rnn_bptt_loop", "lstm_bptt_loop", "deep_chain_loop")
 
 #: The inputs passed once, shared by the batch (their gradients are sums over the batch).
@@ -77,7 +78,7 @@ SHARED = {"mlp_backprop": MLP_SHARED, "mlp_backprop_regression": MLP_SHARED, "ml
           "autoencoder": {"W_enc", "W_dec", "lr"}, "vae_loss": {"W_mu", "W_logvar", "W_dec"},
           "gan_discriminator": {"w", "b", "lr"}, "gan_generator": {"W_g", "w", "b", "lr"},
           "layer_norm": {"gamma", "beta", "eps"}, "conv2d": {"w", "b"},
-          "cnn_classifier": {"w", "b", "W_d", "b_d"}}
+          "cnn_classifier": {"w", "b", "W_d", "b_d"}, "gcn": {"W"}}
 #: Domains of the loops' inputs (their modules record none; the others are real).
 LOOP_DOMAINS = {"rnn_bptt_loop": {"y": "one_hot"}, "lstm_bptt_loop": {"y": "one_hot"}}
 
@@ -135,6 +136,10 @@ SIZES = {
     "rnn_bptt_loop": ((64, {"T": 4, "D": 3, "H": 2, "K": 2}), (64, {"T": 32, "D": 32, "H": 64, "K": 16})),
     "lstm_bptt_loop": ((64, {"T": 4, **LSTM_LECTURE}), (64, {"T": 32, "D": 32, "H": 64, "K": 16})),
     "deep_chain_loop": ((64, {"T": 3}), (65536, {"T": 32})),
+    # a transformer layer's attention: batch 32 × 8 heads, 128 positions, head size 64
+    "scaled_dot_product_attention": ((8, {"T": 5, "D": 4, "E": 3}), (32 * 8, {"T": 128, "D": 64, "E": 64})),
+    # one graph (a batch of one, W shared): 1000 nodes, about 1 % of the node pairs edges (SAMPLED)
+    "gcn": ((1, {"n": 6, "F": 3, "C": 4}), (1, {"n": 1000, "F": 64, "C": 16})),
 }
 MIN_SAMPLE_SECONDS = 0.02
 #: A network of one's own, from a model file (``benchmarks/bench_model.py``): ReLU layers, softmax head.
@@ -169,6 +174,17 @@ def _value(domain: str, shape: tuple, rng, fan_in: int):
     return rng.normal(0.0, 1.0 / np.sqrt(fan_in), shape) if len(shape) >= 2 else rng.normal(size=shape)
 
 
+def _adjacency(shape: tuple, rng, density: float = 0.01) -> np.ndarray:
+    """Undirected graphs without self-loops: symmetric 0/1 matrices, each pair of nodes an edge
+    with probability ``density``, stored dense."""
+    upper = np.triu(rng.random(shape) < density, 1)
+    return (upper | np.swapaxes(upper, -1, -2)).astype(float)
+
+
+#: Inputs drawn otherwise than from their domain: rule -> {input: sampler(shape, rng)}.
+SAMPLED = {"gcn": {"A": _adjacency}}
+
+
 def make_inputs(rule: str, batch: int, sizes: dict, seed: int = 0) -> dict:
     """Random inputs in each input's domain: the shared ones without the batch axis."""
     module = importlib.import_module(f"derive.numpy.{rule}")
@@ -179,7 +195,8 @@ def make_inputs(rule: str, batch: int, sizes: dict, seed: int = 0) -> dict:
         dims = tuple(size_of(str(d), sizes) for d in shape)
         full = dims if name in SHARED.get(rule, ()) else (batch,) + dims
         own = dims[-1:] or (1,)
-        inputs[name] = _value(domains.get(name, "real"), full, rng, own[0])
+        sampler = SAMPLED.get(rule, {}).get(name)
+        inputs[name] = sampler(full, rng) if sampler else _value(domains.get(name, "real"), full, rng, own[0])
     return inputs
 
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKED = ROOT / "worked_examples" / "conventions"
 RULES = registry.rules()
 #: Rules whose variants are proven at their first proof size only (all sizes take 10 s and more).
-SLOW_PROOFS = {"softmax_ce", "jsd", "mlp_backprop_regression"}
+SLOW_PROOFS = {"softmax_ce", "jsd", "mlp_backprop_regression", "gcn"}
 VARIANTS = [(name, tuple(sorted(c.only(RULES[name].convention_keys).items())))
             for name in sorted(OWN) for c in alternatives(RULES[name])]
 

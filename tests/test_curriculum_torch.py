@@ -269,3 +269,186 @@ def test_cnn_classifier_equals_torch_conv_relu_pool_linear_cross_entropy():
     np.testing.assert_allclose(out["o"], scores.detach().numpy(), rtol=1e-10, atol=1e-12)
     for name, tensor in (("dL/dx", x), ("dL/dw", w), ("dL/db", b), ("dL/dW_d", W_d), ("dL/db_d", b_d)):
         np.testing.assert_allclose(out[name], tensor.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+# -- attention, graph convolution, word2vec ----------------------------------------------------------------
+
+def _variant(name, declared=()):
+    """The generated function of ``name`` in the convention ``declared`` ((key, value) pairs)."""
+    from derive.check.conventions import variant_module
+
+    return getattr(variant_module(name, tuple(declared)), name)
+
+
+def _close(out, expected: dict, rule: str):
+    for name, value in expected.items():
+        want = value.detach().numpy() if hasattr(value, "detach") else np.asarray(value)
+        assert np.shape(out[name]) == np.shape(want), (rule, name, np.shape(out[name]), np.shape(want))
+        np.testing.assert_allclose(out[name], want, rtol=1e-10, atol=1e-12, err_msg=f"{rule}: {name}")
+
+
+def _leaf(value):
+    return torch.tensor(value, requires_grad=True)
+
+
+def _causal(T):
+    """torch's boolean attention mask: True where a position may not attend (the later ones)."""
+    return torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+
+
+@pytest.mark.parametrize("mask", ["none", "causal"])
+def test_scaled_dot_product_attention_equals_torch_sdpa(mask):
+    """torch.nn.functional.scaled_dot_product_attention (is_causal for the causal mask), batch 3,
+    T = 5, D = 4, E = 3; L = Σ G ⊙ Z: the gradients by Q, K and V."""
+    rng = np.random.default_rng(21)
+    q_np, k_np = rng.normal(size=(3, 5, 4)), rng.normal(size=(3, 5, 4))
+    v_np, g_np = rng.normal(size=(3, 5, 3)), rng.normal(size=(3, 5, 3))
+    Q, K, V = _leaf(q_np), _leaf(k_np), _leaf(v_np)
+    Z = torch.nn.functional.scaled_dot_product_attention(Q, K, V, is_causal=mask == "causal")
+    Z.backward(torch.tensor(g_np))
+    out = _variant("scaled_dot_product_attention", (("mask", mask),))(Q=q_np, K=k_np, V=v_np, G=g_np)
+    _close(out, {"Z": Z, "L": (Z * torch.tensor(g_np)).sum(dim=(1, 2)), "dL/dQ": Q.grad, "dL/dK": K.grad,
+                 "dL/dV": V.grad}, "scaled_dot_product_attention")
+    if mask == "causal":  # position i attends to 1..i only
+        assert np.all(np.triu(out["A"], 1) == 0) and np.allclose(out["A"].sum(axis=-1), 1.0)
+
+
+@pytest.mark.parametrize("mask", ["none", "causal"])
+def test_multihead_attention_equals_torch_multihead_attention(mask):
+    """nn.MultiheadAttention(D = 4, two heads, no biases, batch first), batch 3, T = 5: each head's
+    projections are the columns E·h … E·(h+1) of in_proj_weightᵀ (E = D/2), W_O = out_proj.weightᵀ.
+    The weights passed once, shared: their gradients are sums over the batch, as torch's."""
+    T, D, E = 5, 4, 2
+    torch.manual_seed(4)
+    mha = torch.nn.MultiheadAttention(embed_dim=D, num_heads=2, bias=False, batch_first=True).double()
+    rng = np.random.default_rng(22)
+    x_np, g_np = rng.normal(size=(3, T, D)), rng.normal(size=(3, T, D))
+    X = _leaf(x_np)
+    attn_mask = _causal(T) if mask == "causal" else None
+    O, _ = mha(X, X, X, need_weights=False, attn_mask=attn_mask, is_causal=mask == "causal")
+    O.backward(torch.tensor(g_np))
+    w, dw = mha.in_proj_weight.detach().numpy(), mha.in_proj_weight.grad.numpy()
+    weights, expected = {}, {"O": O, "dL/dX": X.grad, "dL/dW_O": mha.out_proj.weight.grad.T}
+    for rows, letter in ((slice(0, D), "Q"), (slice(D, 2 * D), "K"), (slice(2 * D, 3 * D), "V")):
+        for head, columns in ((1, slice(0, E)), (2, slice(E, 2 * E))):
+            weights[f"W_{letter}_{head}"] = w[rows].T[:, columns]
+            expected[f"dL/dW_{letter}_{head}"] = dw[rows].T[:, columns]
+    out = _variant("multihead_attention", (("mask", mask),))(
+        X=x_np, W_O=mha.out_proj.weight.detach().numpy().T, G=g_np, **weights)
+    assert out["dL/dW_Q_1"].shape == (D, E) and out["dL/dW_O"].shape == (2 * E, D)  # summed over the batch
+    _close(out, expected, "multihead_attention")
+
+
+def _torch_attention(Q, K, V, mask):
+    S = Q @ K.transpose(-1, -2) / np.sqrt(Q.shape[-1])
+    if mask == "causal":
+        S = S.masked_fill(_causal(S.shape[-1]), float("-inf"))
+    return torch.softmax(S, dim=-1) @ V
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "per example"])
+@pytest.mark.parametrize("mask", ["none", "causal"])
+def test_self_attention_equals_its_torch_forward(mask, shared):
+    """Q = X W_Q, K = X W_K, V = X W_V, softmax(Q Kᵀ/√E) V written in torch; batch 3, T = 5, D = 4,
+    E = 3, the projections shared (gradients summed over the batch) or one per example."""
+    rng = np.random.default_rng(23)
+    x_np, g_np = rng.normal(size=(3, 5, 4)), rng.normal(size=(3, 5, 3))
+    w_np = {n: rng.normal(size=(4, 3) if shared else (3, 4, 3)) for n in ("W_Q", "W_K", "W_V")}
+    X, W = _leaf(x_np), {n: _leaf(v) for n, v in w_np.items()}
+    Z = _torch_attention(X @ W["W_Q"], X @ W["W_K"], X @ W["W_V"], mask)
+    Z.backward(torch.tensor(g_np))
+    out = _variant("self_attention", (("mask", mask),))(X=x_np, G=g_np, **w_np)
+    _close(out, {"Z": Z, "dL/dX": X.grad, **{f"dL/d{n}": W[n].grad for n in W}}, "self_attention")
+
+
+def test_cross_attention_equals_its_torch_forward():
+    """Queries from the decoder X (T = 5), keys and values from the encoder H (U = 6)."""
+    rng = np.random.default_rng(24)
+    x_np, h_np, g_np = rng.normal(size=(3, 5, 4)), rng.normal(size=(3, 6, 4)), rng.normal(size=(3, 5, 3))
+    w_np = {n: rng.normal(size=(4, 3)) for n in ("W_Q", "W_K", "W_V")}
+    X, H, W = _leaf(x_np), _leaf(h_np), {n: _leaf(v) for n, v in w_np.items()}
+    Z = _torch_attention(X @ W["W_Q"], H @ W["W_K"], H @ W["W_V"], "none")
+    Z.backward(torch.tensor(g_np))
+    out = _variant("cross_attention")(X=x_np, H=h_np, G=g_np, **w_np)
+    _close(out, {"Z": Z, "dL/dX": X.grad, "dL/dH": H.grad, **{f"dL/d{n}": W[n].grad for n in W}}, "cross_attention")
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+def test_gcn_equals_a_dense_torch_gcn_layer(reduce):
+    """Â = D̃^(−1/2)(A + I)D̃^(−1/2), relu(Â H W), the nodes' sum (or mean), cross-entropy with the
+    graph's class; three graphs of 6 nodes, W shared."""
+    rng = np.random.default_rng(25)
+    n, F, C = 6, 3, 4
+    upper = np.triu(rng.integers(0, 2, size=(3, n, n)), 1).astype(float)
+    a_np = upper + np.swapaxes(upper, -1, -2)
+    h_np, w_np, labels = rng.normal(size=(3, n, F)), rng.normal(size=(F, C)), rng.integers(0, C, size=3)
+    H, W = _leaf(h_np), _leaf(w_np)
+    A_tilde = torch.tensor(a_np) + torch.eye(n, dtype=torch.float64)
+    d = A_tilde.sum(dim=-1) ** -0.5
+    P = (d[:, :, None] * A_tilde * d[:, None, :]) @ H @ W
+    r = torch.relu(P).sum(dim=1) if reduce == "sum" else torch.relu(P).mean(dim=1)
+    L = torch.nn.functional.cross_entropy(r, torch.tensor(labels), reduction="none")
+    L.sum().backward()
+    out = _variant("gcn", (("reduce", reduce),))(A=a_np, H=h_np, W=w_np, y=np.eye(C)[labels])
+    assert np.all(np.abs(out["P"]) > 1e-9)  # no ReLU at its kink
+    _close(out, {"r": r, "L": L, "dL/dW": W.grad, "dL/dH": H.grad}, "gcn")
+
+
+def _word2vec_weights(rng, V=10, N=4):
+    return rng.normal(size=(V, N)), rng.normal(size=(N, V))
+
+
+def _check_word2vec(out, L, W_in, W_out, rule):
+    """L and the summed gradients, and the step W − η ∂L/∂W taken once from those sums (η = 0.1)."""
+    _close(out, {"L": L, "dL/dW_in": W_in.grad, "dL/dW_out": W_out.grad,
+                 "W_in_new": W_in.detach() - 0.1 * W_in.grad, "W_out_new": W_out.detach() - 0.1 * W_out.grad}, rule)
+
+
+def test_word2vec_cbow_equals_torch_embedding_and_cross_entropy():
+    """Batch 6, C = 3 context words averaged (rows of W_in looked up), V = 10, N = 4."""
+    rng = np.random.default_rng(26)
+    V = 10
+    w_in, w_out = _word2vec_weights(rng, V)
+    context, centre = rng.integers(0, V, size=(6, 3)), rng.integers(0, V, size=6)
+    W_in, W_out = _leaf(w_in), _leaf(w_out)
+    h = torch.nn.functional.embedding(torch.tensor(context), W_in).mean(dim=1)
+    L = torch.nn.functional.cross_entropy(h @ W_out, torch.tensor(centre), reduction="none")
+    L.sum().backward()
+    out = _variant("word2vec_cbow")(X=np.eye(V)[context], y=np.eye(V)[centre], W_in=w_in, W_out=w_out)
+    _check_word2vec(out, L, W_in, W_out, "word2vec_cbow")
+
+
+def test_word2vec_skipgram_equals_torch_embedding_and_cross_entropy():
+    """The centre word's row of W_in predicts each of its C = 3 context words: Σ_c cross-entropy."""
+    rng = np.random.default_rng(27)
+    V = 10
+    w_in, w_out = _word2vec_weights(rng, V)
+    centre, context = rng.integers(0, V, size=6), rng.integers(0, V, size=(6, 3))
+    context[0, 1] = context[0, 0]  # a word twice in one context counts twice
+    W_in, W_out = _leaf(w_in), _leaf(w_out)
+    u = W_in[torch.tensor(centre)] @ W_out
+    L = torch.nn.functional.cross_entropy(u[:, None, :].expand(-1, 3, -1).reshape(-1, V),
+                                          torch.tensor(context).reshape(-1), reduction="none").reshape(6, 3).sum(dim=1)
+    L.sum().backward()
+    out = _variant("word2vec_skipgram")(x=np.eye(V)[centre], Y=np.eye(V)[context], W_in=w_in, W_out=w_out)
+    _check_word2vec(out, L, W_in, W_out, "word2vec_skipgram")
+
+
+def test_word2vec_negative_sampling_equals_torch_logsigmoid():
+    """−log σ(u_o · h) − Σ_k log σ(−u_k · h), K = 5 negatives; the output vectors looked up as rows
+    of W_outᵀ."""
+    rng = np.random.default_rng(28)
+    V = 10
+    w_in, w_out = _word2vec_weights(rng, V)
+    centre, positive = rng.integers(0, V, size=6), rng.integers(0, V, size=6)
+    negatives = rng.integers(0, V, size=(6, 5))
+    W_in, W_out = _leaf(w_in), _leaf(w_out)
+    h = torch.nn.functional.embedding(torch.tensor(centre), W_in)
+    s_pos = (torch.nn.functional.embedding(torch.tensor(positive), W_out.T) * h).sum(dim=-1)
+    s_neg = (torch.nn.functional.embedding(torch.tensor(negatives), W_out.T) * h[:, None, :]).sum(dim=-1)
+    L = -torch.nn.functional.logsigmoid(s_pos) - torch.nn.functional.logsigmoid(-s_neg).sum(dim=1)
+    L.sum().backward()
+    out = _variant("word2vec_negative_sampling")(x=np.eye(V)[centre], y=np.eye(V)[positive], Neg=np.eye(V)[negatives],
+                                                 W_in=w_in, W_out=w_out)
+    _close(out, {"s_pos": s_pos, "s_neg": s_neg}, "word2vec_negative_sampling")
+    _check_word2vec(out, L, W_in, W_out, "word2vec_negative_sampling")

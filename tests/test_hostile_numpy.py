@@ -38,7 +38,8 @@ LOOPS = ["deep_chain_loop", "lstm_bptt_loop", "rnn_bptt_loop"]
 FUNCTIONS = sorted(derive.numpy.__all__) + LOOPS
 #: The contract's entry points get every dtype payload on every input; the others on their first.
 CONTRACT = {"softmax_ce", "sigmoid_bce", "lstm_step", "vae_kl"}
-SIZES = {"D": 2, "H": 3, "K": 4, "T": 2, "H_1": 3, "H_2": 2, "Z": 2, "N": 5, "M": 4, "S": 10}
+SIZES = {"D": 2, "H": 3, "K": 4, "T": 2, "H_1": 3, "H_2": 2, "Z": 2, "N": 5, "M": 4, "S": 10, "E": 2, "U": 3, "n": 4,
+         "V": 4, "F": 3, "C": 2}
 #: The sizes of images and kernels (a 3×3 kernel on a 4×5 image; K above is a number of classes).
 IMAGE_SIZES = {**SIZES, "C": 2, "F": 3, "H": 4, "W": 5, "K": 3}
 BATCH = 3

@@ -863,6 +863,224 @@ def _attention(h_enc, h_dec, g):
 module("attention")((_attention_inputs, _attention))
 
 
+# -- attention, graphs, word2vec, positional encoding, GAN theory (issue 15) ------------------------
+
+def mm(a, b):
+    """Batched matrix products (einsum: no BLAS, so long double works)."""
+    return np.einsum("...ij,...jk->...ik", a, b)
+
+
+def tr(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _attention_core(Q, K, V, G):
+    """Scores, weights, output, loss and the gradients of scaled dot-product attention."""
+    scale = np.sqrt(Q.dtype.type(Q.shape[-1]))
+    S = mm(Q, tr(K)) / scale
+    A = softmax(S)
+    Z = mm(A, V)
+    dA = mm(G, tr(V))
+    dS = A * (dA - np.sum(A * dA, axis=-1, keepdims=True))
+    return {"S": S, "A": A, "Z": Z, "L": np.sum(G * Z, axis=(-1, -2)), "dL/dA": dA, "dL/dV": mm(tr(A), G),
+            "dL/dS": dS, "dL/dQ": mm(dS, K) / scale, "dL/dK": mm(tr(dS), Q) / scale}
+
+
+def _sdpa_inputs(rng, c):
+    n = len(c)
+    return {"Q": c[:, 0, None, None] * rng.uniform(-1, 1, size=(n, 3, 2)), "K": rng.uniform(-1, 1, size=(n, 3, 2)),
+            "V": rng.normal(size=(n, 3, 2)), "G": rng.normal(size=(n, 3, 2))}
+
+
+module("scaled_dot_product_attention")((_sdpa_inputs, _attention_core))
+
+
+def _projected_inputs(rng, c, queries=3, keys=3):
+    n = len(c)
+    inputs = {"X": rng.uniform(-1, 1, size=(n, queries, 2)), "W_Q": spread(rng, c[:, 0], (2, 2)),
+              "W_K": rng.uniform(-1, 1, size=(n, 2, 2)), "W_V": rng.normal(size=(n, 2, 2)),
+              "G": rng.normal(size=(n, queries, 2))}
+    if keys:
+        inputs["H"] = rng.uniform(-1, 1, size=(n, keys, 2))
+    return inputs
+
+
+def _self_attention(X, W_Q, W_K, W_V, G):
+    Q, K, V = mm(X, W_Q), mm(X, W_K), mm(X, W_V)
+    out = {"Q": Q, "K": K, "V": V, **_attention_core(Q, K, V, G)}
+    out.update({"dL/dW_Q": mm(tr(X), out["dL/dQ"]), "dL/dW_K": mm(tr(X), out["dL/dK"]),
+                "dL/dW_V": mm(tr(X), out["dL/dV"]),
+                "dL/dX": mm(out["dL/dQ"], tr(W_Q)) + mm(out["dL/dK"], tr(W_K)) + mm(out["dL/dV"], tr(W_V))})
+    return out
+
+
+def _cross_attention(X, H, W_Q, W_K, W_V, G):
+    Q, K, V = mm(X, W_Q), mm(H, W_K), mm(H, W_V)
+    out = {"Q": Q, "K": K, "V": V, **_attention_core(Q, K, V, G)}
+    out.update({"dL/dW_Q": mm(tr(X), out["dL/dQ"]), "dL/dW_K": mm(tr(H), out["dL/dK"]),
+                "dL/dW_V": mm(tr(H), out["dL/dV"]), "dL/dX": mm(out["dL/dQ"], tr(W_Q)),
+                "dL/dH": mm(out["dL/dK"], tr(W_K)) + mm(out["dL/dV"], tr(W_V))})
+    return out
+
+
+module("self_attention")((lambda rng, c: _projected_inputs(rng, c, keys=0), _self_attention))
+module("cross_attention")((lambda rng, c: _projected_inputs(rng, c, queries=2, keys=3), _cross_attention))
+
+
+def _multihead_inputs(rng, c):
+    n = len(c)
+    inputs = {"X": rng.uniform(-1, 1, size=(n, 3, 2))}
+    for h, scale in (("_1", c[:, 0]), ("_2", c[:, 1])):
+        inputs.update({f"W_Q{h}": spread(rng, scale, (2, 1)) * 2, f"W_K{h}": rng.uniform(-1, 1, size=(n, 2, 1)),
+                       f"W_V{h}": rng.normal(size=(n, 2, 1))})
+    return {**inputs, "W_O": rng.normal(size=(n, 2, 2)), "G": rng.normal(size=(n, 3, 2))}
+
+
+def _multihead_attention(X, W_O, G, **w):
+    out, heads = {}, []
+    for h in ("_1", "_2"):
+        Q, K, V = mm(X, w["W_Q" + h]), mm(X, w["W_K" + h]), mm(X, w["W_V" + h])
+        heads.append(_attention_core(Q, K, V, np.zeros_like(V)))
+        out.update({"Q" + h: Q, "K" + h: K, "V" + h: V, "S" + h: heads[-1]["S"], "A" + h: heads[-1]["A"],
+                    "Z" + h: heads[-1]["Z"]})
+    Z_cat = np.concatenate([out["Z_1"], out["Z_2"]], axis=-1)
+    O = mm(Z_cat, W_O)
+    dZ_cat = mm(G, tr(W_O))
+    out.update({"Z_cat": Z_cat, "O": O, "L": np.sum(G * O, axis=(-1, -2)), "dL/dW_O": mm(tr(Z_cat), G),
+                "dL/dZ_cat": dZ_cat})
+    dX = np.zeros_like(X)
+    for n_, h in enumerate(("_1", "_2")):
+        dZ = dZ_cat[..., n_:n_ + 1]
+        back = _attention_core(out["Q" + h], out["K" + h], out["V" + h], dZ)
+        out["dL/dZ" + h] = dZ
+        for key in ("A", "S", "Q", "K", "V"):
+            out[f"dL/d{key}{h}"] = back[f"dL/d{key}"]
+        for letter in "QKV":
+            out[f"dL/dW_{letter}{h}"] = mm(tr(X), back[f"dL/d{letter}"])
+            dX = dX + mm(back[f"dL/d{letter}"], tr(w[f"W_{letter}{h}"]))
+    out["dL/dX"] = dX
+    return out
+
+
+module("multihead_attention")((_multihead_inputs, _multihead_attention))
+
+
+def _gcn_inputs(rng, c):
+    n = len(c)
+    A = np.triu(rng.integers(0, 2, size=(n, 4, 4)).astype(float), 1)
+    return {"A": A + tr(A), "H": rng.uniform(-1, 1, size=(n, 4, 2)), "W": spread(rng, c[:, 0], (2, 3)) * 4,
+            "y": one_hot(rng, n, 3)}
+
+
+def _gcn(A, H, W, y):
+    A_tilde = A + np.eye(A.shape[-1], dtype=A.dtype)
+    d = A_tilde.sum(axis=-1)
+    A_hat = A_tilde / np.sqrt(d[..., :, None] * d[..., None, :])
+    M = mm(A_hat, H)
+    P = mm(M, W)
+    H_out = np.maximum(P, 0)
+    r = H_out.sum(axis=-2)
+    y_hat = softmax(r)
+    dr = y_hat - y
+    dH_out = np.broadcast_to(dr[..., None, :], P.shape)
+    dP = dH_out * (P > 0)
+    return {"A_tilde": A_tilde, "d": d, "A_hat": A_hat, "M": M, "P": P, "H_out": H_out, "r": r, "y_hat": y_hat,
+            "L": lse(r) - np.sum(y * r, axis=-1), "dL/dr": dr, "dL/dH_out": dH_out, "dL/dP": dP,
+            "dL/dW": mm(tr(M), dP), "dL/dH": mm(tr(A_hat), mm(dP, tr(W)))}
+
+
+module("gcn")((_gcn_inputs, _gcn))
+
+
+def _embedding_inputs(rng, c, **words):
+    n = len(c)
+    return {**words, "W_in": rng.uniform(-1, 1, size=(n, 4, 2)), "W_out": spread(rng, c[:, 0], (2, 4)) * 4,
+            "eta": lr(rng, n)}
+
+
+def _embedding_tail(x, h, du, W_in, W_out, eta):
+    dh = mv(W_out, du)
+    dW_in, dW_out = outer(x, dh), outer(h, du)
+    return {"dL/dW_out": dW_out, "dL/dh": dh, "dL/dW_in": dW_in, "W_in_new": W_in - eta[:, None, None] * dW_in,
+            "W_out_new": W_out - eta[:, None, None] * dW_out}
+
+
+def _rows_one_hot(rng, n, rows, k):
+    return np.stack([one_hot(rng, n, k) for _ in range(rows)], axis=1)
+
+
+def _word2vec_cbow(X, y, W_in, W_out, eta):
+    x_bar = X.sum(axis=-2) / X.shape[-2]
+    h = mvt(W_in, x_bar)
+    u = mvt(W_out, h)
+    y_hat = softmax(u)
+    return {"x_bar": x_bar, "h": h, "u": u, "y_hat": y_hat, "L": lse(u) - np.sum(y * u, axis=-1),
+            "dL/du": y_hat - y, **_embedding_tail(x_bar, h, y_hat - y, W_in, W_out, eta)}
+
+
+def _word2vec_skipgram(x, Y, W_in, W_out, eta):
+    h = mvt(W_in, x)
+    u = mvt(W_out, h)
+    y_hat = softmax(u)
+    counts = Y.sum(axis=-2)
+    du = Y.shape[-2] * y_hat - counts
+    return {"h": h, "u": u, "y_hat": y_hat, "n_y": counts, "L": Y.shape[-2] * lse(u) - np.sum(counts * u, axis=-1),
+            "dL/du": du, **_embedding_tail(x, h, du, W_in, W_out, eta)}
+
+
+def _word2vec_negative_sampling(x, y, Neg, W_in, W_out, eta):
+    h = mvt(W_in, x)
+    u = mvt(W_out, h)
+    s_pos, s_neg = np.sum(y * u, axis=-1), mv(Neg, u)
+    du = (sigmoid(s_pos) - 1)[:, None] * y + mvt(Neg, sigmoid(s_neg))
+    return {"h": h, "u": u, "s_pos": s_pos, "s_neg": s_neg, "L": softplus(-s_pos) + np.sum(softplus(s_neg), axis=-1),
+            "dL/ds_pos": sigmoid(s_pos) - 1, "dL/ds_neg": sigmoid(s_neg), "dL/du": du,
+            **_embedding_tail(x, h, du, W_in, W_out, eta)}
+
+
+module("word2vec_cbow")((lambda rng, c: _embedding_inputs(rng, c, X=_rows_one_hot(rng, len(c), 2, 4),
+                                                           y=one_hot(rng, len(c), 4)), _word2vec_cbow))
+module("word2vec_skipgram")((lambda rng, c: _embedding_inputs(rng, c, x=one_hot(rng, len(c), 4),
+                                                               Y=_rows_one_hot(rng, len(c), 2, 4)), _word2vec_skipgram))
+module("word2vec_negative_sampling")((lambda rng, c: _embedding_inputs(
+    rng, c, x=one_hot(rng, len(c), 4), y=one_hot(rng, len(c), 4), Neg=_rows_one_hot(rng, len(c), 2, 4)),
+    _word2vec_negative_sampling))
+
+
+def _positional_encoding_inputs(rng, c):
+    n = len(c)
+    return {"pos": np.abs(c[:, 0]), "k": np.abs(c[:, 1]), "i": rng.integers(0, 3, size=n).astype(float),
+            "d": np.full(n, 6.0)}
+
+
+def _positional_encoding(pos, k, i, d):
+    omega = np.power(pos.dtype.type(10000), -2 * i / d)
+    return {"omega": omega, "PE_sin": np.sin(omega * pos), "PE_cos": np.cos(omega * pos),
+            "PE_shift_sin": np.sin(omega * (pos + k)), "PE_shift_cos": np.cos(omega * (pos + k)),
+            "R_cos": np.cos(omega * k), "R_sin": np.sin(omega * k), "dPE_sin/dpos": omega * np.cos(omega * pos)}
+
+
+module("positional_encoding")((_positional_encoding_inputs, _positional_encoding))
+
+
+def _gan_optimum_inputs(rng, c):
+    return {"p": _distribution(rng, c[:, 0], 3, 250.0), "q": _distribution(rng, c[:, 1], 3, 250.0),
+            "D": _probability(c[:, 2:3] * rng.uniform(-1, 1, size=(len(c), 3)), 250.0)}
+
+
+def _gan_optimum(p, q, D):
+    D_star = p / (p + q)
+    m = (p + q) / 2
+    JSD = np.sum(p * np.log(p / m), axis=-1) / 2 + np.sum(q * np.log(q / m), axis=-1) / 2
+    return {"V": np.sum(p * np.log(D), axis=-1) + np.sum(q * np.log1p(-D), axis=-1), "dV/dD": p / D - q / (1 - D),
+            "D_star": D_star, "dV/dD_at_optimum": p / D_star - (p + q), "m": m, "JSD": JSD,
+            "V_star": np.sum(p * np.log(D_star), axis=-1) + np.sum(q * np.log(q / (p + q)), axis=-1),
+            "V_star_jsd": -np.log(p.dtype.type(4)) + 2 * JSD}
+
+
+module("gan_optimum")((_gan_optimum_inputs, _gan_optimum))
+
+
 # the four heads of the MLP: (outputs K, target, head function of s_3 and y -> (y_hat, L))
 _MLP_HEADS = {
     "mlp_backprop": (3, lambda rng, n, k: one_hot(rng, n, k),

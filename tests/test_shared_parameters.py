@@ -22,7 +22,8 @@ from derive.codegen.generate import module_source, summed_quantities
 from derive.numpy import _kernels
 from derive.registry import rules
 
-SIZES = {"D": 3, "H": 2, "K": 4, "T": 3, "H_1": 4, "H_2": 3, "Z": 2, "N": 5, "M": 4, "S": 10}
+SIZES = {"D": 3, "H": 2, "K": 4, "T": 3, "H_1": 4, "H_2": 3, "Z": 2, "N": 5, "M": 4, "S": 10, "E": 2, "U": 4, "n": 5,
+         "V": 4, "F": 2, "C": 3}
 #: The sizes of images and kernels (a 3×3 kernel on a 5×6 image; K above is a number of classes).
 IMAGE_SIZES = {**SIZES, "C": 2, "F": 3, "H": 5, "W": 6, "K": 3}
 BATCH = 6

@@ -65,6 +65,10 @@ OWN: dict[str, dict[str, str]] = {
     "conv2d": {"stride": "1", "padding": "0"},
     "max_pool2d": {"window": "2", "stride": "2"},
     "avg_pool2d": {"window": "2", "stride": "2"},
+    "scaled_dot_product_attention": {"mask": "none"},
+    "self_attention": {"mask": "none"},
+    "multihead_attention": {"mask": "none"},
+    "gcn": {"reduce": "sum"},
 }
 
 #: The quantities of the notes' tradition: δ = r − y = −∂L/∂s, Δw = +η δ x = −η ∂L/∂w.

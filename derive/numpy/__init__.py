@@ -31,7 +31,7 @@ import importlib
 import sys
 import types
 
-__all__ = ["adadelta", "adagrad", "adam", "attention", "autoencoder", "avg_pool2d", "batch_norm", "bernoulli_entropy", "ce_vs_mse", "cnn_classifier", "conv2d", "cross_entropy_kl", "deep_chain", "dropout", "elbo", "gan_discriminator", "gan_generator", "gaussian_kl", "gd_trajectories", "jsd", "l1_linreg", "l2_linreg", "layer_norm", "linear_mse", "lstm_bptt", "lstm_step", "max_pool2d", "mlp_backprop", "mlp_backprop_binary", "mlp_backprop_multilabel", "mlp_backprop_regression", "momentum", "nesterov", "perceptron", "residual_chain", "rmsprop", "rnn_bptt", "rosenblatt", "sigmoid_bce", "softmax_ce", "vae_kl", "vae_loss", "vae_reparam", "weight_init"]
+__all__ = ["adadelta", "adagrad", "adam", "attention", "autoencoder", "avg_pool2d", "batch_norm", "bernoulli_entropy", "ce_vs_mse", "cnn_classifier", "conv2d", "cross_attention", "cross_entropy_kl", "deep_chain", "dropout", "elbo", "gan_discriminator", "gan_generator", "gan_optimum", "gaussian_kl", "gcn", "gd_trajectories", "jsd", "l1_linreg", "l2_linreg", "layer_norm", "linear_mse", "lstm_bptt", "lstm_step", "max_pool2d", "mlp_backprop", "mlp_backprop_binary", "mlp_backprop_multilabel", "mlp_backprop_regression", "momentum", "multihead_attention", "nesterov", "perceptron", "positional_encoding", "residual_chain", "rmsprop", "rnn_bptt", "rosenblatt", "scaled_dot_product_attention", "self_attention", "sigmoid_bce", "softmax_ce", "vae_kl", "vae_loss", "vae_reparam", "weight_init", "word2vec_cbow", "word2vec_negative_sampling", "word2vec_skipgram"]
 
 
 class _Package(types.ModuleType):
