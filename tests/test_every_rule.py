@@ -12,6 +12,7 @@ where the function or its derivative has no value.
 
 import json
 import os
+import re
 import zlib
 
 import numpy as np
@@ -418,3 +419,20 @@ def test_grad_at_a_defined_point_still_answers(capsys):
     code, out, err = run_cli(capsys, "grad", r"\sqrt{x}", "--wrt", "x", "--at", "x=4", "--json")
     assert code == 0 and err == ""
     assert json.loads(out)["gradients"]["x"]["value"] == pytest.approx(0.25)
+
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_english_text_has_no_hangul(name):
+    """The English document is typeset without Korean fonts (pdflatex stops at 피): the lecture's
+    Korean words belong in the ``_ko`` fields."""
+    rule = RULES[name]
+    fields = {"title": rule.title, "source": rule.source, "headline": rule.headline}
+    fields.update({f"note of {i.name}": i.note for i in rule.inputs.values()})
+    fields.update({f"note of {q.name}": q.note for q in rule.quantities.values()})
+    for d in rule.derivations:
+        fields[f"title of the derivation of {d.target}"] = d.title
+        fields.update({f"reason {n} of {d.target}": s.why for n, s in enumerate(d.steps, 1)})
+    assert not [key for key, text in fields.items() if text and HANGUL.search(text)]

@@ -17,7 +17,7 @@ rule = Rule(
     "word2vec_cbow",
     "word2vec CBOW: the context's average predicts the centre word",
     headline="dL/du = y_hat - y; dL/dW_out = h (y_hat - y)^T; dL/dW_in = x_bar (W_out (y_hat - y))^T",
-    source="word2vec lecture: CBOW on \"I love 피자\", vocabulary of 4, embedding of 2",
+    source="word2vec lecture: CBOW on \"I love pizza\", vocabulary of 4, embedding of 2",
     proof_sizes=[{C: 2, V: 2, E: 2}, {C: 2, V: 3, E: 1}],
     test_sizes={C: 2, V: 4, E: 2},
     title_ko="word2vec CBOW: 문맥 단어의 평균으로 중앙 단어를 맞춘다",

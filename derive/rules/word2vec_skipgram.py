@@ -16,7 +16,7 @@ rule = Rule(
     "word2vec_skipgram",
     "word2vec skip-gram: the centre word predicts its context",
     headline="dL/du = C y_hat - sum_c y_c; dL/dW_out = h (dL/du)^T; dL/dW_in = x (W_out dL/du)^T",
-    source="word2vec lecture: skip-gram on \"I love 피자\", window 1",
+    source="word2vec lecture: skip-gram on \"I love pizza\", window 1",
     proof_sizes=[{C: 2, V: 2, E: 1}, {C: 2, V: 3, E: 2}],
     test_sizes={C: 2, V: 4, E: 2},
     title_ko="word2vec 스킵그램: 중앙 단어로 주변 단어를 맞춘다",
