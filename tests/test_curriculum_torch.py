@@ -452,3 +452,43 @@ def test_word2vec_negative_sampling_equals_torch_logsigmoid():
                                                  W_in=w_in, W_out=w_out)
     _close(out, {"s_pos": s_pos, "s_neg": s_neg}, "word2vec_negative_sampling")
     _check_word2vec(out, L, W_in, W_out, "word2vec_negative_sampling")
+
+
+def test_a_transformer_position_add_norm_feed_forward_add_norm_output_equals_torch():
+    """The lecture's block at one position, chained from the four rules (Add & Norm, feed-forward
+    with its residual, Add & Norm, the output over 11 words): torch's layer_norm, linear, relu and
+    cross_entropy give the same loss and the same gradients, every gradient handed from rule to rule."""
+    from derive.numpy import add_norm, feed_forward, vocabulary_output
+
+    rng = np.random.default_rng(15)
+    n, d, f, v = 4, 6, 8, 11
+    x, a = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    g1, b1, g2, b2 = rng.uniform(0.5, 2, d), rng.normal(size=d), rng.uniform(0.5, 2, d), rng.normal(size=d)
+    W_1, c_1, W_2, c_2 = rng.normal(size=(f, d)), rng.normal(size=f), rng.normal(size=(d, f)), rng.normal(size=d)
+    W_o, c_o = rng.normal(size=(v, d)), rng.normal(size=v)
+    words = rng.integers(0, v, size=n)
+    y = np.eye(v)[words]
+    values = {"x": x, "a": a, "g1": g1, "b1": b1, "g2": g2, "b2": b2, "W_1": W_1, "c_1": c_1, "W_2": W_2,
+              "c_2": c_2, "W_o": W_o, "c_o": c_o}
+    t = {k: torch.tensor(val, requires_grad=True) for k, val in values.items()}
+    n1 = torch.nn.functional.layer_norm(t["x"] + t["a"], (d,), t["g1"], t["b1"], eps=1e-5)
+    hidden = torch.relu(n1 @ t["W_1"].T + t["c_1"])
+    n2 = torch.nn.functional.layer_norm(n1 + hidden @ t["W_2"].T + t["c_2"], (d,), t["g2"], t["b2"], eps=1e-5)
+    o = n2 @ t["W_o"].T + t["c_o"]
+    loss = torch.nn.functional.cross_entropy(o, torch.tensor(words), reduction="sum")
+    loss.backward()
+
+    first = add_norm(x=x, a=a, gamma=g1, beta=b1, g=np.zeros((n, d)))
+    ffn = feed_forward(n=first["n"], W_1=W_1, b_1=c_1, W_2=W_2, b_2=c_2, g=np.zeros((n, d)))
+    second = add_norm(x=first["n"], a=ffn["f"], gamma=g2, beta=b2, g=np.zeros((n, d)))
+    out = vocabulary_output(n=second["n"], W_o=W_o, b_o=c_o, y=y)
+    close = {"rtol": 1e-10, "atol": 1e-12}
+    np.testing.assert_allclose(out["L"].sum(), loss.item(), **close)
+    second = add_norm(x=first["n"], a=ffn["f"], gamma=g2, beta=b2, g=out["dL/dn"])
+    ffn = feed_forward(n=first["n"], W_1=W_1, b_1=c_1, W_2=W_2, b_2=c_2, g=second["dL/dr"])
+    first = add_norm(x=x, a=a, gamma=g1, beta=b1, g=ffn["dL/dn"])
+    for ours, theirs in [(out["dL/dW_o"], "W_o"), (out["dL/db_o"], "c_o"), (second["dL/dgamma"], "g2"),
+                         (second["dL/dbeta"], "b2"), (ffn["dL/dW_2"], "W_2"), (ffn["dL/db_2"], "c_2"),
+                         (ffn["dL/dW_1"], "W_1"), (ffn["dL/db_1"], "c_1"), (first["dL/dgamma"], "g1"),
+                         (first["dL/dbeta"], "b1"), (first["dL/dx"], "x"), (first["dL/da"], "a")]:
+        np.testing.assert_allclose(ours, t[theirs].grad.numpy(), err_msg=theirs, **close)

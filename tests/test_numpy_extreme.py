@@ -1081,6 +1081,63 @@ def _gan_optimum(p, q, D):
 module("gan_optimum")((_gan_optimum_inputs, _gan_optimum))
 
 
+def _add_norm_inputs(rng, c):
+    n = len(c)
+    return {"x": c[:, :4] * rng.uniform(0.5, 1, size=(n, 4)), "a": rng.normal(size=(n, 4)),
+            "gamma": rng.uniform(0.5, 2, size=(n, 4)), "beta": rng.normal(size=(n, 4)), "g": rng.normal(size=(n, 4)),
+            "eps": np.full(n, 1e-5)}
+
+
+def _add_norm(x, a, gamma, beta, g, eps):
+    r = x + a
+    mu = r.mean(axis=-1)
+    sd = np.sqrt(((r - mu[:, None]) ** 2).mean(axis=-1) + eps)
+    z = (r - mu[:, None]) / sd[:, None]
+    dz = gamma * g
+    dr = (dz - dz.mean(axis=-1, keepdims=True) - z * (dz * z).mean(axis=-1, keepdims=True)) / sd[:, None]
+    return {"r": r, "mu": mu, "sd": sd, "z": z, "n": gamma * z + beta, "L": np.sum(g * (gamma * z + beta), axis=-1),
+            "dL/dgamma": g * z, "dL/dbeta": g, "dL/dz": dz, "dL/dr": dr, "dL/dx": dr, "dL/da": dr}
+
+
+module("add_norm")((_add_norm_inputs, _add_norm))
+
+
+def _feed_forward_inputs(rng, c):
+    n = len(c)
+    x, W_1 = aimed(rng, c[:, :3], 2)
+    return {"n": x, "W_1": W_1, "b_1": np.zeros((n, 3)), "W_2": rng.normal(size=(n, 2, 3)),
+            "b_2": rng.normal(size=(n, 2)), "g": rng.normal(size=(n, 2))}
+
+
+def _feed_forward(n, W_1, b_1, W_2, b_2, g):
+    s = mv(W_1, n) + b_1
+    h = np.maximum(s, 0)
+    f = mv(W_2, h) + b_2
+    dh = mvt(W_2, g)
+    ds = dh * (s > 0)
+    return {"s": s, "h": h, "f": f, "r": n + f, "L": np.sum(g * (n + f), axis=-1), "dL/dW_2": outer(g, h),
+            "dL/db_2": g, "dL/dh": dh, "dL/ds": ds, "dL/dW_1": outer(ds, n), "dL/db_1": ds, "dL/dn": g + mvt(W_1, ds)}
+
+
+module("feed_forward")((_feed_forward_inputs, _feed_forward))
+
+
+def _vocabulary_output_inputs(rng, c):
+    n = len(c)
+    x, W_o = aimed(rng, c[:, :4], 3)
+    return {"n": x, "W_o": W_o, "b_o": np.zeros((n, 4)), "y": one_hot(rng, n, 4)}
+
+
+def _vocabulary_output(n, W_o, b_o, y):
+    o = mv(W_o, n) + b_o
+    y_hat = softmax(o)
+    return {"o": o, "y_hat": y_hat, "L": lse(o) - np.sum(y * o, axis=-1), "dL/do": y_hat - y,
+            "dL/dW_o": outer(y_hat - y, n), "dL/db_o": y_hat - y, "dL/dn": mvt(W_o, y_hat - y)}
+
+
+module("vocabulary_output")((_vocabulary_output_inputs, _vocabulary_output))
+
+
 # the four heads of the MLP: (outputs K, target, head function of s_3 and y -> (y_hat, L))
 _MLP_HEADS = {
     "mlp_backprop": (3, lambda rng, n, k: one_hot(rng, n, k),
