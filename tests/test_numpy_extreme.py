@@ -1073,7 +1073,7 @@ def _gan_optimum(p, q, D):
     m = (p + q) / 2
     JSD = np.sum(p * np.log(p / m), axis=-1) / 2 + np.sum(q * np.log(q / m), axis=-1) / 2
     return {"V": np.sum(p * np.log(D), axis=-1) + np.sum(q * np.log1p(-D), axis=-1), "dV/dD": p / D - q / (1 - D),
-            "D_star": D_star, "dV/dD_at_optimum": p / D_star - (p + q), "m": m, "JSD": JSD,
+            "D_star": D_star, "g_star": p / D_star - (p + q), "m": m, "JSD": JSD,
             "V_star": np.sum(p * np.log(D_star), axis=-1) + np.sum(q * np.log(q / (p + q)), axis=-1),
             "V_star_jsd": -np.log(p.dtype.type(4)) + 2 * JSD}
 

@@ -50,6 +50,7 @@ import sympy as sp
 from derive.errors import InputError
 from derive.printing import glossary
 from derive.printing.rules_ko import korean
+from derive.symbolic.arrays import CausalSoftmax, Softmax
 
 #: Every key, with its values; the first value is the default of a rule that does not say.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -166,8 +167,6 @@ class Convention:
 
     def attend(self, scores):
         """The attention weights of ``scores``: the softmax of each row, or with a causal mask."""
-        from derive.symbolic.arrays import CausalSoftmax, Softmax
-
         return CausalSoftmax(scores) if self.mask == "causal" else Softmax(scores)
 
     @property

@@ -12,7 +12,7 @@ from derive.numpy import _kernels as _k
 
 INPUTS = {"p": ('K',), "q": ('K',), "D": ('K',)}
 DOMAINS = {"p": "simplex", "q": "simplex", "D": "unit"}
-QUANTITIES = ('V', 'dV/dD', 'D_star', 'dV/dD_at_optimum', 'm', 'JSD', 'V_star', 'V_star_jsd')
+QUANTITIES = ('V', 'dV/dD', 'D_star', 'g_star', 'm', 'JSD', 'V_star', 'V_star_jsd')
 #: The quantities summed over the batch when the input named is shared (passed without N),
 #: and the updates then computed once from those sums.
 SUMMED = {"dV/dD": "D"}
@@ -23,7 +23,7 @@ def gan_optimum(*, p, q, D, out=None):
     """GAN theory: the optimal discriminator and V(D*, G) = -log 4 + 2 JSD, batched over the leading axis N.
 
     Inputs: p (N, K), q (N, K), D (N, K).
-    Returns {"V": (N,), "dV/dD": (N, K), "D_star": (N, K), "dV/dD_at_optimum": (N, K), "m": (N, K), "JSD": (N,), "V_star": (N,), "V_star_jsd": (N,)}.
+    Returns {"V": (N,), "dV/dD": (N, K), "D_star": (N, K), "g_star": (N, K), "m": (N, K), "JSD": (N,), "V_star": (N,), "V_star_jsd": (N,)}.
 
     An input passed without the N axis is shared by the batch (a weight, a bias): the
     gradients by it are then summed over the batch, with its own shape, and its update is
@@ -58,8 +58,8 @@ def _gan_optimum_block(*, p, q, D, _n, _out):
     _c2 = 1.0/_c1
     # D_star = p/(p + q)
     D_star = numpy.multiply(p, _c2, out=_out.get("D_star"))
-    # dV/dD_at_optimum = p/D_star - q/(1 - D_star)  (stable form: p/D_star - p - q)
-    dV_dD_at_optimum = numpy.subtract(p/D_star, _c1, out=_out.get("dV/dD_at_optimum"))
+    # g_star = p/D_star - q/(1 - D_star)  (stable form: p/D_star - p - q)
+    g_star = numpy.subtract(p/D_star, _c1, out=_out.get("g_star"))
     # m = p/2 + q/2
     m = numpy.multiply(0.5, _c1, out=_out.get("m"))
     # _c3 = 1/m  (used more than once: computed once)
@@ -70,7 +70,7 @@ def _gan_optimum_block(*, p, q, D, _n, _out):
     V_star = numpy.add(_k.dot(p, numpy.log(D_star)), _k.dot(q, numpy.log(q*_c2)), out=_out.get("V_star"))
     # V_star_jsd = 2*JSD - log(4)
     V_star_jsd = numpy.subtract(2*JSD, numpy.log(4), out=_out.get("V_star_jsd"))
-    return {"V": V, "dV/dD": dV_dD, "D_star": D_star, "dV/dD_at_optimum": dV_dD_at_optimum, "m": m, "JSD": JSD, "V_star": V_star, "V_star_jsd": V_star_jsd}
+    return {"V": V, "dV/dD": dV_dD, "D_star": D_star, "g_star": g_star, "m": m, "JSD": JSD, "V_star": V_star, "V_star_jsd": V_star_jsd}
 
 
 def _V_from(*, p, q, D):
@@ -88,8 +88,8 @@ def _D_star_from(*, p, q):
     return p/(p + q)
 
 
-def _dV_dD_at_optimum_from(*, p, q, D_star):
-    """dV/dD_at_optimum from p, q, D_star."""
+def _g_star_from(*, p, q, D_star):
+    """g_star from p, q, D_star."""
     return p/D_star - q/(1 - D_star)
 
 
@@ -118,7 +118,7 @@ FROM_DEPENDENCIES = {
     "V": (_V_from, ('p', 'q', 'D')),
     "dV/dD": (_dV_dD_from, ('p', 'q', 'D')),
     "D_star": (_D_star_from, ('p', 'q')),
-    "dV/dD_at_optimum": (_dV_dD_at_optimum_from, ('p', 'q', 'D_star')),
+    "g_star": (_g_star_from, ('p', 'q', 'D_star')),
     "m": (_m_from, ('p', 'q')),
     "JSD": (_JSD_from, ('p', 'q', 'm')),
     "V_star": (_V_star_from, ('p', 'q', 'D_star')),

@@ -10,6 +10,8 @@ p is the data's distribution over K outcomes, q the generator's; D gives each ou
 discriminator's probability that it is real.
 """
 
+from sympy import Add
+
 from derive.rules._vocabulary import *
 
 K = dim("K")
@@ -35,8 +37,8 @@ V = rule.quantity("V", Total(p * log(D)) + Total(q * log(1 - D)),
 dV_dD = rule.quantity("dV/dD", p / D - q / (1 - D), note="its gradient by the discriminator", note_ko="판별자에 대한 기울기")
 D_star = rule.quantity("D_star", p / (p + q), note="the optimal discriminator p/(p + q)", note_ko="최적 판별자 p/(p + q)")
 # 1 − D* is q/(p + q): computed so, it keeps its digits where p ≫ q (1 − D* would round to 0)
-rule.quantity("dV/dD_at_optimum", p / D_star - q / (1 - D_star), stable=p / D_star - (p + q), note="the gradient at D*: zero",
-              note_ko="D* 에서의 기울기: 0")
+rule.quantity("g_star", p / D_star - q / (1 - D_star), stable=p / D_star - (p + q), note="∂V/∂D at D*: zero",
+              note_ko="D* 에서의 기울기 ∂V/∂D: 0")
 m = rule.quantity("m", (p + q) / 2, note="the midpoint distribution", note_ko="중간 분포")
 JSD = rule.quantity("JSD", Total(p * log(p / m)) / 2 + Total(q * log(q / m)) / 2,
                     note="Jensen-Shannon divergence", note_ko="젠슨-섀넌 발산")
@@ -55,8 +57,10 @@ rule.derive(
     title="The discriminator's gradient", title_ko="판별자의 기울기",
 )
 rule.derive(
-    "dV/dD_at_optimum",
-    Step(p[j] / D_star[j] - q[j] / (1 - D_star[j]), (p[j] + q[j]) - q[j] * (p[j] + q[j]) / q[j],
+    "g_star",
+    # unevaluated: SymPy would cancel (p + q) − (p + q) to 0 and hide the step
+    Step(p[j] / D_star[j] - q[j] / (1 - D_star[j]),
+         Add(p[j] + q[j], Mul(-1, p[j] + q[j], evaluate=False), evaluate=False),
          why="D* = p/(p + q) and 1 − D* = q/(p + q)", why_ko="D* = p/(p + q), 1 − D* = q/(p + q)"),
     Step(0, why="both terms are p + q: D* is where the gradient vanishes (V is concave in D)",
          why_ko="두 항 모두 p + q: 기울기가 0 이 되는 곳이 D* (V 는 D 에 대해 오목)"),

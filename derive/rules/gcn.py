@@ -73,7 +73,7 @@ def build(c):
     )
     rule.derive(
         "dL/dW",
-        Step(Derivative(L, W[a, b]), Sum(rule.symbol("dL/dP")[v, b] * M[v, a], (v, 1, n)),
+        Step(Derivative(L, W[a, b]), Sum(dL_dP[v, b] * M[v, a], (v, 1, n)),
              why="chain rule: P_vb = Σ_a (ÂH)_va W_ab for every node v",
              why_ko="연쇄 법칙: 모든 노드 v 에서 P_vb = Σ_a (ÂH)_va W_ab"),
         index=(a, b),

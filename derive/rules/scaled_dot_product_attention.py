@@ -73,9 +73,9 @@ def attention_gradients(rule, Q, K, V, G, c, *, head=""):
     )
     rule.derive(
         name("dL/dA"),
-        Step(Derivative(L, A[i, j]), Sum(G[i, k] * Derivative(Z[i, k], A[i, j]), (k, 1, shape_of_last(V))),
+        Step(Derivative(L, A[i, j]), Sum(G[i, k] * Derivative(Z[i, k], A[i, j]), (k, 1, V.shape[-1])),
              why="chain rule through the output row Z_i", why_ko="출력 행 Z_i 를 거치는 연쇄 법칙"),
-        Step(Sum(G[i, k] * V[j, k], (k, 1, shape_of_last(V))),
+        Step(Sum(G[i, k] * V[j, k], (k, 1, V.shape[-1])),
              why="Z_ik = Σ_j A_ij V_jk, so ∂Z_ik/∂A_ij = V_jk", why_ko="Z_ik = Σ_j A_ij V_jk 이므로 ∂Z_ik/∂A_ij = V_jk"),
         index=(i, j), hold=(name("A"),),
         title="The weight of each value row", title_ko="값 행마다의 가중치",
@@ -89,11 +89,6 @@ def attention_gradients(rule, Q, K, V, G, c, *, head=""):
         title="The queries", title_ko="쿼리",
     )
     return dL_dQ, dL_dK, dL_dV
-
-
-def shape_of_last(array):
-    """The size of an array's last axis (d_k for Q)."""
-    return array.shape[-1]
 
 
 @conventional(mask="none")
