@@ -492,3 +492,72 @@ def test_a_transformer_position_add_norm_feed_forward_add_norm_output_equals_tor
                          (ffn["dL/dW_1"], "W_1"), (ffn["dL/db_1"], "c_1"), (first["dL/dgamma"], "g1"),
                          (first["dL/dbeta"], "b1"), (first["dL/dx"], "x"), (first["dL/da"], "a")]:
         np.testing.assert_allclose(ours, t[theirs].grad.numpy(), err_msg=theirs, **close)
+
+
+# -- seq2seq --------------------------------------------------------------------------------------
+TORCH_GATES = "ifco"  # nn.LSTM stacks its gates as input, forget, cell (candidate), output
+
+
+def _torch_lstm(weights: dict, H: int, D: int):
+    """An nn.LSTM with derive's gate weights W_g (H, H + D) on [h; x] and biases b_g."""
+    lstm = torch.nn.LSTM(D, H, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        lstm.weight_hh_l0.copy_(torch.tensor(np.concatenate([weights[f"W_{g}"][:, :H] for g in TORCH_GATES])))
+        lstm.weight_ih_l0.copy_(torch.tensor(np.concatenate([weights[f"W_{g}"][:, H:] for g in TORCH_GATES])))
+        lstm.bias_ih_l0.copy_(torch.tensor(np.concatenate([weights[f"b_{g}"] for g in TORCH_GATES])))
+        lstm.bias_hh_l0.zero_()
+    return lstm
+
+
+def _lstm_gradients(lstm, H: int) -> dict:
+    """nn.LSTM's gradients as derive's: dL/dW_g = [∂/∂W_hh, ∂/∂W_ih] of gate g, dL/db_g."""
+    out = {}
+    for k, g in enumerate(TORCH_GATES):
+        rows = slice(k * H, (k + 1) * H)
+        out[f"dL/dW_{g}"] = torch.cat([lstm.weight_hh_l0.grad[rows], lstm.weight_ih_l0.grad[rows]], dim=1)
+        out[f"dL/db_{g}"] = lstm.bias_ih_l0.grad[rows]  # b_ih + b_hh is the one bias: each has its gradient
+    return out
+
+
+def test_seq2seq_equals_an_nn_lstm_encoder_and_decoder():
+    """Encoder nn.LSTM over 5 words; its (h_T, c_T) is the decoder nn.LSTM's initial state; a linear layer
+    and cross_entropy over 4 decoder steps (teacher forcing); weights shared by the batch."""
+    rng = np.random.default_rng(40)
+    N, T, T_dec, H, D, D_dec, K = 3, 5, 4, 3, 2, 4, 6
+    enc = {f"W_{g}": rng.normal(0, 0.6, (H, H + D)) for g in "fico"} | {f"b_{g}": rng.normal(0, 0.3, H) for g in "fico"}
+    dec = {f"W_{g}": rng.normal(0, 0.6, (H, H + D_dec)) for g in "fico"} | {f"b_{g}": rng.normal(0, 0.3, H)
+                                                                           for g in "fico"}
+    x_np, x_dec_np = rng.normal(size=(N, T, D)), rng.normal(size=(N, T_dec, D_dec))
+    h0_np, c0_np, W_y_np = rng.normal(0, 0.5, (N, H)), rng.normal(size=(N, H)), rng.normal(size=(K, H))
+    words = rng.integers(0, K, (N, T_dec))
+    encoder, decoder = _torch_lstm(enc, H, D), _torch_lstm(dec, H, D_dec)
+    x, x_dec, h0, c0, W_y = (_leaf(v) for v in (x_np, x_dec_np, h0_np, c0_np, W_y_np))
+    _, context = encoder(x, (h0[None], c0[None]))
+    states, _ = decoder(x_dec, context)
+    loss = torch.nn.functional.cross_entropy((states @ W_y.T).reshape(-1, K), torch.tensor(words.reshape(-1)),
+                                             reduction="sum")
+    loss.backward()
+    from derive.numpy.seq2seq_loop import seq2seq_loop
+
+    out = seq2seq_loop(x=x_np, h_0=h0_np, C_0=c0_np, **enc, x_dec=x_dec_np, W_y_dec=W_y_np,
+                       y_dec=np.eye(K)[words], **{f"{n}_dec": v for n, v in dec.items()})
+    np.testing.assert_allclose(out["L"].sum(), loss.item(), rtol=1e-12)
+    _close(out, {"dL/dx": x.grad, "dL/dh_0": h0.grad, "dL/dC_0": c0.grad, "dL/dx_dec": x_dec.grad,
+                 "dL/dW_y_dec": W_y.grad, **_lstm_gradients(encoder, H),
+                 **{f"{n}_dec": v for n, v in _lstm_gradients(decoder, H).items()}}, "seq2seq_loop")
+
+
+def test_seq2seq_attention_equals_its_torch_forward():
+    """Dot-product attention over 6 encoder states, [c; s] into a linear layer, cross_entropy."""
+    rng = np.random.default_rng(41)
+    N, U, D, K = 4, 6, 3, 5
+    h_enc_np, h_dec_np = rng.normal(size=(N, U, D)), rng.normal(size=(N, D))
+    W_y_np, b_y_np, words = rng.normal(size=(K, 2 * D)), rng.normal(size=K), rng.integers(0, K, N)
+    h_enc, h_dec, W_y, b_y = (_leaf(v) for v in (h_enc_np, h_dec_np, W_y_np, b_y_np))
+    alpha = torch.softmax(torch.einsum("nud,nd->nu", h_enc, h_dec), dim=-1)
+    c = torch.einsum("nu,nud->nd", alpha, h_enc)
+    o = torch.cat([c, h_dec], dim=-1) @ W_y.T + b_y
+    torch.nn.functional.cross_entropy(o, torch.tensor(words), reduction="sum").backward()
+    out = _variant("seq2seq_attention")(h_enc=h_enc_np, h_dec=h_dec_np, W_y=W_y_np, b_y=b_y_np, y=np.eye(K)[words])
+    _close(out, {"alpha": alpha, "c": c, "o": o, "dL/dh_enc": h_enc.grad, "dL/dh_dec": h_dec.grad,
+                 "dL/dW_y": W_y.grad, "dL/db_y": b_y.grad}, "seq2seq_attention")

@@ -245,13 +245,17 @@ def _central_difference(function, inputs, name, output="L", step=1e-6, seed=2):
     ("lstm_bptt_loop", lambda: _lstm_inputs(5),
      {"W_f": "dL/dW_f", "W_i": "dL/dW_i", "W_c": "dL/dW_c", "W_o": "dL/dW_o", "W_y": "dL/dW_y", "b_f": "dL/db_f",
       "b_c": "dL/db_c", "h_0": "dL/dh_0", "C_0": "dL/dC_0", "x": "dL/dx"}),
+    ("seq2seq_loop", lambda: _seq2seq_inputs(4, 3),
+     {"W_f": "dL/dW_f", "W_i": "dL/dW_i", "W_c": "dL/dW_c", "W_o": "dL/dW_o", "b_f": "dL/db_f", "b_o": "dL/db_o",
+      "h_0": "dL/dh_0", "C_0": "dL/dC_0", "x": "dL/dx", "W_f_dec": "dL/dW_f_dec", "W_y_dec": "dL/dW_y_dec",
+      "b_c_dec": "dL/db_c_dec", "x_dec": "dL/dx_dec"}),
 ])
 def test_time_loops_match_finite_differences(loop_name, inputs, gradients):
     function, values = _numpy(loop_name), inputs()
     out = function(**values)
     for name, gradient in gradients.items():
         numeric, direction = _central_difference(function, values, name)
-        if np.shape(out[gradient]) == np.shape(values[name]) and name not in ("x", "h_0", "C_0"):
+        if np.shape(out[gradient]) == np.shape(values[name]) and name not in ("x", "h_0", "C_0", "x_dec"):
             # a weight shared by the batch: its gradient is the sum over the batch (the contract)
             analytic, numeric = np.sum(out[gradient] * direction), numeric.sum()
         else:
@@ -268,6 +272,32 @@ def _lstm_inputs(T, n=3, sizes=(3, 2, 4), seed=0):
     values.update({f"W_{g}": rng.normal(0, 0.6, (h, h + d)) for g in "fico"})
     values.update({f"b_{g}": rng.normal(0, 0.3, h) for g in "fico"})
     return values
+
+
+def _seq2seq_inputs(T, T_dec, n=3, sizes=(3, 2, 4, 4), seed=0):
+    """An encoder of T steps (inputs of size D) and a decoder of T_dec (inputs D_dec, K words)."""
+    h, d, d_dec, k = sizes
+    encoder = {n_: v for n_, v in _lstm_inputs(T, n, (h, d, k), seed).items() if n_ not in ("W_y", "y")}
+    decoder = _lstm_inputs(T_dec, n, (h, d_dec, k), seed + 1)
+    return encoder | {f"{n_}_dec": v for n_, v in decoder.items() if n_ not in ("h_0", "C_0")}
+
+
+def test_seq2seq_hands_the_decoders_gradient_back_through_the_context():
+    """The decoder starts from the encoder's last state; the encoder's last dL/dh and dL/dC are the
+    decoder's dL/dh_0 and dL/dC_0; the loss is the decoder's alone."""
+    values = _seq2seq_inputs(4, 3)
+    out = _numpy("seq2seq_loop")(**values)
+    decoder = _numpy("lstm_bptt_loop")(h_0=out["h"][:, -1], C_0=out["C"][:, -1],
+                                       **{n[:-4]: v for n, v in values.items() if n.endswith("_dec")})
+    np.testing.assert_allclose(out["L"], decoder["L"], rtol=1e-14)
+    np.testing.assert_allclose(out["dL/dh"][:, -1], decoder["dL/dh_0"], rtol=1e-14)
+    np.testing.assert_allclose(out["dL/dh_0_dec"], decoder["dL/dh_0"], rtol=1e-14)
+    # the last encoder step is the rule seq2seq with the decoder's gradients handed back
+    step = _numpy("seq2seq")(x=values["x"][:, -1], h_prev=out["h"][:, -2], C_prev=out["C"][:, -2],
+                             dh_next=decoder["dL/dh_0"], dC_next=decoder["dL/dC_0"],
+                             **{n: values[n] for n in values if n[:2] in ("W_", "b_") and not n.endswith("_dec")})
+    np.testing.assert_allclose(step["dL/dC"], out["dL/dC"][:, -1], rtol=1e-12)
+    np.testing.assert_allclose(step["dL/dh_prev"], out["dL/dh"][:, -2], rtol=1e-12)
 
 
 def test_lstm_loop_equals_the_unrolled_rule_at_T2():

@@ -47,6 +47,7 @@ EQUIV_BY_HAND = {
     "softmax_ce": ("y_hat", r"\frac{e^{o_j}}{\sum_k e^{o_k}}"),
     "lstm_step": ("s_f", r"W_f z + b_f"),
     "lstm_bptt": ("s_f", r"W_f z + b_f"),
+    "seq2seq": ("s_f", r"W_f z + b_f"),
     "elbo": ("log_px", r"\log p_x"),
     # printed \log{\left(D_{k}\right)} p_{k}: the parser takes p_k into the logarithm's argument
     "gan_optimum": ("V", r"\sum_k p_k \log D_k + \sum_k q_k \log(1 - D_k)"),

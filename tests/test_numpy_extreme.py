@@ -1348,6 +1348,95 @@ def _lstm_bptt_loop(x, h_0, C_0, y, **w):
 module("lstm_bptt_loop")((_lstm_bptt_loop_inputs, _lstm_bptt_loop))
 
 
+# seq2seq: the encoder is the LSTM cell without an output (W_y = 0 sends nothing back through g)
+ENCODER_ONLY = ("g", "y_hat", "L_step", "dL/dg", "dL/dW_y")
+
+
+def _encoder_cell(x, h_prev, C_prev, w, dh_next, dC_next):
+    n = x.shape[0]
+    w = dict(w, W_y=np.zeros((n, 1, h_prev.shape[-1]), dtype=x.dtype))
+    out = _lstm_cell(x, h_prev, C_prev, np.ones((n, 1), dtype=x.dtype), w, dh_next, dC_next)
+    return {q: v for q, v in out.items() if q not in ENCODER_ONLY}
+
+
+def _seq2seq_inputs(rng, c):
+    n, h = len(c), 2
+    return {"x": rng.normal(size=(n, 2)), "h_prev": rng.uniform(-1, 1, size=(n, h)),
+            "C_prev": c[:, 5:6] * rng.uniform(-1, 1, size=(n, h)), "dh_next": rng.normal(size=(n, h)),
+            "dC_next": rng.normal(size=(n, h)),
+            **{k: v for k, v in _lstm_weights(rng, c).items() if k != "W_y"}}
+
+
+def _seq2seq(x, h_prev, C_prev, dh_next, dC_next, **w):
+    return _encoder_cell(x, h_prev, C_prev, w, dh_next, dC_next)
+
+
+module("seq2seq")((_seq2seq_inputs, _seq2seq))
+
+
+def _seq2seq_loop_inputs(rng, c):
+    n, t, h = len(c), 3, 2
+    decoder = _lstm_bptt_loop_inputs(rng, c[:, ::-1])
+    return {"x": rng.normal(size=(n, t, 2)), "h_0": rng.uniform(-1, 1, size=(n, h)),
+            "C_0": c[:, 5:6] * rng.uniform(-1, 1, size=(n, h)),
+            **{k: v for k, v in _lstm_weights(rng, c).items() if k != "W_y"},
+            **{f"{k}_dec": v for k, v in decoder.items() if k not in ("h_0", "C_0")}}
+
+
+def _seq2seq_loop(x, h_0, C_0, **w):
+    encoder = {k: v for k, v in w.items() if not k.endswith("_dec")}
+    decoder = {k[:-len("_dec")]: v for k, v in w.items() if k.endswith("_dec")}
+    steps = x.shape[1]
+    states, h, C = [], h_0, C_0
+    for t in range(steps):
+        states.append((h, C))
+        step = _encoder_cell(x[:, t], h, C, encoder, 0.0, 0.0)
+        h, C = step["h"], step["C"]
+    decoded = _lstm_bptt_loop(h_0=h, C_0=C, **decoder)
+    dh_next, dC_next = decoded["dL/dh_0"], decoded["dL/dC_0"]
+    cells = [None] * steps
+    for t in reversed(range(steps)):
+        cells[t] = _encoder_cell(x[:, t], *states[t], encoder, dh_next, dC_next)
+        dh_next, dC_next = cells[t]["dL/dh_prev"], cells[t]["dL/dC_prev"]
+    summed = [f"dL/dW_{g}" for g in ("o", "f", "i", "c")] + [f"dL/db_{g}" for g in ("o", "f", "i", "c")]
+    stacked = ("h", "C", "dL/dh", "dL/dC", "dL/dx")
+    return {**{q: sum(cell[q] for cell in cells) for q in summed},
+            **{q: np.stack([cell[q] for cell in cells], axis=1) for q in stacked},
+            "dL/dh_0": dh_next, "dL/dC_0": dC_next,
+            **{(q if q == "L" else q + "_dec"): v for q, v in decoded.items()}}
+
+
+module("seq2seq_loop")((_seq2seq_loop_inputs, _seq2seq_loop))
+
+
+def _seq2seq_attention_inputs(rng, c):
+    n, u, d, k = len(c), 3, 2, 4
+    return {"h_enc": rng.normal(size=(n, u, d)), "h_dec": spread(rng, c[:, 0], (d,)),
+            "W_y": spread(rng, c[:, 1], (k, 2 * d)), "b_y": c[:, 2:3] * rng.uniform(-1, 1, size=(n, k)),
+            "y": one_hot(rng, n, k)}
+
+
+def _seq2seq_attention(h_enc, h_dec, W_y, b_y, y):
+    d = h_dec.shape[-1]
+    e = mv(h_enc, h_dec)
+    alpha = softmax(e)
+    c = mvt(h_enc, alpha)
+    z = np.concatenate([c, h_dec], axis=-1)
+    o = mv(W_y, z) + b_y
+    y_hat = softmax(o)
+    do = y_hat - y
+    dz = mvt(W_y, do)
+    dc = dz[:, :d]
+    dalpha = mv(h_enc, dc)
+    de = alpha * (dalpha - np.sum(alpha * dalpha, axis=-1, keepdims=True))
+    return {"e": e, "alpha": alpha, "c": c, "z": z, "o": o, "y_hat": y_hat, "L": lse(o) - np.sum(y * o, axis=-1),
+            "dL/do": do, "dL/dW_y": outer(do, z), "dL/db_y": do, "dL/dz": dz, "dL/dc": dc, "dL/dalpha": dalpha,
+            "dL/de": de, "dL/dh_dec": dz[:, d:] + mvt(h_enc, de), "dL/dh_enc": outer(alpha, dc) + outer(de, h_dec)}
+
+
+module("seq2seq_attention")((_seq2seq_attention_inputs, _seq2seq_attention))
+
+
 # -- running a module and comparing -------------------------------------------------------------
 
 

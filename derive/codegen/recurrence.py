@@ -355,32 +355,31 @@ def loop_source(loop, module_name: str) -> str:
     kept_backward = [n for n in list(loop.carry) + plan.backward_steps
                      if n in read_after_backward or n in stacked_outputs]
     head_inputs = [n for n in (loop.head.inputs if loop.head else ()) if n not in loop.head_inputs]
-    inputs = list(dict.fromkeys([n for n in cell.inputs if n in loop.sequences][:1]
-                                + [initial for _, initial in loop.state.values()]
-                                + params + [n for n in loop.sequences][1:] + head_inputs))
+    inputs = _loop_inputs(loop)
+    decoder = _decoder_inputs(loop)  # the decoder's inputs, with its suffix: (its own name, shape)
+    sequences = list(loop.sequences) + [n for n, (d, _) in decoder.items() if d in loop.decoder.loop.sequences]
 
     def shape_of(name):
-        if name in loop.sequences:
-            return ("N", "T") + tuple(str(d) for d in cell.inputs[name].shape)
-        for state, (_, initial) in loop.state.items():
-            if initial == name:
-                return ("N",) + tuple(str(d) for d in cell.inputs[state].shape)
-        item = cell.inputs.get(name) or loop.head.inputs[name]
-        return ("N",) + tuple(str(d) for d in item.shape)
+        return decoder[name][1] if name in decoder else _input_shape(loop, name)
 
     def shape_text(shape):
         return "(" + ", ".join(shape) + ("," if len(shape) == 1 else "") + ")"
 
-    defaults = {n: cell.inputs[n].default for n in params if cell.inputs[n].default is not None}
+    defaults = _defaults(loop)
+    defaults.update({n: _defaults(loop.decoder.loop)[d] for n, (d, _) in decoder.items()
+                     if d in _defaults(loop.decoder.loop)})
+    inputs += list(decoder)
     signature = ", ".join(naming.python_name(n) + (f"={defaults[n]!r}" if n in defaults else "") for n in inputs)
     outputs = _outputs(loop)
     lines = [f"def {loop.name}(*, {signature}):",
              f'    """{loop.title}.',
              "",
-             "    Batched over the leading axis N, with the T steps along axis 1. Inputs: "
+             "    Batched over the leading axis N, with the T steps along axis 1"
+             + (f" (the decoder's T_dec steps for {', '.join(n for n in decoder if n in sequences)})"
+                if decoder else "") + ". Inputs: "
              + ", ".join(f"{n} {shape_text(shape_of(n))}" for n in inputs) + "."
              + (" Weights may also be shared by the batch (no N axis)." if params else ""),
-             "    Returns " + ", ".join(f'"{o}"' for o in outputs) + ".",
+             "    Returns " + ", ".join(f'"{o}"' for o in outputs + list(_decoder_outputs(loop))) + ".",
              '    """']
     # the arguments: sequences come with the batch axis, then T; the rest may be shared by the batch
     spec = {n: (shape_of(n)[1:], defaults.get(n)) for n in inputs}
@@ -394,7 +393,7 @@ def loop_source(loop, module_name: str) -> str:
         for q, with_ in shared_sums(rule, params + head_inputs).items():
             shared[with_].append(rule.quantities[q].shape)
     shared = {n: shapes for n, shapes in shared.items() if shapes}
-    lines += argument_checks(loop.name, spec, steps + head, code, batched=loop.sequences, summed=shared or None)
+    lines += argument_checks(loop.name, spec, steps + head, code, batched=sequences, summed=shared or None)
     if all(naming.python_name(n) == n for n in inputs):  # a large batch: in parts, on every core
         arguments = "{" + ", ".join(f'"{n}": {n}' for n in inputs) + "}"
         n = f"{naming.python_name(loop.sequences[0])}.shape[0]"
@@ -443,26 +442,122 @@ def loop_source(loop, module_name: str) -> str:
     returned = []
     for output in outputs:
         returned.append(f'"{output}": {_output_value(loop, plan, output)}')
+    returned += [f'"{o}": _decoder["{d}"]' for o, d in _decoder_outputs(loop).items()]
     lines.append("    return {" + ", ".join(returned) + "}")
 
     source = f"derive/rules/{module_name.rsplit('.', 1)[-1]}.py"
     doc = (f"Forward over t = 1..T, then backward over t = T..1 with the step ``{cell.name}``: "
            f"{cell.headline or cell.title}.")
+    if loop.decoder:
+        doc += (f" Between the two passes, the decoder ``{loop.decoder.loop.name}`` (its own generated loop, on "
+                f"the inputs ``*{loop.decoder.suffix}``) runs from the encoder's last state and hands back the "
+                "gradient by it, where the encoder's backward pass starts.")
     header = HEADER.format(title=loop.title, cell=cell.name, source=source, doc=doc)
-    cell_sums = shared_sums(cell, params)
-    head_sums = shared_sums(loop.head, head_inputs) if loop.head else {}
-    summed_outputs = {o: cell_sums[s] for o, s in loop.summed.items() if s in cell_sums}
-    summed_outputs.update({o: head_sums[q] for q, o in loop.head_outputs.items() if q in head_sums} if loop.head else {})
+    if loop.decoder:
+        name = loop.decoder.loop.name
+        header = header[:-1] + f"from derive.numpy.{name} import {name}\n\n"
+    summed_outputs = _summed_outputs(loop)
     table = ("INPUTS = {" + ", ".join(f'"{n}": {tuple(shape)!r}' for n, (shape, _) in spec.items()) + "}\n"
              "#: Inputs given per step, (N, T, ...): they always have the batch axis.\n"
-             f"SEQUENCES = {tuple(loop.sequences)!r}\n"
+             f"SEQUENCES = {tuple(sequences)!r}\n"
              "#: The results summed over the batch (and the steps) when the input named is shared by the batch.\n"
              "SUMMED = {" + ", ".join(f'"{o}": "{i}"' for o, i in summed_outputs.items()) + "}\n")
     return header + table + "\n\n" + "\n".join(lines) + "\n"
 
 
+def _loop_inputs(loop) -> list[str]:
+    """The loop function's inputs: the first sequence, the first states, the weights, the other
+    sequences, the head's inputs."""
+    cell = loop.cell
+    head_inputs = [n for n in (loop.head.inputs if loop.head else ()) if n not in loop.head_inputs]
+    return list(dict.fromkeys([n for n in cell.inputs if n in loop.sequences][:1]
+                              + [initial for _, initial in loop.state.values()]
+                              + loop_params(loop) + [n for n in loop.sequences][1:] + head_inputs))
+
+
+def _input_shape(loop, name: str) -> tuple:
+    """The shape of an input of the loop function, as text: (N, T, ...) for a sequence, else (N, ...)."""
+    cell = loop.cell
+    if name in loop.sequences:
+        return ("N", "T") + tuple(str(d) for d in cell.inputs[name].shape)
+    for state, (_, initial) in loop.state.items():
+        if initial == name:
+            return ("N",) + tuple(str(d) for d in cell.inputs[state].shape)
+    item = cell.inputs.get(name) or loop.head.inputs[name]
+    return ("N",) + tuple(str(d) for d in item.shape)
+
+
+def _defaults(loop) -> dict:
+    cell = loop.cell
+    return {n: cell.inputs[n].default for n in loop_params(loop) if cell.inputs[n].default is not None}
+
+
+def _summed_outputs(loop) -> dict:
+    """Loop output -> the input whose sharing by the batch sums it over the batch (``SUMMED``)."""
+    params = loop_params(loop)
+    head_inputs = [n for n in (loop.head.inputs if loop.head else ()) if n not in loop.head_inputs]
+    cell_sums = shared_sums(loop.cell, params)
+    summed = {o: cell_sums[s] for o, s in loop.summed.items() if s in cell_sums}
+    if loop.head:
+        head_sums = shared_sums(loop.head, head_inputs)
+        summed.update({o: head_sums[q] for q, o in loop.head_outputs.items() if q in head_sums})
+    if loop.decoder:
+        suffix = loop.decoder.suffix
+        summed.update({_decoded(o, suffix): i + suffix for o, i in _summed_outputs(loop.decoder.loop).items()})
+    return summed
+
+
+def _decoded(name: str, suffix: str) -> str:
+    """A decoder's input or output as the first loop's function names it: its suffix added; the
+    loss L is the loss of both."""
+    return name if name == "L" else name + suffix
+
+
+def _decoder_inputs(loop) -> dict:
+    """The decoder's inputs other than its first state, as the loop function takes them:
+    name with the suffix -> (the decoder's own name, its shape as text). The decoder's sizes get
+    the suffix (its T_dec steps, its D_dec inputs), but those of its first state, the context."""
+    if loop.decoder is None:
+        return {}
+    decoder, suffix = loop.decoder.loop, loop.decoder.suffix
+    shared = {d for name in loop.decoder.context for d in _input_shape(decoder, name)}
+
+    def renamed(d: str) -> str:
+        if d in shared:
+            return d
+        expr = sp.sympify(d)
+        return str(expr.xreplace({s: sp.Symbol(s.name + suffix) for s in expr.free_symbols if s.name not in shared}))
+
+    return {_decoded(n, suffix): (n, tuple(renamed(d) for d in _input_shape(decoder, n)))
+            for n in _loop_inputs(decoder) if n not in loop.decoder.context}
+
+
+def _decoder_outputs(loop) -> dict:
+    """The decoder's results as the loop function returns them: name with the suffix -> its own."""
+    if loop.decoder is None:
+        return {}
+    return {_decoded(o, loop.decoder.suffix): o for o in _outputs(loop.decoder.loop)}
+
+
+def _decoder_call(loop) -> list[str]:
+    """The decoder's generated loop, from the context (the first loop's last state), and the
+    gradients it hands back, where the first loop's backward pass starts."""
+    handover = loop.decoder
+    name = handover.loop.name
+    arguments = [f"{naming.python_name(d)}={naming.python_name(handover.context.get(d, _decoded(d, handover.suffix)))}"
+                 for d in _loop_inputs(handover.loop)]
+    lines = [f"    # the decoder {name}, its own proven step, starts from the context: the last state",
+             f"    _decoder = {name}({', '.join(arguments)})",
+             "    # the gradient it hands back through the context starts the backward pass"]
+    lines += [f'    {naming.python_name(carry)} = _decoder["{output}"]' for carry, output in handover.handed_back.items()]
+    return lines
+
+
 def _start_of_backward(loop) -> list[str]:
-    """The handed-back gradients after the last step: zero, or the head's gradient of its loss."""
+    """The handed-back gradients after the last step: zero, the head's gradient of its loss, or
+    the decoder's gradient by its first state."""
+    if loop.decoder is not None:
+        return _decoder_call(loop)
     if loop.head is None:  # each handed-back gradient has the shape of the state it belongs to, in order
         assert len(loop.carry) == len(loop.state), f"{loop.name}: one handed-back gradient per state"
         return [f"    {naming.python_name(carry)} = numpy.zeros_like({naming.python_name(state)})"

@@ -41,6 +41,19 @@ def gate_name(gate: str) -> str:
 
 
 @dataclass
+class Handover:
+    """A second loop that starts from the first loop's last state and hands a gradient back into it
+    (seq2seq: the decoder starts from the encoder's context (h_T, C_T) and hands back ∂L/∂h_0 and
+    ∂L/∂C_0, where the encoder's backpropagation starts). The generated loop calls the second
+    loop's own generated function between its forward and its backward pass."""
+
+    loop: object  #: the second TimeLoop (the decoder)
+    context: dict  #: second loop's input with the first state -> first loop's state input (its last value)
+    handed_back: dict  #: first loop's carry input -> second loop's output (its gradient by its first state)
+    suffix: str = "_dec"  #: appended to the second loop's other inputs and outputs ("L" is the loss of both)
+
+
+@dataclass
 class TimeLoop:
     """How one proven step (the *cell*) links to the next, for the generated loop over time.
 
@@ -63,6 +76,7 @@ class TimeLoop:
     head: object = None  #: optional Rule: the loss on the last state, where backpropagation starts
     head_inputs: dict = field(default_factory=dict)  #: head input -> cell state input holding the last state
     head_outputs: dict = field(default_factory=dict)  #: head quantity -> loop output or cell carry input
+    decoder: Handover | None = None  #: a loop run after the forward pass, whose gradient starts the backward
 
 
 def softmax_ce_head(rule, g, y, t="", loss="L"):
@@ -115,11 +129,13 @@ def lstm_backward(rule, fw, C_prev, W, W_y, dL_dg, t="", *, dh_later=0, dC_later
     """∂L/∂h, ∂L/∂o, ∂L/∂C, the gate gradients and the pre-activation gradients δ = ∂L/∂s_*.
 
     ``dh_later`` and ``dC_later`` are the gradients that later time steps hand back
-    to this step's h and C (0 for a single step).
+    to this step's h and C (0 for a single step). ``W_y`` is None for a step without an
+    output of its own (seq2seq's encoder): ∂L/∂h is then what the later steps hand back.
     """
     gate, C = fw["gate"], fw["C"]
     f, i, C_tilde, o = (gate[g] for g in GATES)
-    dL_dh = rule.quantity(at("dL/dh", t), MatVec(Transpose(W_y), dL_dg) + dh_later)
+    from_output = MatVec(Transpose(W_y), dL_dg) if W_y is not None else 0  # an encoder step has no output
+    dL_dh = rule.quantity(at("dL/dh", t), from_output + dh_later)
     tanh_C = fw["tanh_C"]
     dL_do = rule.quantity(at("dL/do", t), dL_dh * tanh(C), stable=dL_dh * tanh_C)
     dL_dC = rule.quantity(at("dL/dC", t), dL_dh * o * tanh_slope(tanh(C)) + dC_later,
