@@ -38,6 +38,9 @@ def cases(tmp: Path):
         (["equiv", "l2_linreg", "dE/dw", r"\frac{2}{N} x^\top(\hat{y}-y)", "--json"], {0}, True),
         (["run", str(tmp / "examples"), "--rule", "softmax_ce", "--quiet"], {0}, False),
         (["docs", "--out", str(tmp / "docs"), "--rule", "sigmoid_bce"], {0}, False),
+        (["exercise", "softmax_ce", "--student", "kim", "--student", "lee", "--out", str(tmp / "class"),
+          "--lang", "ko"], {0}, False),
+        (["grade", str(tmp / "class"), "--json", "-"], {0}, True),
     ]
 
 

@@ -156,6 +156,21 @@ ENGLISH = {
     "eq_act_sigmoid": r"the sigmoid's \sigma' = a(1 - a)",
     "eq_act_tanh": r"tanh's 1 - a^2",
     "eq_act_relu": "ReLU's H(x)",
+    # derive grade (derive.check.grade_output)
+    "status_missing": "missing",
+    "status_unusable": "unusable",
+    "grade_title": "{students} students, {files} files: mean score {mean}",
+    "grade_quantities": "By quantity",
+    "grade_students": "By student",
+    "col_rule_quantity": "quantity",
+    "col_common_wrong": "most common wrong answers",
+    "col_student": "student",
+    "col_score": "score",
+    "col_percent": "%",
+    "col_first_mistake": "first mistake",
+    "times": "{count}×",
+    "no_diagnosis": "no slip named",
+    "grade_unusable_files": "{count} file(s) could not be checked (they earn nothing):",
 }
 
 KOREAN = {
@@ -295,6 +310,21 @@ KOREAN = {
     "eq_act_sigmoid": rf"{g.SIGMOID}의 \sigma' = a(1 - a)",
     "eq_act_tanh": r"tanh의 1 - a^2",
     "eq_act_relu": "ReLU의 H(x)",
+    # derive grade
+    "status_missing": "빠짐",
+    "status_unusable": "사용할 수 없음",
+    "grade_title": "학생 {students}명, 파일 {files}개: 평균 점수 {mean}",
+    "grade_quantities": "값별 결과",
+    "grade_students": "학생별 결과",
+    "col_rule_quantity": g.QUANTITY,
+    "col_common_wrong": "가장 흔한 오답",
+    "col_student": "학생",
+    "col_score": "점수",
+    "col_percent": "백분율",
+    "col_first_mistake": "첫 실수",
+    "times": "{count}명",
+    "no_diagnosis": "이름 붙은 실수 없음",
+    "grade_unusable_files": "확인할 수 없는 파일 {count}개 (점수 없음):",
 }
 
 #: Every sentence of ``derive check`` and ``derive equiv`` output, by language and key.
