@@ -13,8 +13,9 @@ and a student with no usable file for a rule has every quantity of it missing.
 Each answer earns ``weight × credit[status]`` (:class:`Scheme`). The defaults are a
 marker's: weight 1 for every quantity; full credit for ``correct``, and for ``carried``
 too (an error carried forward from an earlier wrong answer is the method done right, the
-exam markers' "follow-through" credit); none for ``wrong`` or ``missing``. A scheme file
-changes them::
+exam markers' "follow-through" credit); none for ``wrong`` or ``missing``, unless a course's
+feedback file (:mod:`derive.check.feedback`) anticipates that wrong answer with a credit of its
+own. A scheme file changes them::
 
     weights: {dL/do: 2, "softmax_ce:L": 0.5}   # a quantity, or rule:quantity
     credit: {carried: 0.5}                      # correct, carried, wrong, missing: 0..1
@@ -77,7 +78,7 @@ def read_scheme(path) -> Scheme:
     given = _numbers(top.get("credit") or {}, where, "credit", upper=1.0)
     unknown = set(given) - set(STATUSES)
     if unknown:
-        raise InputError(f"unknown status {sorted(unknown)[0]!r}; expected one of {', '.join(STATUSES)}",
+        raise InputError(f"unknown status {min(unknown)!r}; expected one of {', '.join(STATUSES)}",
                          path=where, field="credit")
     credit.update(given)
     return Scheme(weights, credit)
@@ -110,6 +111,7 @@ class Mark:
     given: str = ""  # the numbers as written
     slip: str | None = None  # the kind of slip named (derive.check.slips.KINDS)
     finding: object = None  # the slips.Finding of an answer not correct
+    feedback: object = None  # the course's anticipated mistake that fits (derive.check.feedback)
 
     @property
     def points(self) -> float:
@@ -178,11 +180,17 @@ def students_under(folder) -> dict:
     return dict(sorted(students.items()))
 
 
-def grade_folder(folder, scheme: Scheme | None = None, *, show_progress: bool = True) -> ClassGrades:
+def grade_folder(folder, scheme: Scheme | None = None, *, feedback=None, show_progress: bool = True) -> ClassGrades:
+    """Grade every student under ``folder``; ``feedback``: a course's anticipated mistakes
+    (:func:`derive.check.feedback.read_feedback`), whose credit a wrong answer they fit earns."""
     scheme = scheme or Scheme()
     students = students_under(folder)
     files = [(name, path) for name, paths in students.items() for path in paths]
     reports = check_files([p for _, p in files], show_progress=show_progress and len(files) > 1, label="grade")
+    if feedback is not None:
+        from derive.check.feedback import apply_feedback
+
+        apply_feedback(feedback, reports)
     by_student: dict = {name: [] for name in students}
     for (name, _), report in zip(files, reports):
         by_student[name].append(report)
@@ -215,12 +223,12 @@ def _student(name: str, paths: list, reports: list, exercise: dict, scheme: Sche
         if report.rule not in done:  # a second file for the same exercise is checked, not graded
             marks += _marks(name, report, exercise[report.rule], scheme)
             done.add(report.rule)
-    for rule in exercise:
+    for rule, quantities in exercise.items():
         if rule not in done and unreadable:
-            marks += _unusable(name, unreadable, rule, exercise[rule], scheme)
+            marks += _unusable(name, unreadable, rule, quantities, scheme)
         elif rule not in done:  # no file for an exercise the class did
             marks += [Mark(name, "", rule, q, "missing", scheme.weight(rule, q), scheme.credit["missing"])
-                      for q in exercise[rule]]
+                      for q in quantities]
     if unreadable and not exercise:
         marks += _unusable(name, unreadable, None, ["(file)"], scheme)
     return StudentGrade(name, [str(p) for p in paths], marks, errors)
@@ -239,10 +247,11 @@ def _marks(name: str, report, quantities: list, scheme: Scheme) -> list:
         if step is None:
             out.append(Mark(name, report.path, report.rule, q, "missing", weight, scheme.credit["missing"]))
             continue
-        finding = report.findings.get(q)
+        finding, course = report.findings.get(q), report.feedback.get(q)
         slip = finding.slip.kind if finding is not None and finding.slip is not None else None
-        out.append(Mark(name, report.path, report.rule, q, step.status, weight, scheme.credit[step.status],
-                        given=_inline(step.texts), slip=slip, finding=finding))
+        credit = course.credit if course is not None and step.status == "wrong" else scheme.credit[step.status]
+        out.append(Mark(name, report.path, report.rule, q, step.status, weight, credit,
+                        given=_inline(step.texts), slip=slip, finding=finding, feedback=course))
     return out
 
 

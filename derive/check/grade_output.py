@@ -28,7 +28,10 @@ def _points(value: float) -> str:
 
 
 def diagnosis(mark: Mark, lang: str = "en") -> str:
-    """The first sentence derive's check says about a wrong answer (its slip, where named)."""
+    """The course's own words for a wrong answer where its feedback anticipates it, else the first
+    sentence derive's check says about it (its slip, where named)."""
+    if mark.feedback is not None:
+        return message("course_feedback", lang, text=mark.feedback.say(lang))
     lines = mark.finding.lines(lang) if mark.finding is not None else []
     return lines[0] if lines else message("no_diagnosis", lang)
 
@@ -136,6 +139,7 @@ def _student_json(s: StudentGrade, lang: str) -> dict:
             "percent": s.percent, "errors": s.errors,
             "answers": [{"rule": m.rule, "quantity": m.quantity, "status": m.status, "given": m.given,
                          "weight": m.weight, "points": m.points, "slip": m.slip,
+                         "feedback": m.feedback.id if m.feedback is not None else None,
                          "diagnosis": diagnosis(m, lang) if m.status == "wrong" else None} for m in s.marks]}
 
 

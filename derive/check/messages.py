@@ -156,6 +156,8 @@ ENGLISH = {
     "eq_act_sigmoid": r"the sigmoid's \sigma' = a(1 - a)",
     "eq_act_tanh": r"tanh's 1 - a^2",
     "eq_act_relu": "ReLU's H(x)",
+    "course_feedback": "your course: {text}",
+    "mismatch_feedback": "course feedback on {name}: found {found}, expected {expected}",
     # derive grade (derive.check.grade_output)
     "status_missing": "missing",
     "status_unusable": "unusable",
@@ -310,6 +312,8 @@ KOREAN = {
     "eq_act_sigmoid": rf"{g.SIGMOID}의 \sigma' = a(1 - a)",
     "eq_act_tanh": r"tanh의 1 - a^2",
     "eq_act_relu": "ReLU의 H(x)",
+    "course_feedback": "강의의 안내: {text}",
+    "mismatch_feedback": "{name} 에 대한 강의 안내: {found} 를 찾았고, 기대한 것은 {expected}",
     # derive grade
     "status_missing": "빠짐",
     "status_unusable": "사용할 수 없음",

@@ -42,6 +42,7 @@ class FileReport:
     reaches: bool | None = None  # derivations: whether the last line is that quantity
     undecided: bool = False  # derivations: a line was too complex to decide
     findings: dict = field(default_factory=dict)  # worked: name -> slips.Finding, for each step not correct
+    feedback: dict = field(default_factory=dict)  # worked: name -> the course's anticipated mistake that fits
 
     @property
     def ok(self) -> bool:
@@ -92,6 +93,10 @@ class FileReport:
         for name, status in self.expect.get("statuses", {}).items():
             if by_name.get(name) != status:
                 found.append(Text("mismatch_status", name=name, found=by_name.get(name), expected=status))
+        for name, anticipated in self.expect.get("feedback", {}).items():
+            found_id = self.feedback[name].id if name in self.feedback else None
+            if found_id != anticipated:
+                found.append(Text("mismatch_feedback", name=name, found=found_id, expected=anticipated))
         for name, kind in self.expect.get("slips", {}).items():
             finding = self.findings.get(name)
             named = finding.slip.kind if finding is not None and finding.slip is not None else None
@@ -128,7 +133,9 @@ class FileReport:
                        steps=[s.step_json() for s in self.steps],
                        quantity=self.quantity, reaches=self.reaches, lines=[s.to_json() for s in self.steps])
         else:
-            out["steps"] = [{**s.to_json(), **self._finding_json(s)} for s in self.steps]
+            out["steps"] = [{**s.to_json(), **self._finding_json(s),
+                             **({"feedback": self.feedback[s.name].to_json()} if s.name in self.feedback else {})}
+                            for s in self.steps]
         if self.title:
             out["title"] = self.title
         if self.error is not None:
@@ -246,8 +253,8 @@ def _table_width(rows: list[list[str]]) -> int:
 class _Row:
     """One step of a worked report: its table cells inline, and how to stack its numbers instead."""
 
-    def __init__(self, step, finding, lang: str = "en"):
-        self.step, self.finding, self.lang = step, finding, lang
+    def __init__(self, step, finding, lang: str = "en", course=None):
+        self.step, self.finding, self.lang, self.course = step, finding, lang, course
         style = _format_of(step.texts)
         given, expected, recomputed = step.texts, step.expected, step.recomputed
         shown = step.status != "correct" and recomputed is not None
@@ -300,6 +307,9 @@ class _Row:
                 label = labels[key]
                 lines += [DETAIL + (label + " " * (column - columns(label)) if k == 0 else " " * column) + line
                           for k, line in enumerate(body)]
+        if self.course is not None:  # the course's own words first
+            lines += _wrap(message("course_feedback", self.lang, text=self.course.say(self.lang)),
+                           DETAIL + "→ ", DETAIL + "  ")
         if self.finding is not None:
             for sentence in self.finding.lines(self.lang):
                 lines += _wrap(sentence, DETAIL + "→ ", DETAIL + "  ")
@@ -307,7 +317,7 @@ class _Row:
 
 
 def _worked_lines(report: FileReport, lang: str = "en") -> list[str]:
-    rows = [_Row(step, report.findings.get(step.name), lang) for step in report.steps]
+    rows = [_Row(step, report.findings.get(step.name), lang, report.feedback.get(step.name)) for step in report.steps]
     columns = 5 if any("col_recomputed" in r.arrays for r in rows) else 4  # "from your numbers" when it has any
     header = [message(k, lang) for k in ("col_quantity", "col_yours", "col_expected", "col_verdict",
                                    "col_recomputed")][:columns]

@@ -714,9 +714,11 @@ def _worked_expectation(top, answers, where) -> dict | None:
             expect[key] = _text(item, where, here)
         elif key == "slips":
             expect[key] = _expected_slips(item, answers, where, here)
+        elif key == "feedback":
+            expect[key] = _expected_feedback(item, answers, where, here)
         else:
-            raise InputError(f"unknown expectation {key!r} (known: first_error, statuses, ok, mistake, slips)",
-                             path=where, field=here)
+            raise InputError(f"unknown expectation {key!r} (known: first_error, statuses, ok, mistake, slips, "
+                             "feedback)", path=where, field=here)
     return expect
 
 
@@ -734,6 +736,20 @@ def _expected_slips(item, answers, where, here) -> dict:
                              field=f"{here}.{name}")
         slips[name] = text
     return slips
+
+
+def _expected_feedback(item, answers, where, here) -> dict:
+    """``feedback: {dL/do: gradient_backwards}``: the course's anticipated mistake (its id, or null)
+    that must fit each answer listed, under ``derive check --feedback FILE``."""
+    if not isinstance(item, dict):
+        raise InputError("expected a mapping quantity: the id of a course's anticipated mistake", path=where,
+                         field=here)
+    expected = {}
+    for name, value in item.items():
+        if name not in answers:
+            raise InputError(f"{name!r} is not answered in this file", path=where, field=f"{here}.{name}")
+        expected[name] = _text(value, where, f"{here}.{name}", required=False)
+    return expected
 
 
 def _boolean(item, where, field_name) -> bool:

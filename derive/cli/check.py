@@ -1,5 +1,5 @@
-"""``derive check PATH... [--json] [--expect] [--dask [--scheduler ADDRESS]]``: check worked-example
-and derivation files.
+"""``derive check PATH... [--json] [--expect] [--feedback FILE] [--dask [--scheduler ADDRESS]]``: check
+worked-example and derivation files.
 
 A folder means every ``*.yaml`` / ``*.yml`` file under it. Exit status: 2 when a
 file is unusable or a line too complex to decide (one message per file on
@@ -19,6 +19,7 @@ import json
 import sys
 
 from derive.check import check_paths, check_paths_dask, format_table
+from derive.check.feedback import apply_feedback, read_feedback
 from derive.check.on_dask import PARTITION
 from derive.printing.errors_ko import translate
 from derive.printing.i18n import LANGUAGES
@@ -36,6 +37,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--expect", action="store_true",
                         help="a file with an 'expect:' block passes when the checker finds exactly the "
                              "mistakes it declares")
+    parser.add_argument("--feedback", metavar="FILE",
+                        help="a course's anticipated mistakes (messages, credit), matched before derive's own "
+                             "diagnosis; see derive.check.feedback")
     parser.add_argument("--dask", action="store_true",
                         help="check partitions of the files on Dask: local processes, or the cluster at "
                              "--scheduler (pip install 'derive[dask]')")
@@ -58,10 +62,13 @@ def _positive(text: str) -> int:
 
 
 def run(args) -> int:
+    feedback = read_feedback(args.feedback) if args.feedback else None  # before any file is checked
     if args.dask or args.scheduler is not None:
         reports = check_paths_dask(args.paths, args.scheduler, partition_size=args.partition_size)
     else:
         reports = check_paths(args.paths)
+    if feedback is not None:
+        apply_feedback(feedback, reports)
     for report in reports:
         if report.error is not None:
             print(f"derive check: {translate(report.error, args.lang)}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""``derive grade FOLDER [--scheme FILE] [--csv FILE] [--json FILE] [--markdown FILE] [--gradescope DIR]``:
+"""``derive grade FOLDER [--scheme FILE] [--feedback FILE] [--csv FILE] [--json FILE] [--markdown FILE] [--gradescope DIR]``:
 mark a class's worked files.
 
 One YAML file per student directly in FOLDER, or one folder per student (every YAML file under
@@ -17,8 +17,15 @@ import json
 import sys
 import tempfile
 
+from derive.check.feedback import read_feedback
 from derive.check.grade import grade_folder, read_scheme
-from derive.check.grade_output import format_grades, to_csv, to_json, to_markdown, write_gradescope
+from derive.check.grade_output import (
+    format_grades,
+    to_csv,
+    to_json,
+    to_markdown,
+    write_gradescope,
+)
 from derive.errors import InputError
 from derive.paths import user_path
 from derive.printing.i18n import LANGUAGES
@@ -34,6 +41,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--scheme", metavar="FILE",
                         help="YAML: weights per quantity ({dL/do: 2} or {\"rule:quantity\": 2}) and credit per "
                              "status ({carried: 0.5}); default weight 1, full credit for correct and carried")
+    parser.add_argument("--feedback", metavar="FILE",
+                        help="a course's anticipated mistakes: their messages replace derive's diagnosis and "
+                             "their credit is given (see derive.check.feedback)")
     parser.add_argument("--csv", metavar="FILE", help="write a row per student")
     parser.add_argument("--json", metavar="FILE", help="write the whole report as JSON ('-': standard output)")
     parser.add_argument("--markdown", metavar="FILE", help="write the report as Markdown")
@@ -63,12 +73,13 @@ def _writable_folder(path, what: str, *, create: bool = True):
 
 def run(args) -> int:
     scheme = read_scheme(args.scheme) if args.scheme else None
+    feedback = read_feedback(args.feedback) if args.feedback else None
     outputs = {"--csv": args.csv, "--markdown": args.markdown,
                "--json": args.json if args.json != "-" else None}  # checked before the grading
     paths = {flag: _writable_file(raw, flag) for flag, raw in outputs.items() if raw}
     gradescope = _writable_folder(user_path(args.gradescope, "--gradescope"), "--gradescope") \
         if args.gradescope else None
-    grades = grade_folder(args.folder, scheme)
+    grades = grade_folder(args.folder, scheme, feedback=feedback)
     if args.json == "-":
         print(json.dumps(to_json(grades, args.lang), indent=2, ensure_ascii=False))
     else:
