@@ -129,3 +129,15 @@ def test_a_class_list_with_a_bad_id_names_its_line(tmp_path, capsys):
     assert main(["exercise", "softmax_ce", "--students", str(roster), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "line 2" in err and "class.txt" in err
+
+
+@pytest.mark.parametrize("target, lang", [("softmax_ce", "en"), ("lstm_step", "ko"), ("conv2d", "ko"),
+                                          (MODEL, "en")])
+def test_the_latex_sheet_compiles(target, lang, tmp_path):
+    from derive.teach.sheet import latex_sheet
+    from test_latex_compile import compile_problems
+
+    exercise = draw(target, ["kim_1"])[0]
+    tex = tmp_path / "sheet.tex"
+    tex.write_text(latex_sheet(exercise, lang), encoding="utf-8")
+    assert compile_problems(tex, lang) == []
