@@ -3,6 +3,7 @@
 * ``derive.model(spec)`` - your own network: its derivation, a checker of hand calculations,
   its NumPy code (:mod:`derive.api`); ``derive.show``, ``derive.check``, ``derive.rules``;
 * ``derive.grad(latex, wrt)``, ``derive.equiv(rule, quantity, latex)`` - the verbs ``grad`` and ``equiv``;
+* ``derive.grade(folder)``, ``derive.exercise(rule, students)`` - for instructors (docs/teaching.md);
 * ``derive.registry.rules()`` - every rule (symbols, forward definition, steps, result);
 * ``derive.engine.verify.verify_rule(rule)`` - prove every step;
 * ``derive.numpy`` - generated pure-NumPy gradient functions (no SymPy needed).
@@ -19,7 +20,8 @@ __version__ = "0.1.0"
 #: Subpackages that are also functions of :mod:`derive.api`: ``derive.model(spec)`` and ``derive.model.spec``.
 CALLABLE_PACKAGES = ("model", "check", "rules")
 #: Names of :mod:`derive.api` offered here.
-API = ("show", "grad", "equiv", "Model", "Derivation", "CheckReport", "Gradient", "Equivalence")
+API = ("show", "grad", "equiv", "grade", "exercise", "Model", "Derivation", "CheckReport", "Gradient", "Equivalence",
+       "Grades", "ExerciseSheet")
 
 
 class _CallablePackage(types.ModuleType):

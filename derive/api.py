@@ -607,6 +607,90 @@ def rules() -> list[str]:
     return registry.rule_names()
 
 
+# -- derive grade and derive exercise as functions -----------------------------------------------------
+
+class Grades:
+    """``derive grade`` as a value: the class's marks (:class:`derive.check.grade.ClassGrades` as
+    ``.grades``); shown as the Markdown report in Jupyter, as the table by ``print``."""
+
+    def __init__(self, grades, lang: str = "en"):
+        self.grades, self.lang = grades, lang
+
+    @property
+    def students(self) -> list:
+        return self.grades.students
+
+    def to_json(self) -> dict:
+        from derive.check.grade_output import to_json
+
+        return to_json(self.grades, self.lang)
+
+    def to_csv(self) -> str:
+        from derive.check.grade_output import to_csv
+
+        return to_csv(self.grades)
+
+    def __str__(self) -> str:
+        from derive.check.grade_output import format_grades
+
+        return format_grades(self.grades, self.lang)
+
+    def _repr_markdown_(self) -> str:
+        from derive.check.grade_output import to_markdown
+
+        return to_markdown(self.grades, self.lang)
+
+
+def grade(folder, *, scheme=None, feedback=None, lang: str = "en") -> Grades:
+    """``derive grade``: every student's worked files under ``folder`` marked. ``scheme`` and
+    ``feedback`` are the paths of a scheme file and a course's feedback file (or None)."""
+    from derive.check.feedback import read_feedback
+    from derive.check.grade import grade_folder, read_scheme
+
+    _language(lang)
+    grades = grade_folder(folder, read_scheme(scheme) if scheme else None,
+                          feedback=read_feedback(feedback) if feedback else None, show_progress=False)
+    return Grades(grades, lang)
+
+
+class ExerciseSheet:
+    """One student's exercise from ``derive exercise``: ``.exercise`` (its inputs and exact answers),
+    ``.key()`` and ``.answer_form()`` (worked files), ``.latex()``; the sheet in Jupyter."""
+
+    def __init__(self, exercise, lang: str = "en"):
+        self.exercise, self.lang = exercise, lang
+
+    def key(self) -> str:
+        from derive.teach.sheet import answer_key
+
+        return answer_key(self.exercise)
+
+    def answer_form(self) -> str:
+        from derive.teach.sheet import answer_form
+
+        return answer_form(self.exercise)
+
+    def latex(self) -> str:
+        from derive.teach.sheet import latex_sheet
+
+        return latex_sheet(self.exercise, self.lang)
+
+    def _repr_markdown_(self) -> str:
+        from derive.teach.sheet import markdown_sheet
+
+        return markdown_sheet(self.exercise, self.lang)
+
+    __str__ = _repr_markdown_
+
+
+def exercise(rule_or_file: str, students, *, salt: str = "", lang: str = "en") -> list:
+    """``derive exercise``: an :class:`ExerciseSheet` for every student id of ``students``."""
+    from derive.teach.exercise import draw
+
+    _language(lang)
+    return [ExerciseSheet(e, lang) for e in draw(rule_or_file, [str(s) for s in students], salt=salt)]
+
+
 # -- derive grad and derive equiv as functions -------------------------------------------------------
 
 def grad(latex: str, wrt, *, shapes: dict | None = None, at: dict | None = None, onehot=None,
@@ -883,5 +967,21 @@ class Equivalence:
         return "\n".join(out) + "\n"
 
 
-__all__ = ["CheckReport", "Derivation", "Equivalence", "Gradient", "Model", "check", "equiv", "file_node",
-           "grad", "model", "rules", "show"]
+__all__ = [
+    "CheckReport",
+    "Derivation",
+    "Equivalence",
+    "ExerciseSheet",
+    "Grades",
+    "Gradient",
+    "Model",
+    "check",
+    "equiv",
+    "exercise",
+    "file_node",
+    "grad",
+    "grade",
+    "model",
+    "rules",
+    "show",
+]

@@ -248,3 +248,16 @@ def test_the_command_writes_every_format(tmp_path, capsys):
     assert "값별 결과" in (out / "g.md").read_text(encoding="utf-8")
     assert main(["grade", str(tmp_path / "class"), "--json", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["students"][0]["student"] == "kim"
+
+
+def test_grade_and_exercise_are_functions_too(tmp_path):
+    import derive
+
+    sheets = derive.exercise("softmax_ce", ["kim", "lee"], lang="ko")
+    for sheet in sheets:
+        _write(tmp_path / "class", f"{sheet.exercise.student}.yaml", sheet.key())
+    assert "소프트맥스" in sheets[0]._repr_markdown_() and r"\begin{document}" in sheets[0].latex()
+    grades = derive.grade(tmp_path / "class")
+    assert [s.percent for s in grades.students] == [100.0, 100.0]
+    assert "| `softmax_ce:dL/do` | 2 |" in grades._repr_markdown_() and "2 students" in str(grades)
+    assert grades.to_json()["students"][0]["student"] == "kim" and grades.to_csv().startswith("student,")
