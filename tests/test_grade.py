@@ -261,3 +261,31 @@ def test_grade_and_exercise_are_functions_too(tmp_path):
     assert [s.percent for s in grades.students] == [100.0, 100.0]
     assert "| `softmax_ce:dL/do` | 2 |" in grades._repr_markdown_() and "2 students" in str(grades)
     assert grades.to_json()["students"][0]["student"] == "kim" and grades.to_csv().startswith("student,")
+
+
+def test_a_copied_exercise_earns_nothing_with_the_keys(tmp_path, capsys):
+    """kim hands in lee's numbers (copied, all right): with the keys of derive exercise, it is not kim's."""
+    keys = tmp_path / "keys"
+    assert main(["exercise", "softmax_ce", "--student", "kim", "--student", "lee", "--out", str(keys)]) == 0
+    _write(tmp_path / "class", "kim.yaml", (keys / "lee" / "key.yaml").read_text(encoding="utf-8"))
+    _write(tmp_path / "class", "lee.yaml", (keys / "lee" / "key.yaml").read_text(encoding="utf-8"))
+    capsys.readouterr()
+    graded = {s.student: s for s in grade_folder(tmp_path / "class", keys=keys, show_progress=False).students}
+    assert graded["lee"].score == 3 and graded["kim"].score == 0
+    assert "not those of kim's exercise" in graded["kim"].errors[0]
+    assert main(["grade", str(tmp_path / "class"), "--keys", str(tmp_path / "nowhere")]) == 2
+
+
+def test_one_submission_writes_one_results_json(tmp_path, capsys):
+    """In Gradescope's autograder: one student's submission in, /autograder/results/results.json out."""
+    _write(tmp_path / "submission", "answers.yaml", CARRIED)
+    results = tmp_path / "results" / "results.json"
+    results.parent.mkdir()
+    assert main(["grade", str(tmp_path / "submission"), "--gradescope", str(results)]) == 0
+    written = json.loads(results.read_text(encoding="utf-8"))
+    validate_gradescope(written)
+    assert written["score"] == 2
+    _write(tmp_path / "submission", "other.yaml", GOOD.replace("softmax_ce", "softmax_ce"))
+    capsys.readouterr()
+    assert main(["grade", str(tmp_path / "submission"), "--gradescope", str(results)]) == 2
+    assert "one results.json holds one student" in capsys.readouterr().err

@@ -180,9 +180,12 @@ def students_under(folder) -> dict:
     return dict(sorted(students.items()))
 
 
-def grade_folder(folder, scheme: Scheme | None = None, *, feedback=None, show_progress: bool = True) -> ClassGrades:
+def grade_folder(folder, scheme: Scheme | None = None, *, feedback=None, keys=None,
+                 show_progress: bool = True) -> ClassGrades:
     """Grade every student under ``folder``; ``feedback``: a course's anticipated mistakes
-    (:func:`derive.check.feedback.read_feedback`), whose credit a wrong answer they fit earns."""
+    (:func:`derive.check.feedback.read_feedback`), whose credit a wrong answer they fit earns;
+    ``keys``: the folder ``derive exercise`` wrote, whose ``<student>/key.yaml`` holds the inputs each
+    student was given (a file on other inputs, a classmate's copied, earns nothing)."""
     scheme = scheme or Scheme()
     students = students_under(folder)
     files = [(name, path) for name, paths in students.items() for path in paths]
@@ -195,8 +198,42 @@ def grade_folder(folder, scheme: Scheme | None = None, *, feedback=None, show_pr
     for (name, _), report in zip(files, reports):
         by_student[name].append(report)
     exercise = _exercise(reports)
+    if keys is not None:
+        for name, student_reports in by_student.items():
+            _check_given_inputs(name, student_reports, keys)
     grades = [_student(name, students[name], by_student[name], exercise, scheme) for name in students]
     return ClassGrades(str(folder), scheme, grades, _counts(grades, exercise), exercise)
+
+
+def key_of(keys, student: str) -> Path | None:
+    """The key ``derive exercise`` wrote for ``student`` under ``keys`` (``<student>/key.yaml``, or
+    ``<student>.yaml``), or None."""
+    for path in (Path(keys) / student / "key.yaml", Path(keys) / f"{student}.yaml"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _check_given_inputs(student: str, reports: list, keys) -> None:
+    """A worked file whose inputs are not those of the student's key is made unusable, with why."""
+    import numpy as np
+
+    from derive.check.worked import read_top, worked_head
+
+    key = key_of(keys, student)
+    if key is None:
+        return
+    given = worked_head(*read_top(key))
+    for report in reports:
+        if report.error is not None or report.kind != "worked" or report.rule != given.rule.name:
+            continue
+        inputs = worked_head(*read_top(report.path)).inputs
+        same = set(inputs) == set(given.inputs) and all(
+            np.shape(inputs[n]) == np.shape(given.inputs[n]) and np.allclose(inputs[n], given.inputs[n], rtol=0,
+                                                                               atol=1e-12) for n in inputs)
+        if not same:
+            report.error = (f"{report.path}: the inputs are not those of {student}'s exercise ({key}); "
+                            "a file on other numbers earns nothing")
 
 
 def _exercise(reports) -> dict:

@@ -18,9 +18,10 @@ import sys
 import tempfile
 
 from derive.check.feedback import read_feedback
-from derive.check.grade import grade_folder, read_scheme
+from derive.check.grade import grade_folder, read_scheme, students_under
 from derive.check.grade_output import (
     format_grades,
+    gradescope_results,
     to_csv,
     to_json,
     to_markdown,
@@ -44,10 +45,15 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--feedback", metavar="FILE",
                         help="a course's anticipated mistakes: their messages replace derive's diagnosis and "
                              "their credit is given (see derive.check.feedback)")
+    parser.add_argument("--keys", metavar="DIR",
+                        help="the folder derive exercise wrote: each student's file must be on the inputs of "
+                             "their own DIR/<student>/key.yaml (a classmate's numbers earn nothing)")
     parser.add_argument("--csv", metavar="FILE", help="write a row per student")
     parser.add_argument("--json", metavar="FILE", help="write the whole report as JSON ('-': standard output)")
     parser.add_argument("--markdown", metavar="FILE", help="write the report as Markdown")
-    parser.add_argument("--gradescope", metavar="DIR", help="write DIR/<student>/results.json for Gradescope")
+    parser.add_argument("--gradescope", metavar="DIR_OR_FILE",
+                        help="write DIR/<student>/results.json for Gradescope; a path ending in .json (one "
+                             "student's submission, as in an autograder): that file")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report and diagnoses")
     parser.set_defaults(run=run)
 
@@ -77,9 +83,18 @@ def run(args) -> int:
     outputs = {"--csv": args.csv, "--markdown": args.markdown,
                "--json": args.json if args.json != "-" else None}  # checked before the grading
     paths = {flag: _writable_file(raw, flag) for flag, raw in outputs.items() if raw}
-    gradescope = _writable_folder(user_path(args.gradescope, "--gradescope"), "--gradescope") \
-        if args.gradescope else None
-    grades = grade_folder(args.folder, scheme, feedback=feedback)
+    gradescope = None
+    if args.gradescope and str(args.gradescope).endswith(".json"):
+        gradescope = _writable_file(args.gradescope, "--gradescope")
+    elif args.gradescope:
+        gradescope = _writable_folder(user_path(args.gradescope, "--gradescope"), "--gradescope")
+    keys = user_path(args.keys, "--keys") if args.keys else None
+    if keys is not None and not keys.is_dir():
+        raise InputError(f"--keys {keys}: expected the folder derive exercise wrote (one key per student)")
+    if gradescope is not None and gradescope.suffix == ".json" and len(students_under(args.folder)) != 1:
+        raise InputError(f"--gradescope {gradescope}: one results.json holds one student; the folder has "
+                         f"{len(students_under(args.folder))} (give a folder to write one per student)")
+    grades = grade_folder(args.folder, scheme, feedback=feedback, keys=keys)
     if args.json == "-":
         print(json.dumps(to_json(grades, args.lang), indent=2, ensure_ascii=False))
     else:
@@ -91,7 +106,10 @@ def run(args) -> int:
     if "--json" in paths:
         paths["--json"].write_text(json.dumps(to_json(grades, args.lang), indent=2, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
-    if gradescope is not None:
+    if gradescope is not None and gradescope.suffix == ".json":
+        gradescope.write_text(json.dumps(gradescope_results(grades.students[0], args.lang), indent=2,
+                                         ensure_ascii=False) + "\n", encoding="utf-8")
+    elif gradescope is not None:
         written = write_gradescope(grades, gradescope, args.lang)
         print(f"wrote {len(written)} results.json files under {gradescope}/", file=sys.stderr)
     return 0
