@@ -141,3 +141,11 @@ def test_the_latex_sheet_compiles(target, lang, tmp_path):
     tex = tmp_path / "sheet.tex"
     tex.write_text(latex_sheet(exercise, lang), encoding="utf-8")
     assert compile_problems(tex, lang) == []
+
+
+def test_a_template_in_another_convention_keeps_it_in_the_key_and_says_it_on_the_sheet(tmp_path):
+    template = "worked_examples/conventions/bernoulli_entropy_bits.yaml"
+    exercises = draw(template, CLASS[:10])
+    assert all(r.ok for r in _keys_check(exercises, tmp_path))
+    assert "conventions: {log_base: 2}" in answer_key(exercises[0])
+    assert "log_base: 2" in markdown_sheet(exercises[0], "en")

@@ -22,11 +22,13 @@ WORDS = {
     "en": {"exercise": "Exercise", "student": "Student", "given": "Given", "compute":
            f"Compute, to {DECIMALS} decimals (or 4 significant digits for a number below 0.001):",
            "hand_in": "Hand in your answers as a worked file (replace each ... by your numbers):",
-           "check": "Check it yourself with `derive check answers.yaml`."},
+           "check": "Check it yourself with `derive check answers.yaml`.",
+           "conventions": "Conventions (as the lecture's):"},
     "ko": {"exercise": "연습 문제", "student": "학생", "given": "주어진 값", "compute":
            f"다음을 소수 {DECIMALS}자리까지 구하시오 (0.001보다 작은 수는 유효숫자 4자리):",
            "hand_in": "답을 풀이 파일로 제출하시오 (각 ... 를 구한 숫자로 바꾸어):",
-           "check": "`derive check answers.yaml` 로 스스로 확인할 수 있다."},
+           "check": "`derive check answers.yaml` 로 스스로 확인할 수 있다.",
+           "conventions": "관례 (강의와 같이):"},
 }
 
 
@@ -119,9 +121,11 @@ def markdown_sheet(exercise: Exercise, lang: str = "en") -> str:
     words = WORDS[lang]
     given = [f"$$ {naming.latex_name(n)} = {_matrix(v)} $$" for n, v in exercise.inputs.items()]
     asked = [f"{k}. $\\displaystyle {naming.latex_name(q)}$ (`{q}`)" for k, q in enumerate(exercise.quantities, 1)]
+    conventions = _template_blocks(exercise.template, ("conventions",)).strip()
+    declared = [words["conventions"], "", "```yaml", conventions, "```", ""] if conventions else []
     return "\n".join([f"# {words['exercise']}: {_title(exercise, lang)}", "",
                       f"{words['student']}: **{exercise.student}**", "", f"## {words['given']}", "", *given, "",
-                      words["compute"], "", *asked, "", words["hand_in"], "", "```yaml",
+                      *declared, words["compute"], "", *asked, "", words["hand_in"], "", "```yaml",
                       answer_form(exercise).rstrip(), "```", "", words["check"], ""])
 
 
@@ -131,9 +135,17 @@ def latex_sheet(exercise: Exercise, lang: str = "en") -> str:
     asked = [rf"  \item $\displaystyle {naming.latex_name(q)}$" for q in exercise.quantities]
     body = [r"\begin{document}", rf"\section*{{{latex_text(words['exercise'] + ': ' + _title(exercise, lang))}}}",
             rf"{latex_text(words['student'])}: \textbf{{{latex_text(exercise.student)}}}",
-            rf"\subsection*{{{latex_text(words['given'])}}}", *given, latex_text(words["compute"]),
+            rf"\subsection*{{{latex_text(words['given'])}}}", *given, *_latex_conventions(exercise, words),
+            latex_text(words["compute"]),
             r"\begin{enumerate}", *asked, r"\end{enumerate}", r"\end{document}"]
     return preamble(lang) + "\n".join(body) + "\n"
+
+
+def _latex_conventions(exercise: Exercise, words: dict) -> list:
+    conventions = _template_blocks(exercise.template, ("conventions",)).strip()
+    if not conventions:
+        return []
+    return [latex_text(words["conventions"]), r"\begin{verbatim}", conventions, r"\end{verbatim}"]
 
 
 def write_exercise(exercise: Exercise, folder: Path, lang: str = "en") -> list:
