@@ -11,6 +11,7 @@ comes after the pooling: max-pooling ReLU(z) gives the same maps (ReLU keeps the
 backward pass then meets no ties between cells the ReLU set to 0.
 """
 
+from derive.rules._softmax_head import derive_softmax_ce
 from derive.rules._vocabulary import *
 from derive.symbolic.arrays import (
                                     Correlate,
@@ -27,7 +28,6 @@ C, F, H, W, K, M = dim("C"), dim("F"), dim("H"), dim("W"), dim("K"), dim("M")
 rows, cols = out_size(H, K), out_size(W, K)  # the convolution's output
 pooled_rows, pooled_cols = out_size(rows, 2, 2), out_size(cols, 2, 2)
 units = F * pooled_rows * pooled_cols
-j, k = symbols("j k", integer=True, positive=True)
 
 rule = Rule(
     "cnn_classifier",
@@ -73,16 +73,6 @@ rule.quantity("dL/dw", KernelCorrelate(x, dL_dz, 1, K), note="kernels' gradient"
 rule.quantity("dL/db", Total(Total(dL_dz)), note="kernel biases' gradient", note_ko="커널 편향의 기울기")
 rule.quantity("dL/dx", CorrelateBack(dL_dz, w, 1, 0, H, W), note="the image's gradient", note_ko="이미지의 기울기")
 
-rule.derive(
-    "dL/do",
-    Step(Derivative(L, o[j]), -Sum(y[k] * Derivative(log(y_hat[k]), o[j]), (k, 1, M)),
-         why="chain rule through the log-probabilities", why_ko="로그 확률을 거치는 연쇄 법칙"),
-    Step(-Sum(y[k] * (KroneckerDelta(k, j) - y_hat[j]), (k, 1, M)),
-         why="∂ log ŷ_k/∂o_j = δ_kj − ŷ_j (the softmax Jacobian over ŷ_k)",
-         why_ko="∂ log ŷ_k/∂o_j = δ_kj − ŷ_j (소프트맥스 야코비안을 ŷ_k 로 나눈 것)"),
-    Step(y_hat[j] - y[j], why="one-hot: Σ_k y_k = 1", why_ko="원-핫: Σ_k y_k = 1"),
-    index=(j,), hold=("o",),
-    title="The softmax head", title_ko="소프트맥스 출력층",
-)
+derive_softmax_ce(rule, L, o, y_hat, y, M, title="The softmax head", title_ko="소프트맥스 출력층")
 
 register(rule)

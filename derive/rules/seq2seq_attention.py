@@ -12,6 +12,7 @@ what the output layer and the loss send back, so the whole step from the encoder
 loss is one rule.
 """
 
+from derive.rules._softmax_head import derive_softmax_ce
 from derive.rules._vocabulary import *
 
 U, D, K = dim("U"), dim("D"), dim("K")
@@ -64,17 +65,7 @@ rule.quantity("dL/dh_enc", Outer(alpha, dL_dc) + Outer(dL_de, h_dec),
               note="both paths to the encoder states: as values and as keys",
               note_ko="인코더 상태로 가는 두 경로: 값으로서, 키로서")
 
-rule.derive(
-    "dL/do",
-    Step(Derivative(L, o[j]), -Sum(y[k] * Derivative(log(y_hat[k]), o[j]), (k, 1, K)),
-         why="chain rule through the log-probabilities", why_ko="로그 확률을 거치는 연쇄 법칙"),
-    Step(-Sum(y[k] * (KroneckerDelta(k, j) - y_hat[j]), (k, 1, K)),
-         why="∂ log ŷ_k/∂o_j = δ_kj − ŷ_j (the softmax Jacobian over ŷ_k)",
-         why_ko="∂ log ŷ_k/∂o_j = δ_kj − ŷ_j (소프트맥스 야코비안을 ŷ_k 로 나눈 것)"),
-    Step(y_hat[j] - y[j], why="one-hot: Σ_k y_k = 1", why_ko="원-핫: Σ_k y_k = 1"),
-    index=(j,), hold=("o",),
-    title="The softmax over the words", title_ko="단어에 대한 소프트맥스",
-)
+derive_softmax_ce(rule, L, o, y_hat, y, K, title="The softmax over the words", title_ko="단어에 대한 소프트맥스")
 rule.derive(
     "dL/dc",
     Step(Derivative(L, c[j]), Sum(dL_do[k] * Derivative(o[k], c[j]), (k, 1, K)),

@@ -6,10 +6,10 @@ Headline: ∂L/∂o = ŷ − y, ∂L/∂W_o = (ŷ − y) nᵀ, ∂L/∂b_o = ŷ 
 gradient that goes back into the decoder's last Add & Norm.
 """
 
+from derive.rules._softmax_head import derive_softmax_ce
 from derive.rules._vocabulary import *
 
 D, V = dim("D"), dim("V")
-j, k = symbols("j k", integer=True, positive=True)
 
 rule = Rule(
     "vocabulary_output",
@@ -35,16 +35,6 @@ rule.quantity("dL/dW_o", Outer(dL_do, n), note="the output layer's weights", not
 rule.quantity("dL/db_o", dL_do, note="the output layer's biases", note_ko="출력층 편향")
 rule.quantity("dL/dn", MatVec(Transpose(W_o), dL_do), note="back into the decoder", note_ko="디코더로 거슬러")
 
-rule.derive(
-    "dL/do",
-    Step(Derivative(L, o[j]), -Sum(y[k] * Derivative(log(y_hat[k]), o[j]), (k, 1, V)),
-         why="chain rule through the log-probabilities", why_ko="로그 확률을 거치는 연쇄 법칙"),
-    Step(-Sum(y[k] * (KroneckerDelta(k, j) - y_hat[j]), (k, 1, V)),
-         why="∂ log ŷ_k/∂o_j = δ_kj − ŷ_j (the softmax Jacobian over ŷ_k)",
-         why_ko="∂ log ŷ_k/∂o_j = δ_kj − ŷ_j (소프트맥스 야코비안을 ŷ_k 로 나눈 것)"),
-    Step(y_hat[j] - y[j], why="one-hot: Σ_k y_k = 1", why_ko="원-핫: Σ_k y_k = 1"),
-    index=(j,), hold=("o",),
-    title="The softmax over the vocabulary", title_ko="단어장에 대한 소프트맥스",
-)
+derive_softmax_ce(rule, L, o, y_hat, y, V, title="The softmax over the vocabulary", title_ko="단어장에 대한 소프트맥스")
 
 register(rule)

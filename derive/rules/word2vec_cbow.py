@@ -7,11 +7,11 @@ Headline: ∂L/∂u = ŷ − y, ∂L/∂W_out = h (ŷ − y)ᵀ, ∂L/∂h = W_o
 x̄ = (1/C) Σ_c x_c: each context word's row of W_in moves by 1/C of the hidden gradient.
 """
 
+from derive.rules._softmax_head import derive_softmax_ce
 from derive.rules._vocabulary import *
 from derive.rules._word2vec import back_to_the_embeddings, embed, embedding_inputs
 
 C, V, E = dim("C"), dim("V"), dim("E")
-j, k = symbols("j k", integer=True, positive=True)
 
 rule = Rule(
     "word2vec_cbow",
@@ -37,15 +37,6 @@ L = rule.quantity("L", -Total(y * log(y_hat)), stable=LogSumExp(u) - Total(y * u
 dL_du = rule.quantity("dL/du", y_hat - y, note="softmax with cross-entropy: ŷ − y", note_ko="소프트맥스와 교차 엔트로피: ŷ − y")
 back_to_the_embeddings(rule, x_bar, h, dL_du, W_in, W_out, eta)
 
-rule.derive(
-    "dL/du",
-    Step(Derivative(L, u[j]), -Sum(y[k] * Derivative(log(y_hat[k]), u[j]), (k, 1, V)),
-         why="chain rule through the log-probabilities", why_ko="로그 확률을 거치는 연쇄 법칙"),
-    Step(-Sum(y[k] * (KroneckerDelta(k, j) - y_hat[j]), (k, 1, V)),
-         why="∂ log ŷ_k/∂u_j = δ_kj − ŷ_j", why_ko="∂ log ŷ_k/∂u_j = δ_kj − ŷ_j"),
-    Step(y_hat[j] - y[j], why="one-hot: Σ_k y_k = 1", why_ko="원-핫: Σ_k y_k = 1"),
-    index=(j,), hold=("u",),
-    title="The softmax over the vocabulary", title_ko="어휘에 대한 소프트맥스",
-)
+derive_softmax_ce(rule, L, u, y_hat, y, V, title="The softmax over the vocabulary", title_ko="어휘에 대한 소프트맥스")
 
 register(rule)
