@@ -3,12 +3,15 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from derive.cli.main import main
 from derive.printing.i18n import has_korean
 from derive.registry import rules
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(capsys, *argv):
@@ -75,3 +78,11 @@ def test_bad_input_exits_2_with_one_line(argv, fragment):
     assert "Traceback" not in result.stderr
     assert fragment in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.strip()]) <= 2
+
+
+def test_run_with_rule_leaves_the_model_files_out_without_calling_them_unusable(capsys):
+    """`derive run --rule R` checks R's worked files; the model files it does not run are not 'unusable'."""
+    code, out, _ = run_cli(capsys, "run", str(ROOT / "worked_examples"), "--rule", "word2vec_cbow", "--quiet")
+    assert code == 0
+    assert "(unusable files)" not in out and "FAILED" not in out
+    assert "word2vec_cbow " in out

@@ -129,7 +129,8 @@ def run(args) -> int:
     if stale and not args.quiet:
         print(records.stale_note("run", f"{len(stale)} of {len(names)} rules"), file=sys.stderr)
     recorded = {n: r for n, r in recorded.items() if r.current}
-    models = {} if args.rule else model_files(directory)  # proof task -> rule name of its reports
+    every_model = model_files(directory)  # proof task -> rule name of its reports
+    models = {} if args.rule else every_model  # with --rule, the rules named alone
     names += list(models)
     done = []
 
@@ -147,7 +148,9 @@ def run(args) -> int:
                                 meanwhile=lambda: check_examples(directory))
     proofs.update(proven)
     rule_set = set(known if known is not None else rules())
-    reports = [r for r in checked if r.rule in names or r.rule not in rule_set]
+    # a file of no known rule is unusable, but a model file left out by --rule is not
+    reports = [r for r in checked if r.rule in names
+               or (r.rule not in rule_set and not (args.rule and r.path + MODEL in every_model))]
     for report in reports:  # a model file's report goes to its own row
         if report.path + MODEL in models:
             report.rule = report.path + MODEL
