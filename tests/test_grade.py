@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -289,3 +291,28 @@ def test_one_submission_writes_one_results_json(tmp_path, capsys):
     capsys.readouterr()
     assert main(["grade", str(tmp_path / "submission"), "--gradescope", str(results)]) == 2
     assert "one results.json holds one student" in capsys.readouterr().err
+
+
+DERIVATIONS = Path(__file__).resolve().parent / "data" / "check" / "derivations"
+
+
+def test_a_derivation_file_is_one_answer_marked_at_its_first_wrong_line(tmp_path):
+    """A class hands in LaTeX derivations of dL/ds: right, wrong at line 3, and a worked file too."""
+    shutil.copy(DERIVATIONS / "bce_good.yaml", tmp_path / "kim.yaml")
+    bad = (DERIVATIONS / "bce_bad_line.yaml").read_text(encoding="utf-8").split("expect:")[0]
+    _write(tmp_path, "lee.yaml", bad)
+    _write(tmp_path, "park/derivation.yaml", (DERIVATIONS / "bce_good.yaml").read_text(encoding="utf-8"))
+    _write(tmp_path, "park/numbers.yaml", SIGMOID)
+    graded = grade_folder(tmp_path, show_progress=False)
+    assert graded.exercise == {"sigmoid_bce": ["dL/ds (derivation)", "y_hat", "L"]}
+    students = {s.student: s for s in graded.students}
+    kim, lee, park = students["kim"], students["lee"], students["park"]
+    assert [(m.quantity, m.status) for m in kim.marks] == [("dL/ds (derivation)", "correct"), ("y_hat", "missing"),
+                                                            ("L", "missing")]
+    lee_mark = lee.marks[0]
+    assert lee_mark.status == "wrong" and lee_mark.note.startswith("line 3")
+    assert lee_mark.given == r"-(y - y\hat{y} + \hat{y} + y\hat{y})"
+    assert park.score == park.max_score == 3
+    counts = next(q for q in graded.quantities if q.quantity == "dL/ds (derivation)")
+    assert counts.counts["correct"] == 2 and counts.counts["wrong"] == 1
+    assert counts.wrong_values[0][2].note.startswith("line 3")

@@ -6,7 +6,8 @@ How it works
 student (named by the file's stem, ``kim.yaml`` → ``kim``); a folder in it is one student
 (named by the folder) with every YAML file under it. Every file is checked as
 ``derive check`` checks it (:func:`derive.check.check_files`, grouped, with the same
-verdicts). The *exercise* of a rule is every quantity any student of the class answered
+verdicts); a derivation file (LaTeX lines) is one answer, ``dL/ds (derivation)``, right when
+every line follows and the last reaches the quantity. The *exercise* of a rule is every quantity any student of the class answered
 for it, in the order the files give them; a quantity a student left out is ``missing``,
 and a student with no usable file for a rule has every quantity of it missing.
 
@@ -112,6 +113,7 @@ class Mark:
     slip: str | None = None  # the kind of slip named (derive.check.slips.KINDS)
     finding: object = None  # the slips.Finding of an answer not correct
     feedback: object = None  # the course's anticipated mistake that fits (derive.check.feedback)
+    note: str = ""  # a derivation's first line that does not follow, and why
 
     @property
     def points(self) -> float:
@@ -237,35 +239,51 @@ def _check_given_inputs(student: str, reports: list, keys) -> None:
 
 
 def _exercise(reports) -> dict:
-    """Rule -> every quantity answered for it by anyone, in the order of first appearance."""
+    """Rule -> every quantity answered for it by anyone (a derivation file: ``<quantity> (derivation)``),
+    in the order of first appearance."""
     exercise: dict = {}
     for report in reports:
-        if report.error is None and report.kind == "worked" and report.rule:
+        if report.error is None and report.kind in ("worked", "derivation") and (report.rule or report.kind == "derivation"):
             names = exercise.setdefault(report.rule, [])
-            names += [s.name for s in report.steps if s.name not in names]
+            names += [q for q in _answered(report) if q not in names]
     return exercise
 
 
+def _answered(report) -> list:
+    if report.kind == "derivation":
+        return [derivation_label(report)]
+    return [s.name for s in report.steps]
+
+
+def derivation_label(report) -> str:
+    """How a derivation file counts in the exercise: one answer, its target quantity's derivation."""
+    return f"{report.quantity or 'L'} (derivation)"
+
+
 def _student(name: str, paths: list, reports: list, exercise: dict, scheme: Scheme) -> StudentGrade:
-    marks, errors, done, unreadable = [], [], set(), None
+    marks, errors, unreadable = [], [], None
     for report in reports:
-        if report.error is not None or report.kind != "worked":
-            errors.append(report.error or f"{report.path}: not a worked file (derivations are not graded)")
-            if report.rule in exercise and report.rule not in done:
-                marks += _unusable(name, report.path, report.rule, exercise[report.rule], scheme)
-                done.add(report.rule)
-            elif report.rule not in exercise:  # its rule unknown: it stands for the exercises left
+        done = {(m.rule, m.quantity) for m in marks}
+        if report.error is not None or report.undecided:
+            errors.append(report.error or f"{report.path}: a line is too complex to decide; check it by hand")
+            if report.rule in exercise:
+                left = [q for q in exercise[report.rule] if (report.rule, q) not in done]
+                marks += _unusable(name, report.path, report.rule, left, scheme)
+            else:  # its rule unknown: it stands for the exercises left
                 unreadable = unreadable or report.path
             continue
-        if report.rule not in done:  # a second file for the same exercise is checked, not graded
-            marks += _marks(name, report, exercise[report.rule], scheme)
-            done.add(report.rule)
+        # a second file for the same answers is checked, not graded
+        mine = [m for m in _file_marks(name, report, exercise[report.rule], scheme)
+                if (m.rule, m.quantity) not in done]
+        marks += mine
+    done = {(m.rule, m.quantity) for m in marks}
     for rule, quantities in exercise.items():
-        if rule not in done and unreadable:
-            marks += _unusable(name, unreadable, rule, quantities, scheme)
-        elif rule not in done:  # no file for an exercise the class did
+        left = [q for q in quantities if (rule, q) not in done]
+        if left and unreadable:
+            marks += _unusable(name, unreadable, rule, left, scheme)
+        elif left:  # no answer to what the class did
             marks += [Mark(name, "", rule, q, "missing", scheme.weight(rule, q), scheme.credit["missing"])
-                      for q in quantities]
+                      for q in left]
     if unreadable and not exercise:
         marks += _unusable(name, unreadable, None, ["(file)"], scheme)
     return StudentGrade(name, [str(p) for p in paths], marks, errors)
@@ -273,6 +291,26 @@ def _student(name: str, paths: list, reports: list, exercise: dict, scheme: Sche
 
 def _unusable(name: str, path: str, rule, quantities: list, scheme: Scheme) -> list:
     return [Mark(name, path, rule, q, UNUSABLE, scheme.weight(rule, q), 0.0) for q in quantities]
+
+
+def _file_marks(name: str, report, quantities: list, scheme: Scheme) -> list:
+    if report.kind == "derivation":
+        return [_derivation_mark(name, report, scheme)]
+    answered = set(_answered(report))
+    return _marks(name, report, [q for q in quantities if q in answered], scheme)
+
+
+def _derivation_mark(name: str, report, scheme: Scheme) -> Mark:
+    """A derivation file is one answer: correct when every line follows and the last reaches the
+    quantity; else wrong, at its first line that does not follow (or at its end)."""
+    label = derivation_label(report)
+    status = "correct" if report.ok else "wrong"
+    first = next((s for s in report.steps if s.number == report.first_error), None)
+    given = first.latex if first is not None else (report.steps[-1].latex if report.steps else "")
+    note = (f"line {first.number}: {first.describe()}" if first is not None
+            else f"the last line does not reach {report.quantity}" if report.reaches is False else "")
+    return Mark(name, report.path, report.rule, label, status, scheme.weight(report.rule, label),
+                scheme.credit[status], given=given, note=note)
 
 
 def _marks(name: str, report, quantities: list, scheme: Scheme) -> list:
