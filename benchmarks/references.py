@@ -625,6 +625,47 @@ def lstm_bptt_loop(x, h_0, C_0, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, W_y, y):
     return out
 
 
+def seq2seq_loop(x, h_0, C_0, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, x_dec, W_f_dec, W_i_dec, W_c_dec, W_o_dec,
+                 b_f_dec, b_i_dec, b_c_dec, b_o_dec, W_y_dec, y_dec):
+    """seq2seq by hand: the encoder LSTM forward, the decoder (lstm_bptt_loop above) from the encoder's
+    last state, then the encoder back from the gradient the decoder hands back through that context."""
+    T, H = x.shape[1], h_0.shape[1]
+    W = {"f": W_f, "i": W_i, "c": W_c, "o": W_o}
+    b = {"f": b_f, "i": b_i, "c": b_c, "o": b_o}
+    h, C = h_0, C_0
+    saved, hs, Cs = [], [], []
+    for t in range(T):
+        C_prev = C
+        z, _, f, i, C_tilde, o, C, tanh_C, h = _lstm_forward(x[:, t], h, C_prev, W, b)
+        saved.append((z, f, i, C_tilde, o, tanh_C, C_prev))
+        hs.append(h), Cs.append(C)
+    decoder = lstm_bptt_loop(x_dec, h, C, W_f_dec, W_i_dec, W_c_dec, W_o_dec, b_f_dec, b_i_dec, b_c_dec, b_o_dec,
+                             W_y_dec, y_dec)
+    dW = {k: np.zeros_like(W[k]) for k in GATES}
+    db = {k: np.zeros(H) for k in GATES}
+    dh_next, dC_next = decoder["dL/dh_0"], decoder["dL/dC_0"]
+    dhs, dCs, dxs = [None] * T, [None] * T, [None] * T
+    for t in reversed(range(T)):
+        z, f, i, C_tilde, o, tanh_C, C_prev = saved[t]
+        dh = dh_next  # the encoder has no output: only what the step after (or the decoder) hands back
+        dC = dh * o * (1.0 - tanh_C * tanh_C) + dC_next
+        delta = {"o": dh * tanh_C * o * (1.0 - o), "f": dC * C_prev * f * (1.0 - f), "i": dC * C_tilde * i * (1.0 - i),
+                 "c": dC * i * (1.0 - C_tilde * C_tilde)}
+        dz = 0.0
+        for k in GATES:
+            dW[k] += delta[k].T @ z
+            db[k] += delta[k].sum(axis=0)
+            dz = dz + delta[k] @ W[k]
+        dh_next, dC_next = dz[:, :H], dC * f
+        dhs[t], dCs[t], dxs[t] = dh, dC, dz[:, H:]
+    out = {f"dL/dW_{k}": dW[k] for k in ("o", "f", "i", "c")}
+    out.update({f"dL/db_{k}": db[k] for k in ("o", "f", "i", "c")})
+    out.update({"h": np.stack(hs, axis=1), "C": np.stack(Cs, axis=1), "dL/dh": np.stack(dhs, axis=1),
+                "dL/dC": np.stack(dCs, axis=1), "dL/dx": np.stack(dxs, axis=1), "dL/dh_0": dh_next, "dL/dC_0": dC_next})
+    out.update({(name if name == "L" else name + "_dec"): value for name, value in decoder.items()})
+    return out
+
+
 def deep_chain_loop(w, x, k, y):
     """A chain of T sigmoid layers a_t = σ(w_t a_{t−1}) + k_t a_{t−1}, forward and back."""
     T = w.shape[1]

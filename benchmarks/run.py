@@ -67,7 +67,7 @@ HEADLINE = ELEMENT_WISE + ("mlp_backprop_regression", "mlp_backprop", "lstm_step
 #: The rules timed against PyTorch and JAX too: the headline ones and the curriculum's layer norm.
 AGAINST_FRAMEWORKS = HEADLINE + ("layer_norm", "conv2d", "max_pool2d", "avg_pool2d", "scaled_dot_product_attention",
                                   "gcn")
-LOOPS = ("rnn_bptt_loop", "lstm_bptt_loop", "deep_chain_loop")
+LOOPS = ("rnn_bptt_loop", "lstm_bptt_loop", "seq2seq_loop", "deep_chain_loop")
 
 #: The inputs passed once, shared by the batch (their gradients are sums over the batch).
 MLP_SHARED = {"W_1", "b_1", "W_2", "b_2", "W_3", "b_3", "lr"}
@@ -78,9 +78,11 @@ SHARED = {"mlp_backprop": MLP_SHARED, "mlp_backprop_regression": MLP_SHARED, "ml
           "autoencoder": {"W_enc", "W_dec", "lr"}, "vae_loss": {"W_mu", "W_logvar", "W_dec"},
           "gan_discriminator": {"w", "b", "lr"}, "gan_generator": {"W_g", "w", "b", "lr"},
           "layer_norm": {"gamma", "beta", "eps"}, "conv2d": {"w", "b"},
-          "cnn_classifier": {"w", "b", "W_d", "b_d"}, "gcn": {"W"}}
+          "cnn_classifier": {"w", "b", "W_d", "b_d"}, "gcn": {"W"},
+          "seq2seq_loop": (LSTM_SHARED - {"W_y"}) | {f"{n}_dec" for n in LSTM_SHARED}}
 #: Domains of the loops' inputs (their modules record none; the others are real).
-LOOP_DOMAINS = {"rnn_bptt_loop": {"y": "one_hot"}, "lstm_bptt_loop": {"y": "one_hot"}}
+LOOP_DOMAINS = {"rnn_bptt_loop": {"y": "one_hot"}, "lstm_bptt_loop": {"y": "one_hot"},
+                "seq2seq_loop": {"y_dec": "one_hot"}}
 
 MLP_LECTURE = {"D": 3, "H_1": 4, "H_2": 2, "K": 3}
 MLP_LARGE = {"D": 784, "H_1": 256, "H_2": 256, "K": 10}
@@ -135,6 +137,9 @@ SIZES = {
     "rnn_bptt": ((64, {"D": 3, "H": 2, "K": 2}), (1024, {"D": 64, "H": 128, "K": 32})),
     "rnn_bptt_loop": ((64, {"T": 4, "D": 3, "H": 2, "K": 2}), (64, {"T": 32, "D": 32, "H": 64, "K": 16})),
     "lstm_bptt_loop": ((64, {"T": 4, **LSTM_LECTURE}), (64, {"T": 32, "D": 32, "H": 64, "K": 16})),
+    # an encoder and a decoder LSTM: "thank you" -> "고마워 <EOS>" at the lecture's size; 32 + 32 steps
+    "seq2seq_loop": ((64, {"T": 2, "T_dec": 2, "H": 2, "D": 3, "D_dec": 3, "K_dec": 3}),
+                     (64, {"T": 32, "T_dec": 32, "H": 64, "D": 32, "D_dec": 32, "K_dec": 16})),
     "deep_chain_loop": ((64, {"T": 3}), (65536, {"T": 32})),
     # a transformer layer's attention: batch 32 × 8 heads, 128 positions, head size 64
     "scaled_dot_product_attention": ((8, {"T": 5, "D": 4, "E": 3}), (32 * 8, {"T": 128, "D": 64, "E": 64})),
