@@ -149,3 +149,11 @@ def test_a_template_in_another_convention_keeps_it_in_the_key_and_says_it_on_the
     assert all(r.ok for r in _keys_check(exercises, tmp_path))
     assert "conventions: {log_base: 2}" in answer_key(exercises[0])
     assert "log_base: 2" in markdown_sheet(exercises[0], "en")
+
+
+def test_a_model_files_sheet_shows_the_network_and_a_rules_sheet_points_to_its_derivation():
+    model_sheet = markdown_sheet(draw(MODEL, ["kim"])[0], "en")
+    assert "model:" in model_sheet and "activation: sigmoid" in model_sheet
+    assert "derive show softmax_ce" in markdown_sheet(draw("softmax_ce", ["kim"])[0], "en")
+    xor = draw("worked_examples/models/xor_221.yaml", CLASS[:20])
+    assert all(set(np.ravel(e.inputs["y"])) <= {0.0, 1.0} for e in xor)  # a sigmoid's target stays 0 or 1

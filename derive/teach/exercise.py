@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from derive.check.worked import read_top, worked_head
+from derive.engine.domains import by_kind
 from derive.errors import InputError
 
 #: Where the rules' lecture examples are, the templates of ``derive exercise RULE``.
@@ -115,8 +116,7 @@ def _best_draw(head, given: set, quantities: list, seed: int, seen: set) -> tupl
     best, best_edges = None, None
     for attempt in range(ATTEMPTS):
         decimals = 1 + attempt // 50  # one decimal first; a second when one runs out of fresh draws
-        inputs = {n: _pleasant(head.inputs[n], head.rule.domains.get(n), rng, decimals) for n in head.inputs
-                  if n in given}
+        inputs = {n: _pleasant(head.inputs[n], _domain(head, n), rng, decimals) for n in head.inputs if n in given}
         if _signature(inputs) in seen:
             continue
         exact = _exact(head, inputs)
@@ -131,6 +131,17 @@ def _best_draw(head, given: set, quantities: list, seed: int, seen: set) -> tupl
         raise InputError("could not draw inputs away from kinks, ties and repeats for this exercise "
                          f"in {ATTEMPTS} tries", path=head.path)
     return best
+
+
+def _domain(head, name: str):
+    """The input's domain; a target ``y`` whose lecture values lie in [0, 1] (a sigmoid's, in a model
+    file whose squared error takes any number) is drawn in [0, 1] too."""
+    domain = head.rule.domains.get(name)
+    template = np.asarray(head.inputs[name], dtype=float)
+    if name == "y" and getattr(domain, "kind", "real") == "real" and template.size \
+            and np.all((template >= 0) & (template <= 1)):
+        return by_kind("unit")
+    return domain
 
 
 def _pleasant(template, domain, rng, decimals: int) -> np.ndarray:

@@ -23,12 +23,16 @@ WORDS = {
            f"Compute, to {DECIMALS} decimals (or 4 significant digits for a number below 0.001):",
            "hand_in": "Hand in your answers as a worked file (replace each ... by your numbers):",
            "check": "Check it yourself with `derive check answers.yaml`.",
-           "conventions": "Conventions (as the lecture's):"},
+           "conventions": "Conventions (as the lecture's):",
+           "network": "The network (a model file: `derive show` prints its derivation):",
+           "rule": "Its definitions and derivation: `derive show {rule}`."},
     "ko": {"exercise": "연습 문제", "student": "학생", "given": "주어진 값", "compute":
            f"다음을 소수 {DECIMALS}자리까지 구하시오 (0.001보다 작은 수는 유효숫자 4자리):",
            "hand_in": "답을 풀이 파일로 제출하시오 (각 ... 를 구한 숫자로 바꾸어):",
            "check": "`derive check answers.yaml` 로 스스로 확인할 수 있다.",
-           "conventions": "관례 (강의와 같이):"},
+           "conventions": "관례 (강의와 같이):",
+           "network": "신경망 (모델 파일: `derive show` 로 유도 과정을 볼 수 있다):",
+           "rule": "정의와 유도 과정: `derive show {rule}`."},
 }
 
 
@@ -123,6 +127,11 @@ def markdown_sheet(exercise: Exercise, lang: str = "en") -> str:
     asked = [f"{k}. $\\displaystyle {naming.latex_name(q)}$ (`{q}`)" for k, q in enumerate(exercise.quantities, 1)]
     conventions = _template_blocks(exercise.template, ("conventions",)).strip()
     declared = [words["conventions"], "", "```yaml", conventions, "```", ""] if conventions else []
+    network = _template_blocks(exercise.template, ("model",)).strip()
+    if network:
+        declared = [words["network"], "", "```yaml", network, "```", "", *declared]
+    elif "rule" in exercise.top:
+        declared = [words["rule"].format(rule=exercise.top["rule"]), "", *declared]
     return "\n".join([f"# {words['exercise']}: {_title(exercise, lang)}", "",
                       f"{words['student']}: **{exercise.student}**", "", f"## {words['given']}", "", *given, "",
                       *declared, words["compute"], "", *asked, "", words["hand_in"], "", "```yaml",
@@ -142,10 +151,14 @@ def latex_sheet(exercise: Exercise, lang: str = "en") -> str:
 
 
 def _latex_conventions(exercise: Exercise, words: dict) -> list:
-    conventions = _template_blocks(exercise.template, ("conventions",)).strip()
-    if not conventions:
-        return []
-    return [latex_text(words["conventions"]), r"\begin{verbatim}", conventions, r"\end{verbatim}"]
+    """The network of a model file and the declared conventions, as written (verbatim)."""
+    out = []
+    for key in ("model", "conventions"):
+        block = _template_blocks(exercise.template, (key,)).strip()
+        if block:
+            label = words["network" if key == "model" else "conventions"].replace("`", "")
+            out += [latex_text(label), r"\begin{verbatim}", block, r"\end{verbatim}"]
+    return out
 
 
 def write_exercise(exercise: Exercise, folder: Path, lang: str = "en") -> list:
