@@ -92,6 +92,15 @@ def test_each_student_is_marked_by_their_mistake(generated_class, graded):
         assert student.score == credited and student.max_score == 3
 
 
+def test_the_kinds_of_mistake_are_counted_across_different_numbers(generated_class, graded):
+    _, kinds = generated_class
+    gradient = next(q for q in graded.quantities if q.quantity == "dL/do")
+    assert {kind: n for kind, n, _ in gradient.mistakes} == {
+        "slip:sign": sum(k == "sign" for k in kinds.values()), "slip:factor": sum(k == "factor" for k in kinds.values())}
+    y_hat = next(q for q in graded.quantities if q.quantity == "y_hat")
+    assert [(kind, n) for kind, n, _ in y_hat.mistakes] == [("other", sum(k == "carried" for k in kinds.values()))]
+
+
 def test_the_most_common_wrong_answers_carry_their_diagnosis(graded):
     gradient = next(q for q in graded.quantities if q.quantity == "dL/do")
     named = {m.slip for _, _, m in gradient.wrong_values}

@@ -152,6 +152,7 @@ class QuantityCount:
     quantity: str
     counts: dict
     wrong_values: list  # (given text, count, a Mark that wrote it), most common first
+    mistakes: list = field(default_factory=list)  # (kind of mistake, count, a Mark), most common first
 
     @property
     def label(self) -> str:
@@ -205,6 +206,16 @@ def grade_folder(folder, scheme: Scheme | None = None, *, feedback=None, keys=No
             _check_given_inputs(name, student_reports, keys)
     grades = [_student(name, students[name], by_student[name], exercise, scheme) for name in students]
     return ClassGrades(str(folder), scheme, grades, _counts(grades, exercise), exercise)
+
+
+def mistake_kind(mark: Mark) -> str:
+    """What kind of wrong answer a mark is, to count across a class whose numbers differ: the
+    course's anticipated mistake, else the slip derive names, else ``other``."""
+    if mark.feedback is not None:
+        return f"feedback:{mark.feedback.id}"
+    if mark.slip is not None:
+        return f"slip:{mark.slip}"
+    return "line" if mark.note else "other"
 
 
 def key_of(keys, student: str) -> Path | None:
@@ -342,10 +353,17 @@ def _counts(grades: list, exercise: dict) -> list:
                 if m.status == "wrong":
                     first.setdefault(m.given, m)
             common = sorted(wrong.items(), key=lambda item: (-item[1], item[0]))[:COMMON]
+            kinds, example = Counter(), {}
+            for m in marks:
+                if m.status == "wrong":
+                    kinds[mistake_kind(m)] += 1
+                    example.setdefault(mistake_kind(m), m)
+            frequent = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))[:COMMON]
             out.append(QuantityCount(rule, q, {s: counts.get(s, 0) for s in (*STATUSES, UNUSABLE)},
-                                     [(text, n, first[text]) for text, n in common]))
+                                     [(text, n, first[text]) for text, n in common],
+                                     [(kind, n, example[kind]) for kind, n in frequent]))
     return out
 
 
 __all__ = ["COMMON", "DEFAULT_CREDIT", "STATUSES", "UNUSABLE", "ClassGrades", "Mark", "QuantityCount", "Scheme",
-           "StudentGrade", "grade_folder", "read_scheme", "students_under"]
+           "StudentGrade", "grade_folder", "mistake_kind", "read_scheme", "students_under"]

@@ -60,8 +60,11 @@ def format_grades(grades: ClassGrades, lang: str = "en") -> str:
     lines += table[:1]
     for q, line in zip(grades.quantities, table[1:]):
         lines.append(line)
-        for text, count, mark in q.wrong_values:
-            lines += _wrap(f"{message('times', lang, count=count)} {text}: {diagnosis(mark, lang)}",
+        for kind, count, mark in q.mistakes:  # the kinds of mistake, whatever each student's numbers
+            lines += _wrap(f"{message('times', lang, count=count)} {_kind_text(kind, mark, lang)}", INDENT * 3,
+                           INDENT * 4)
+        for text, count, mark in _repeated(q):  # the same wrong numbers, where students share inputs
+            lines += _wrap(message("grade_same_value", lang, count=message("times", lang, count=count), value=text),
                            INDENT * 3, INDENT * 4)
     lines += ["", message("grade_students", lang)]
     rows = [[message("col_student", lang), message("col_score", lang), message("col_percent", lang),
@@ -78,6 +81,19 @@ def format_grades(grades: ClassGrades, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+def _kind_text(kind: str, mark: Mark, lang: str) -> str:
+    """A kind of mistake in words: its diagnosis, or for the unnamed ones an example of them."""
+    if kind == "other":
+        return f"{message('no_diagnosis', lang)} ({diagnosis(mark, lang)}, ...)" if mark.finding is not None \
+            else message("no_diagnosis", lang)
+    return diagnosis(mark, lang)
+
+
+def _repeated(q) -> list:
+    """The wrong answers written by more than one student."""
+    return [(text, n, m) for text, n, m in q.wrong_values if n > 1]
+
+
 def to_markdown(grades: ClassGrades, lang: str = "en") -> str:
     files = sum(len(s.paths) for s in grades.students)
     statuses = (*STATUSES, UNUSABLE)
@@ -87,8 +103,8 @@ def to_markdown(grades: ClassGrades, lang: str = "en") -> str:
                              message("col_common_wrong", lang)]) + " |",
            "|" + "---|" * (len(statuses) + 2)]
     for q in grades.quantities:
-        common = "<br>".join(f"{message('times', lang, count=n)} `{text}`: {_cell(diagnosis(m, lang))}"
-                             for text, n, m in q.wrong_values)
+        common = "<br>".join([f"{message('times', lang, count=n)} {_cell(_kind_text(k, m, lang))}" for k, n, m in q.mistakes]
+                             + [f"{message('times', lang, count=n)} `{text}`" for text, n, _ in _repeated(q)])
         out.append("| " + " | ".join([f"`{q.label}`", *(str(q.counts[s]) for s in statuses), common]) + " |")
     out += ["", f"## {message('grade_students', lang)}", "",
             "| " + " | ".join(message(k, lang) for k in ("col_student", "col_score", "col_percent",
@@ -129,6 +145,8 @@ def to_json(grades: ClassGrades, lang: str = "en") -> dict:
         "scheme": grades.scheme.to_json(),
         "exercise": grades.exercise,
         "quantities": [{"rule": q.rule, "quantity": q.quantity, "counts": q.counts,
+                        "common_mistakes": [{"kind": kind, "count": n, "diagnosis": _kind_text(kind, m, lang)}
+                                            for kind, n, m in q.mistakes],
                         "common_wrong": [{"given": text, "count": n, "slip": m.slip, "diagnosis": diagnosis(m, lang)}
                                          for text, n, m in q.wrong_values]}
                        for q in grades.quantities],
