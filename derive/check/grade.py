@@ -66,8 +66,10 @@ def read_scheme(path) -> Scheme:
     try:
         text = Path(where).read_text(encoding="utf-8")
         top = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the scheme file ({error.__class__.__name__})", path=where) from None
+    except OSError as error:
+        raise InputError(f"cannot read the scheme file ({error.strerror})", path=where) from None
+    except UnicodeDecodeError:
+        raise InputError("the scheme file is not UTF-8 text", path=where) from None
     except yaml.YAMLError:
         raise InputError("the scheme file is not valid YAML", path=where) from None
     if top is None:

@@ -41,8 +41,10 @@ def read_class_list(raw) -> list:
     path = user_path(raw, "--students")
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the class list ({error.__class__.__name__})", path=str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read the class list ({error.strerror})", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("the class list is not UTF-8 text", path=str(path)) from None
     students = []
     for number, line in enumerate(text.splitlines(), 1):
         student = line.split("#", 1)[0].split(",", 1)[0].strip()
