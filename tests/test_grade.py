@@ -319,9 +319,10 @@ def test_a_derivation_file_is_one_answer_marked_at_its_first_wrong_line(tmp_path
     assert [(m.quantity, m.status) for m in kim.marks] == [("dL/ds (derivation)", "correct"), ("y_hat", "missing"),
                                                             ("L", "missing")]
     lee_mark = lee.marks[0]
-    assert lee_mark.status == "wrong" and lee_mark.note.startswith("line 3")
+    assert lee_mark.status == "wrong" and lee_mark.note.say("en").startswith("line 3: DOES NOT FOLLOW")
+    assert lee_mark.note.say("ko").startswith("3번째 줄: 2번째 줄에서 이어지지 않는다")
     assert lee_mark.given == r"-(y - y\hat{y} + \hat{y} + y\hat{y})"
     assert park.score == park.max_score == 3
     counts = next(q for q in graded.quantities if q.quantity == "dL/ds (derivation)")
     assert counts.counts["correct"] == 2 and counts.counts["wrong"] == 1
-    assert counts.wrong_values[0][2].note.startswith("line 3")
+    assert counts.wrong_values[0][2].note.say("en").startswith("line 3")

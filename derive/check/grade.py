@@ -32,9 +32,11 @@ from pathlib import Path
 
 from derive.check import files_under
 from derive.check.batch import check_files
+from derive.check.messages import Text
 from derive.check.report import _inline
 from derive.errors import InputError
 from derive.paths import user_path
+from derive.printing.errors_ko import translate
 
 STATUSES = ("correct", "carried", "wrong", "missing")
 DEFAULT_CREDIT = {"correct": 1.0, "carried": 1.0, "wrong": 0.0, "missing": 0.0}
@@ -115,7 +117,7 @@ class Mark:
     slip: str | None = None  # the kind of slip named (derive.check.slips.KINDS)
     finding: object = None  # the slips.Finding of an answer not correct
     feedback: object = None  # the course's anticipated mistake that fits (derive.check.feedback)
-    note: str = ""  # a derivation's first line that does not follow, and why
+    note: object = None  # a derivation's first line that does not follow, and why (a messages.Text)
 
     @property
     def points(self) -> float:
@@ -217,7 +219,7 @@ def mistake_kind(mark: Mark) -> str:
         return f"feedback:{mark.feedback.id}"
     if mark.slip is not None:
         return f"slip:{mark.slip}"
-    return "line" if mark.note else "other"
+    return "line" if mark.note is not None else "other"
 
 
 def key_of(keys, student: str) -> Path | None:
@@ -320,8 +322,12 @@ def _derivation_mark(name: str, report, scheme: Scheme) -> Mark:
     status = "correct" if report.ok else "wrong"
     first = next((s for s in report.steps if s.number == report.first_error), None)
     given = first.latex if first is not None else (report.steps[-1].latex if report.steps else "")
-    note = (f"line {first.number}: {first.describe()}" if first is not None
-            else f"the last line does not reach {report.quantity}" if report.reaches is False else "")
+    note = None
+    if first is not None:
+        said = first.describe()
+        note = Text("grade_line", number=first.number, text=lambda lang: translate(said, lang))
+    elif report.reaches is False:
+        note = Text("grade_not_reaching", quantity=report.quantity)
     return Mark(name, report.path, report.rule, label, status, scheme.weight(report.rule, label),
                 scheme.credit[status], given=given, note=note)
 

@@ -32,8 +32,8 @@ def diagnosis(mark: Mark, lang: str = "en") -> str:
     sentence derive's check says about it (its slip, where named)."""
     if mark.feedback is not None:
         return message("course_feedback", lang, text=mark.feedback.say(lang))
-    if mark.note:
-        return mark.note
+    if mark.note is not None:
+        return mark.note.say(lang)
     lines = mark.finding.lines(lang) if mark.finding is not None else []
     return lines[0] if lines else message("no_diagnosis", lang)
 
