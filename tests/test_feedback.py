@@ -7,13 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from derive import registry
 from derive.check import check_paths
+from derive.check.compare import Form, free_indices
+from derive.check.equiv import read_formula
 from derive.check.feedback import apply_feedback, formula_value, read_feedback
 from derive.check.grade import grade_folder
 from derive.check.grade_output import to_json
 from derive.cli.main import main
 from derive.errors import InputError
-from derive.latex.adapter import parse_latex
 
 ROOT = Path(__file__).resolve().parents[1]
 FEEDBACK = ROOT / "docs" / "teaching" / "feedback_softmax_ce.yaml"
@@ -96,12 +98,19 @@ def test_grade_takes_the_feedback_file_on_the_command_line(tmp_path, capsys):
 
 
 # -- formulas ------------------------------------------------------------------------------------------
+def _form(latex):
+    rule = registry.get_rule("softmax_ce")
+    expr = read_formula(rule, latex, "test")
+    return Form(expr, free_indices(rule, expr))
+
+
 def test_formulas_run_over_free_indices_and_sums():
     values = {"o": np.array([2.0, 1.0, 0.1]), "y": np.array([1.0, 0.0, 0.0]), "y_hat": np.array([0.5, 0.3, 0.2])}
-    assert formula_value(parse_latex(r"-\sum_k y_k o_k"), values, ()) == -2.0
-    np.testing.assert_allclose(formula_value(parse_latex(r"\hat{y}_k - 1"), values, (3,)), [-0.5, -0.7, -0.8])
-    np.testing.assert_allclose(formula_value(parse_latex(r"2(\hat{y} - y)"), values, (3,)), [-1.0, 0.6, 0.4])
-    np.testing.assert_allclose(formula_value(parse_latex(r"o_k / \sum_j o_j"), values, (3,)), values["o"] / 3.1)
+    assert formula_value("softmax_ce", _form(r"-\sum_k y_k o_k"), values, ()) == -2.0
+    np.testing.assert_allclose(formula_value("softmax_ce", _form(r"\hat{y}_k - 1"), values, (3,)), [-0.5, -0.7, -0.8])
+    np.testing.assert_allclose(formula_value("softmax_ce", _form(r"2(\hat{y} - y)"), values, (3,)), [-1.0, 0.6, 0.4])
+    np.testing.assert_allclose(formula_value("softmax_ce", _form(r"o_k / \sum_j o_j"), values, (3,)),
+                               values["o"] / 3.1)
 
 
 # -- bad files -------------------------------------------------------------------------------------------
@@ -112,8 +121,10 @@ def test_formulas_run_over_free_indices_and_sums():
     ("mistakes:\n  - {id: a, quantity: L, slip: upside_down, message: m}\n", "mistakes[0].slip"),
     ("mistakes:\n  - {id: a, quantity: L, slip: sign, message: m, credit: 2}\n", "mistakes[0].credit"),
     ("mistakes:\n  - {id: a, quantity: L, slip: sign, message: {fr: m}}\n", "mistakes[0].message"),
-    ("mistakes:\n  - {id: a, quantity: L, value: '\\hat{y} +', message: m}\n", "mistakes[0].value"),
-    ("mistakes:\n  - {id: a, quantity: L, value: \"__import__('os')\", message: m}\n", "mistakes[0].value"),
+    ("rule: softmax_ce\nmistakes:\n  - {id: a, quantity: L, value: '\\hat{y} +', message: m}\n", "mistakes[0].value"),
+    ("rule: softmax_ce\nmistakes:\n  - {id: a, quantity: L, value: \"__import__('os')\", message: m}\n",
+     "mistakes[0].value"),
+    ("mistakes:\n  - {id: a, quantity: L, value: '\\hat{y}', message: m}\n", "mistakes[0].value"),  # no rule
     ("mistakes:\n  - {id: a, quantity: L, slip: sign, message: m}\n  - {id: a, quantity: L, times: 3, message: m}\n",
      "mistakes[1].id"),
 ])

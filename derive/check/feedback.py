@@ -22,9 +22,11 @@ every year, each with a message in the course's languages and the credit it stil
 An answer judged ``wrong`` is compared with the file's mistakes for its quantity, in order; the
 first that fits is the course's diagnosis (shown before derive's own, its credit used by
 ``derive grade``). A ``value`` fits when every number the student wrote is within the precision
-they wrote it of the formula's value at the file's inputs (the formula is read by derive's LaTeX
-reader, never by ``eval``; ``\sum_k`` runs over the length of what it indexes, a free index
-such as ``\hat{y}_k - y_k`` over the answer's components). ``times`` fits a multiple of the
+they wrote it of the formula's value at the file's inputs. The formula is read and evaluated as
+``derive equiv`` reads and evaluates one (:func:`derive.check.equiv.read_formula`, realized at the
+file's sizes by :func:`derive.check.compare.realize`), never by ``eval``: its names are the rule's,
+``\sum_k`` runs over what it indexes, and a free index such as ``\hat{y}_k - y_k`` over the
+answer's components. ``times`` fits a multiple of the
 exact value likewise; ``slip`` fits when derive's own check names that slip.
 
 Saved sample answers keep the file honest: a worked file may declare ``expect: {feedback:
@@ -59,7 +61,7 @@ class Anticipated:
     slip: str | None = None
     times: float | None = None
     value: str | None = None  # the formula as written
-    formula: object = field(default=None, compare=False)  # as read (SymPy)
+    formula: object = field(default=None, compare=False)  # as read: a derive.check.compare.Form
 
     def say(self, lang: str = "en") -> str:
         return self.messages.get(lang) or self.messages.get("en") or next(iter(self.messages.values()))
@@ -80,10 +82,10 @@ class CourseFeedback:
 def read_feedback(path) -> CourseFeedback:
     """The course's feedback file; an InputError naming the file and the field for anything else."""
     from derive.check.slips import KINDS
-    from derive.check.worked import read_yaml
+    from derive.check.worked import plain, read_yaml
 
     where = str(user_path(path, "--feedback"))
-    top = _plain(read_yaml(Path(where)))
+    top = plain(read_yaml(Path(where)))
     if not isinstance(top, dict) or not isinstance(top.get("mistakes"), list) or not top["mistakes"]:
         raise InputError("expected 'mistakes:', a list of anticipated wrong answers", path=where, field="mistakes")
     unknown = set(top) - {"rule", "mistakes", "title"}
@@ -99,23 +101,6 @@ def read_feedback(path) -> CourseFeedback:
         seen.add(mistake.id)
         mistakes.append(mistake)
     return CourseFeedback(where, tuple(mistakes))
-
-
-def _plain(item):
-    """YAML as read by derive (scalars keep their text) as plain Python values."""
-    if isinstance(item, dict):
-        return {str(k): _plain(v) for k, v in item.items()}
-    if isinstance(item, list):
-        return [_plain(v) for v in item]
-    text = getattr(item, "text", None)
-    if text is None:
-        return item
-    if getattr(item, "quoted", True):
-        return text
-    try:
-        return float(text) if any(c.isdigit() for c in text) else text
-    except ValueError:
-        return text
 
 
 def _mistake(item, rule, where: str, here: str, kinds) -> Anticipated:
@@ -140,6 +125,7 @@ def _mistake(item, rule, where: str, here: str, kinds) -> Anticipated:
     credit = item.get("credit", 0.0)
     if isinstance(credit, bool) or not isinstance(credit, (int, float)) or not 0 <= credit <= 1:
         raise InputError(f"expected a credit from 0 to 1, got {credit!r}", path=where, field=f"{here}.credit")
+    rule = str(item.get("rule") or rule or "") or None
     slip, times, value, formula = item.get("slip"), item.get("times"), item.get("value"), None
     if slip is not None and slip not in kinds:
         raise InputError(f"expected one of {', '.join(kinds)}, got {slip!r}", path=where, field=f"{here}.slip")
@@ -147,21 +133,29 @@ def _mistake(item, rule, where: str, here: str, kinds) -> Anticipated:
                               or not np.isfinite(times)):
         raise InputError(f"expected a number other than 0 and 1, got {times!r}", path=where, field=f"{here}.times")
     if value is not None:
-        formula = _read_formula(value, where, f"{here}.value")
-    return Anticipated(str(item["id"]), str(item["quantity"]), str(item.get("rule") or rule or "") or None,
+        formula = _read_formula(value, rule, where, f"{here}.value")
+    return Anticipated(str(item["id"]), str(item["quantity"]), rule,
                        {str(k): str(v) for k, v in messages.items()}, float(credit), slip,
                        float(times) if times is not None else None, value, formula)
 
 
-def _read_formula(text, where: str, here: str):
-    from derive.latex.adapter import parse_latex
+def _read_formula(text, rule: str | None, where: str, here: str):
+    """The formula as ``derive equiv`` reads one: in the rule's names, with its free indices."""
+    from derive import registry
+    from derive.check.compare import Form, free_indices
+    from derive.check.equiv import read_formula
 
     if not isinstance(text, str):
         raise InputError("expected a LaTeX formula (quoted)", path=where, field=here)
+    if rule is None:
+        raise InputError("a formula is in a rule's names: give the rule (rule: at the top, or in the mistake)",
+                         path=where, field=here)
+    sympy_rule = registry.get_rule(rule, path=where, field="rule")
     try:
-        return parse_latex(text, where=f"{where}: {here}")
+        expr = read_formula(sympy_rule, text, f"{where}: {here}")
     except DeriveError as error:
-        raise InputError(str(error).removeprefix(f"{where}: "), path=where, field=here) from None
+        raise InputError(str(error).removeprefix(f"{where}: {here}: "), path=where, field=here) from None
+    return Form(expr, free_indices(sympy_rule, expr))
 
 
 # -- matching --------------------------------------------------------------------------------------
@@ -201,8 +195,8 @@ def _fits(mistake: Anticipated, step, report, values: dict) -> bool:
         target = mistake.times * np.asarray(step.expected, dtype=float)
     else:
         try:
-            target = formula_value(mistake.formula, values, np.shape(given))
-        except (FormulaError, FloatingPointError, ValueError, IndexError, KeyError, ZeroDivisionError):
+            target = formula_value(mistake.rule, mistake.formula, values, np.shape(given))
+        except FormulaError:
             return False
     target = np.broadcast_to(target, np.shape(given)) if np.ndim(target) <= np.ndim(given) else None
     if target is None:
@@ -211,84 +205,38 @@ def _fits(mistake: Anticipated, step, report, values: dict) -> bool:
 
 
 class FormulaError(Exception):
-    """A feedback formula names what the file has not, or uses what is not evaluated here."""
+    """A feedback formula that cannot take the answer's shape or names what the file has not."""
 
 
-FUNCTIONS = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "tanh": np.tanh, "Abs": np.abs,
-             "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "sin": np.sin, "cos": np.cos}
-
-
-def formula_value(formula, values: dict, shape: tuple):
-    """The formula's value at ``values`` (by name); a free index runs over ``shape`` (in the order
-    i, j, k... of the index letters)."""
+def formula_value(rule: str, form, values: dict, shape: tuple) -> np.ndarray:
+    """The formula's value at ``values`` (the file's inputs and quantities, by name), in the answer's
+    ``shape``: realized at the file's sizes and evaluated as ``derive equiv`` evaluates a formula,
+    the quantities it names held at their values (a free index runs over the answer's axes)."""
     import sympy as sp
 
-    free = sorted({i for x in formula.atoms(sp.Indexed) for i in x.indices if isinstance(i, sp.Symbol)}
-                  - _bound(formula), key=lambda s: s.name)
-    if not free:
-        return _evaluate(formula, values, {})
-    if len(free) != len(shape):
-        raise FormulaError("the formula's free indices do not match the answer's axes")
-    out = np.empty(shape)
-    for position in np.ndindex(shape):
-        out[position] = _evaluate(formula, values, {s: p + 1 for s, p in zip(free, position)})
-    return out
+    from derive import registry
+    from derive.check.compare import ShapeMismatch, quantities_used, realize
+    from derive.engine.equality import Unevaluable, float_values
+    from derive.engine.realize import Realizer
 
-
-def _bound(formula) -> set:
-    import sympy as sp
-
-    return {limit[0] for s in formula.atoms(sp.Sum) for limit in s.limits}
-
-
-def _evaluate(expr, values: dict, env: dict):
-    import sympy as sp
-
-    if expr.is_Number:
-        return float(expr)
-    if isinstance(expr, sp.Symbol):
-        if expr in env:
-            return env[expr]
-        if expr.name not in values:
-            raise FormulaError(f"no value named {expr.name}")
-        return values[expr.name]
-    if isinstance(expr, sp.Indexed):
-        array = values.get(str(expr.base))
-        if array is None:
-            raise FormulaError(f"no value named {expr.base}")
-        index = tuple(int(_evaluate(i, values, env)) - 1 for i in expr.indices)
-        if any(i < 0 for i in index):
-            raise IndexError("indices count from 1")
-        return float(np.asarray(array)[index])
-    if isinstance(expr, sp.Add):
-        return sum(_evaluate(a, values, env) for a in expr.args)
-    if isinstance(expr, sp.Mul):
-        out = 1.0
-        for a in expr.args:
-            out = out * _evaluate(a, values, env)
-        return out
-    if isinstance(expr, sp.Pow):
-        return np.power(_evaluate(expr.base, values, env), _evaluate(expr.exp, values, env))
-    if isinstance(expr, sp.Sum):
-        return _sum(expr, values, env)
-    name = type(expr).__name__
-    if name in FUNCTIONS and len(expr.args) == 1:
-        with np.errstate(all="ignore"):
-            return FUNCTIONS[name](_evaluate(expr.args[0], values, env))
-    raise FormulaError(f"{name} is not evaluated in feedback formulas")
-
-
-def _sum(expr, values: dict, env: dict):
-    import sympy as sp
-
-    (variable, low, _), *rest = expr.limits
-    inner = sp.Sum(expr.function, *rest) if rest else expr.function
-    length = next((np.shape(values[str(x.base)])[x.indices.index(variable)] for x in expr.function.atoms(sp.Indexed)
-                   if variable in x.indices and str(x.base) in values), None)
-    if length is None:
-        raise FormulaError(f"nothing the sum indexes by {variable} has a length")
-    start = int(low) if low.is_Integer else 1
-    return sum(_evaluate(inner, values, {**env, variable: k}) for k in range(start, length + 1))
+    sympy_rule = registry.get_rule(rule)
+    leaves = quantities_used(sympy_rule, form.expr)
+    sizes = {dim: np.shape(values[name])[axis] for name, item in sympy_rule.inputs.items() if name in values
+             for axis, dim in enumerate(item.shape) if isinstance(dim, sp.Symbol)}  # read off the inputs
+    try:
+        components = realize(sympy_rule, form, sizes, shape, leaves=leaves)
+    except ShapeMismatch as mismatch:
+        raise FormulaError(str(mismatch)) from None
+    data = {}
+    for name, symbols in Realizer(sympy_rule, sizes, leaves=leaves).free_components().items():
+        if name in values:
+            value = np.asarray(values[name], dtype=float)
+            data.update({symbols[i]: np.array([value[i]]) for i in np.ndindex(symbols.shape)})
+    try:
+        numbers = float_values(list(np.ravel(components)), data, 1)
+    except Unevaluable as missing:
+        raise FormulaError(str(missing)) from None
+    return numbers[:, 0].reshape(shape)
 
 
 __all__ = ["Anticipated", "CourseFeedback", "FormulaError", "apply_feedback", "formula_value", "read_feedback"]

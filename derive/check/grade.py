@@ -62,20 +62,10 @@ class Scheme:
 
 def read_scheme(path) -> Scheme:
     """The scheme file at ``path`` (YAML); an InputError naming the field for anything else."""
-    import yaml
+    from derive.check.worked import plain, read_yaml
 
     where = str(user_path(path, "--scheme"))
-    try:
-        text = Path(where).read_text(encoding="utf-8")
-        top = yaml.safe_load(text)
-    except OSError as error:
-        raise InputError(f"cannot read the scheme file ({error.strerror})", path=where) from None
-    except UnicodeDecodeError:
-        raise InputError("the scheme file is not UTF-8 text", path=where) from None
-    except yaml.YAMLError:
-        raise InputError("the scheme file is not valid YAML", path=where) from None
-    if top is None:
-        top = {}
+    top = plain(read_yaml(Path(where)))
     if not isinstance(top, dict) or set(top) - {"weights", "credit"}:
         raise InputError("expected a mapping with 'weights' and/or 'credit'", path=where)
     weights = _numbers(top.get("weights") or {}, where, "weights", upper=None)

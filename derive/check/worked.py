@@ -165,6 +165,24 @@ class _Walk:
         return Scalar(node.value, node.style in ("'", '"', "|", ">"), node.tag)
 
 
+def plain(item):
+    """YAML as :func:`read_yaml` reads it (scalars keep their text) as plain Python values, each
+    scalar by the type YAML resolves for it: 0.5 a float, 2 an int, true a bool, ~ None, a
+    quoted or other text a str (the instructors' files: a scheme, a course's feedback)."""
+    if isinstance(item, dict):
+        return {str(k): plain(v) for k, v in item.items()}
+    if isinstance(item, list):
+        return [plain(v) for v in item]
+    if not isinstance(item, Scalar):
+        return item
+    kind = item.tag.rpartition(":")[2]
+    if kind in ("int", "float"):
+        return yaml.safe_load(item.text)
+    if kind == "bool":
+        return item.text.lower() in ("true", "yes", "on")
+    return None if kind == "null" else item.text
+
+
 # -- numbers as written ------------------------------------------------------------
 
 @dataclass(frozen=True)

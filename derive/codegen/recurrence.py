@@ -366,8 +366,8 @@ def loop_source(loop, module_name: str) -> str:
         return "(" + ", ".join(shape) + ("," if len(shape) == 1 else "") + ")"
 
     defaults = _defaults(loop)
-    defaults.update({n: _defaults(loop.decoder.loop)[d] for n, (d, _) in decoder.items()
-                     if d in _defaults(loop.decoder.loop)})
+    decoder_defaults = _defaults(loop.decoder.loop) if loop.decoder else {}
+    defaults.update({n: decoder_defaults[d] for n, (d, _) in decoder.items() if d in decoder_defaults})
     inputs += list(decoder)
     signature = ", ".join(naming.python_name(n) + (f"={defaults[n]!r}" if n in defaults else "") for n in inputs)
     outputs = _outputs(loop)

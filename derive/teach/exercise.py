@@ -155,8 +155,8 @@ def _pleasant(template, domain, rng, decimals: int) -> np.ndarray:
         return _distribution(rng, shape, decimals)
     if kind in ("sign", "binary"):
         return domain.sample(rng, shape)
-    values = set(np.unique(template))
-    if values <= {0.0, 1.0} and (values == {0.0, 1.0} or kind == "unit"):  # a graph, an image, a target of 0/1
+    distinct = set(np.unique(template))
+    if distinct <= {0.0, 1.0} and (distinct == {0.0, 1.0} or kind == "unit"):  # a graph, an image, a 0/1 target
         return rng.integers(0, 2, shape).astype(float)
     if not shape and kind == "nonnegative" and template == np.round(template):  # a position, a shift
         return np.float64(rng.integers(0, 2 * max(int(template), 1) + 1))

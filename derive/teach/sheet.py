@@ -8,6 +8,7 @@ title is the rule's (English or Korean, from its proof record) or the template's
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -83,8 +84,10 @@ def _matrix(value) -> str:
 
 
 # -- the worked files -------------------------------------------------------------------------------
+@functools.cache
 def _template_blocks(template: str, keys=("model", "conventions")) -> str:
-    """The template's own text of its ``model:`` and ``conventions:`` blocks, as written."""
+    """The template's own text of its ``model:`` and ``conventions:`` blocks, as written (read once
+    for a whole class: every student's sheets and files show them)."""
     text = Path(template).read_text(encoding="utf-8")
     out, keep = [], False
     for line in text.splitlines():
